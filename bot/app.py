@@ -1,0 +1,132 @@
+"""``create_app(settings)``: builds the whole assistant; the server and the tests call it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Callable, Mapping
+
+from aiohttp import web
+from botbuilder.core import ConversationState, UserState
+from botbuilder.dialogs import Dialog
+from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+
+from bot.endpoint import MAX_BODY_BYTES, MessagesEndpoint
+from bot.errors import make_turn_error_handler
+from bot.handler import CommandHandler, PreventionFirstBot
+from bot.notifications import NotificationService
+from bot.settings import Settings
+from bot.storage import SqlAlchemyStorage
+from domain.db import Database
+from domain.users import Users
+
+__all__ = ["create_app", "Services", "SERVICES"]
+
+log = logging.getLogger(__name__)
+
+SERVICES: web.AppKey["Services"] = web.AppKey("services")
+
+
+@dataclass
+class Services:
+    """Everything the app built, for the server's background jobs and for tests."""
+
+    settings: Settings
+    database: Database
+    adapter: CloudAdapter
+    bot: PreventionFirstBot
+    users: Users
+    notifications: NotificationService
+    conversation_state: ConversationState
+    user_state: UserState
+    started_at: float
+
+
+def _auth_configuration(settings: Settings) -> SimpleNamespace:
+    config = SimpleNamespace(
+        APP_ID=settings.app_id,
+        APP_PASSWORD=settings.app_password,
+        APP_TYPE=settings.app_type,
+        APP_TENANTID=settings.app_tenant_id,
+    )
+    if settings.openid_metadata_url:
+        config.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL = settings.openid_metadata_url
+    return config
+
+
+def create_app(
+    settings: Settings,
+    *,
+    dialogs: Mapping[str, Callable[["Services"], Dialog]] | None = None,
+    commands: Mapping[str, CommandHandler] | None = None,
+    migrate: bool = True,
+) -> web.Application:
+    """Build the aiohttp application with every collaborator wired.
+
+    Args:
+        settings: the configuration.
+        dialogs: extra guided dialogs by the command that starts them, each built from the
+            services (journeys register theirs here).
+        commands: extra one-shot command handlers by command name.
+        migrate: bring the database schema up to date first.
+    """
+    database = Database(settings.database_url)
+    if migrate:
+        database.migrate()
+    storage = SqlAlchemyStorage(database)
+    conversation_state = ConversationState(storage)
+    user_state = UserState(storage)
+    users = Users(database, settings.bootstrap_admins)
+
+    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(_auth_configuration(settings)))
+    adapter.on_turn_error = make_turn_error_handler(conversation_state)
+    notifications = NotificationService(adapter, database, users, settings.app_id)
+
+    services = Services(
+        settings=settings,
+        database=database,
+        adapter=adapter,
+        bot=None,  # type: ignore[arg-type]  # set below: dialogs may need the other services
+        users=users,
+        notifications=notifications,
+        conversation_state=conversation_state,
+        user_state=user_state,
+        started_at=time.monotonic(),
+    )
+    services.bot = PreventionFirstBot(
+        conversation_state=conversation_state,
+        user_state=user_state,
+        users=users,
+        dialogs={command: build(services) for command, build in (dialogs or {}).items()},
+        commands=commands,
+    )
+
+    app = web.Application(client_max_size=MAX_BODY_BYTES)
+    app[SERVICES] = services
+    app.router.add_post(
+        "/api/messages", MessagesEndpoint(adapter, services.bot, settings.allowed_tenant_ids).handle
+    )
+    app.router.add_get("/healthz", _health)
+    app.on_cleanup.append(_close)
+    if not settings.auth_enabled:
+        log.warning("MicrosoftAppId is not set: authentication is off; listening on loopback only")
+    return app
+
+
+async def _health(request: web.Request) -> web.Response:
+    services = request.app[SERVICES]
+    database_ok = await asyncio.to_thread(services.database.ping)
+    body = {
+        "status": "ok" if database_ok else "degraded",
+        "database": "reachable" if database_ok else "unreachable",
+        "index": None,
+        "uptime_seconds": round(time.monotonic() - services.started_at, 1),
+    }
+    return web.json_response(body, status=200 if database_ok else 503)
+
+
+async def _close(app: web.Application) -> None:
+    app[SERVICES].database.dispose()

@@ -1,0 +1,110 @@
+"""``POST /api/messages``: the Bot Framework protocol endpoint.
+
+The stock ``CloudAdapter.process`` is not used: it answers 500 to ``expectReplies`` and
+invoke responses (it serialises an already serialised body) and lets token errors escape
+as 500. Here each failure has its own status: 400 for a body that is not an activity, 401
+for any token that does not validate, 403 for another tenant, 413 for an oversized body.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import requests
+from aiohttp import web
+from botbuilder.core import Bot
+from botbuilder.integration.aiohttp import CloudAdapter
+from botbuilder.schema import Activity
+
+__all__ = ["MAX_BODY_BYTES", "MessagesEndpoint"]
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 256 * 1024
+
+
+def _problem(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message}, status=status)
+
+
+def _tenant_of(activity: Activity) -> str | None:
+    if activity.conversation and activity.conversation.tenant_id:
+        return activity.conversation.tenant_id.lower()
+    channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    tenant = channel_data.get("tenant") or {}
+    tenant_id = tenant.get("id") if isinstance(tenant, dict) else None
+    return tenant_id.lower() if isinstance(tenant_id, str) else None
+
+
+class MessagesEndpoint:
+    """Turns HTTP requests into turns of the bot.
+
+    Args:
+        adapter: the Bot Framework adapter (its authentication validates tokens).
+        bot: the activity handler.
+        allowed_tenants: when not empty, activities from any other tenant are refused.
+    """
+
+    def __init__(self, adapter: CloudAdapter, bot: Bot, allowed_tenants: frozenset[str] = frozenset()) -> None:
+        self._adapter = adapter
+        self._bot = bot
+        self._allowed_tenants = allowed_tenants
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        """Handle one ``POST /api/messages``."""
+        if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+            return _problem(413, f"the body is over {MAX_BODY_BYTES // 1024} KB")
+        if "json" not in (request.content_type or ""):
+            return _problem(415, "the body must be a JSON activity (Content-Type: application/json)")
+        try:
+            raw = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            return _problem(413, f"the body is over {MAX_BODY_BYTES // 1024} KB")
+        activity, problem = self._parse(raw)
+        if problem:
+            return _problem(400, problem)
+        assert activity is not None
+
+        authentication = self._adapter.bot_framework_authentication
+        try:
+            auth_result = await authentication.authenticate_request(
+                activity, request.headers.get("Authorization", "")
+            )
+        except requests.RequestException:
+            log.warning("could not fetch Bot Framework signing keys", exc_info=True)
+            return _problem(503, "signing keys are unavailable; try again")
+        except Exception as error:  # noqa: BLE001 - the SDK raises many types for one meaning
+            log.info("request refused: token did not validate (%s)", type(error).__name__)
+            return _problem(401, "unauthorised")
+
+        if self._allowed_tenants and _tenant_of(activity) not in self._allowed_tenants:
+            log.info("activity from a tenant that is not allowed was dropped")
+            return _problem(403, "this tenant may not use the bot")
+
+        invoke_response = await self._adapter.process_activity(auth_result, activity, self._bot.on_turn)
+        if invoke_response is not None:
+            body = invoke_response.body
+            if body is None:
+                return web.Response(status=invoke_response.status)
+            return web.json_response(body, status=invoke_response.status)
+        return web.Response(status=201)
+
+    @staticmethod
+    def _parse(raw: bytes) -> tuple[Activity | None, str | None]:
+        try:
+            body = json.loads(raw)
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            return None, "the body is not valid JSON"
+        if not isinstance(body, dict):
+            return None, "the body must be a JSON object (an activity)"
+        try:
+            activity = Activity().deserialize(body)
+        except Exception:  # noqa: BLE001 - msrest raises assorted errors on bad shapes
+            return None, "the body is not a Bot Framework activity"
+        if not activity.type:
+            return None, "the activity has no type"
+        if not activity.service_url or not str(activity.service_url).startswith(("https://", "http://")):
+            return None, "the activity has no valid serviceUrl"
+        if not activity.conversation or not activity.conversation.id:
+            return None, "the activity has no conversation id"
+        return activity, None

@@ -1,0 +1,192 @@
+"""The activity handler: where every Teams activity enters the assistant's logic.
+
+It records who is talking and where to reach them, then routes a message: to the guided
+dialog in progress, to the command it names, or to the fallback for free text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timedelta
+from typing import Awaitable, Callable, Mapping
+
+from botbuilder.core import ActivityHandler, ConversationState, MessageFactory, TurnContext, UserState
+from botbuilder.dialogs import Dialog, DialogSet, DialogTurnStatus
+from botbuilder.schema import ChannelAccount
+
+from bot.cards import help_activity
+from bot.commands import Recognised, recognise
+from domain.models import utcnow
+from domain.users import UserInfo, Users
+
+__all__ = ["PreventionFirstBot", "CommandHandler", "COMING_SOON"]
+
+log = logging.getLogger(__name__)
+
+CommandHandler = Callable[[TurnContext, Recognised, UserInfo], Awaitable[None]]
+
+# A guided dialog untouched for this long is closed; its answers stay as a draft.
+DIALOG_IDLE_LIMIT = timedelta(hours=12)
+
+COMING_SOON = {
+    "what works": "Finding what works",
+    "submit": "Submitting to the Hub",
+    "my submissions": "Seeing your submissions",
+    "status": "Checking a submission's status",
+    "academy": "The Academy's reflective practice tools",
+    "journal": "The reflective journal",
+    "my journal": "Reading your journal",
+    "six hats": "Six-hats reflections",
+    "action plan": "The SARA action plan",
+    "hub": "The Hub's tools",
+    "queue": "The triage queue",
+    "report": "The board report",
+}
+
+
+class PreventionFirstBot(ActivityHandler):
+    """Routes Teams activities to commands and guided dialogs.
+
+    Args:
+        conversation_state: per-conversation state (holds the dialog stack).
+        user_state: per-user state.
+        users: the user directory.
+        dialogs: guided dialogs, each started by the command of the same name.
+        commands: handlers of one-shot commands, by command name.
+        fallback: what to do with text that is not a command (default: the help card).
+    """
+
+    def __init__(
+        self,
+        *,
+        conversation_state: ConversationState,
+        user_state: UserState,
+        users: Users,
+        dialogs: Mapping[str, Dialog] | None = None,
+        commands: Mapping[str, CommandHandler] | None = None,
+        fallback: CommandHandler | None = None,
+    ) -> None:
+        self._conversation_state = conversation_state
+        self._user_state = user_state
+        self._users = users
+        self._dialog_state = conversation_state.create_property("dialog_state")
+        self._last_seen = conversation_state.create_property("last_seen")
+        self._welcomed = conversation_state.create_property("welcomed")
+        self._dialogs = DialogSet(self._dialog_state)
+        self._starts: dict[str, str] = {}
+        for command, dialog in (dialogs or {}).items():
+            self._dialogs.add(dialog)
+            self._starts[command] = dialog.id
+        self._commands = dict(commands or {})
+        self._fallback = fallback
+
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        """Handle one activity and save state, after recording the user."""
+        await self._remember_user(turn_context)
+        await super().on_turn(turn_context)
+        await self._conversation_state.save_changes(turn_context)
+        await self._user_state.save_changes(turn_context)
+
+    async def _remember_user(self, turn_context: TurnContext) -> UserInfo | None:
+        activity = turn_context.activity
+        sender = activity.from_property
+        if sender is None or not sender.aad_object_id:
+            return None
+        tenant = activity.conversation.tenant_id if activity.conversation else None
+        info = await asyncio.to_thread(self._users.seen, sender.aad_object_id, sender.name or "", sender.id, tenant)
+        turn_context.turn_state["user"] = info
+        if activity.conversation and activity.conversation.conversation_type in (None, "personal"):
+            reference = TurnContext.get_conversation_reference(activity).serialize()
+            await asyncio.to_thread(self._users.save_reference, sender.aad_object_id, reference)
+        return info
+
+    async def on_installation_update_add(self, turn_context: TurnContext) -> None:
+        """The app was added: say what it does."""
+        await self._welcome(turn_context)
+
+    async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
+        """The app was removed: forget that this chat was welcomed."""
+        await self._welcomed.delete(turn_context)
+
+    async def on_members_added_activity(
+        self, members_added: list[ChannelAccount], turn_context: TurnContext
+    ) -> None:
+        """A person (not the bot) joined the chat: welcome them once."""
+        bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
+        if any(member.id != bot_id for member in members_added) and not await self._welcomed.get(turn_context):
+            await self._welcome(turn_context)
+
+    async def _welcome(self, turn_context: TurnContext) -> None:
+        await turn_context.send_activity(help_activity(self._name(turn_context)))
+        await self._welcomed.set(turn_context, True)
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        """Route a message: dialog in progress, command, or free text."""
+        _text_from_card(turn_context)
+        user = turn_context.turn_state.get("user")
+        if user is None:
+            await turn_context.send_activity(
+                "I can only help people signed in to Teams with a work account."
+            )
+            return
+        dc = await self._dialogs.create_context(turn_context)
+        await self._expire_idle_dialog(turn_context, dc)
+        recognised = recognise(turn_context.activity.text)
+
+        if dc.active_dialog is not None:
+            if recognised is not None and self._starts.get(recognised.name) == dc.active_dialog.id:
+                await dc.reprompt_dialog()  # asked again for what is already in progress
+                return
+            if recognised is not None and recognised.name in self._commands:
+                await self._commands[recognised.name](turn_context, recognised, user)
+                await dc.reprompt_dialog()
+                return
+            if recognised is None or recognised.name not in self._starts:
+                await dc.continue_dialog()
+                return
+
+        if recognised is not None and recognised.name in self._starts:
+            await dc.begin_dialog(self._starts[recognised.name], {"argument": recognised.argument})
+        elif recognised is not None and recognised.name in self._commands:
+            await self._commands[recognised.name](turn_context, recognised, user)
+        elif recognised is not None and recognised.name == "help":
+            await turn_context.send_activity(help_activity(self._name(turn_context)))
+        elif recognised is not None:
+            feature = COMING_SOON.get(recognised.name, "That")
+            await turn_context.send_activity(
+                MessageFactory.text(f"{feature} is coming soon to this assistant. Type help to see what it can do now.")
+            )
+        elif self._fallback is not None:
+            await self._fallback(turn_context, Recognised("question", turn_context.activity.text or ""), user)
+        else:
+            await turn_context.send_activity(help_activity(self._name(turn_context)))
+
+    async def _expire_idle_dialog(self, turn_context: TurnContext, dc) -> None:  # type: ignore[no-untyped-def]
+        now = utcnow()
+        last = await self._last_seen.get(turn_context)
+        await self._last_seen.set(turn_context, now.isoformat())
+        if dc.active_dialog is None or not last:
+            return
+        if now - datetime.fromisoformat(last) > DIALOG_IDLE_LIMIT:
+            await dc.cancel_all_dialogs()
+            await turn_context.send_activity(
+                "Your unfinished conversation from earlier is saved as a draft. "
+                "Start it again with the same command to pick up where you left off."
+            )
+
+    @staticmethod
+    def _name(turn_context: TurnContext) -> str:
+        user = turn_context.turn_state.get("user")
+        return user.name if user else ""
+
+
+def _text_from_card(turn_context: TurnContext) -> None:
+    """Read a card button press that arrived as ``value`` (not imBack) as typed text."""
+    activity = turn_context.activity
+    if activity.text or not isinstance(activity.value, dict):
+        return
+    for key in ("text", "command", "choice"):
+        if isinstance(activity.value.get(key), str):
+            activity.text = activity.value[key]
+            return

@@ -1,0 +1,225 @@
+"""Proactive messages: a status update or reminder sent to one user's personal chat.
+
+Every message is first written to the ``notifications`` table, then sent through
+``continue_conversation`` on the user's saved conversation reference. Teams' answers
+decide what happens next:
+
+* 403 or 404 (the app was removed, the chat is gone): the user is marked unreachable and
+  the message is not retried; it goes out again only after the user talks to the bot.
+* 429 and 5xx, and network failures: retried with exponential backoff, honouring
+  ``Retry-After``; after a few quick attempts the message waits for :meth:`deliver_due`.
+* Anything else: recorded as failed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Awaitable, Callable
+
+import aiohttp
+from botbuilder.core import BotAdapter, MessageFactory, TurnContext
+from botbuilder.schema import Activity, ConversationReference
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from domain.db import Database
+from domain.models import Notification, NotificationStatus, utcnow
+from domain.users import Users
+
+__all__ = ["NotificationService", "RetryPolicy", "send_status_of"]
+
+log = logging.getLogger(__name__)
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard to try before leaving a message for the next sweep."""
+
+    quick_attempts: int = 3
+    max_attempts: int = 8
+    base_delay: float = 1.0
+    max_delay: float = 60.0
+    later: timedelta = timedelta(minutes=5)
+
+
+def send_status_of(error: BaseException) -> tuple[int | None, float | None]:
+    """The HTTP status and ``Retry-After`` seconds of a failed send, where the error has them."""
+    response = getattr(error, "response", None)
+    if response is None:
+        return None, None
+    status = getattr(response, "status_code", None) or getattr(response, "status", None)
+    retry_after = None
+    headers = getattr(response, "headers", None) or {}
+    raw = headers.get("Retry-After") if hasattr(headers, "get") else None
+    if raw is not None:
+        try:
+            retry_after = max(0.0, float(raw))
+        except ValueError:
+            retry_after = None
+    return (int(status) if status is not None else None), retry_after
+
+
+class NotificationService:
+    """Sends proactive messages and keeps a record of each.
+
+    Args:
+        adapter: the Bot Framework adapter that owns the connector credentials.
+        database: the assistant's database.
+        users: the user directory (conversation references live there).
+        app_id: the bot's Microsoft app id ("" in local mode).
+        policy: retry rules.
+        sleep: awaited between quick retries (tests pass a recorder).
+    """
+
+    def __init__(
+        self,
+        adapter: BotAdapter,
+        database: Database,
+        users: Users,
+        app_id: str = "",
+        policy: RetryPolicy = RetryPolicy(),
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self._adapter = adapter
+        self._db = database
+        self._users = users
+        self._app_id = app_id
+        self._policy = policy
+        self._sleep = sleep
+
+    async def notify(
+        self,
+        aad_object_id: str,
+        message: Activity | str,
+        *,
+        kind: str,
+        dedupe_key: str | None = None,
+    ) -> NotificationStatus:
+        """Queue and send one message to a user.
+
+        Args:
+            aad_object_id: who to tell.
+            message: the text or activity to send.
+            kind: what the message is about (``status-change``, ``journal-prompt``...).
+            dedupe_key: when given, a second call with the same key sends nothing more.
+
+        Returns:
+            The delivery status after the quick attempts.
+        """
+        activity = MessageFactory.text(message) if isinstance(message, str) else message
+        notification_id = await asyncio.to_thread(
+            self._record, aad_object_id.lower(), kind, activity.serialize(), dedupe_key
+        )
+        if notification_id is None:
+            return NotificationStatus.SENT  # already handled under this dedupe key
+        return await self._deliver(notification_id)
+
+    async def deliver_due(self, now: datetime | None = None) -> int:
+        """Retry every message whose next attempt is due; returns how many were tried."""
+        now = now or utcnow()
+        with self._db.session() as session:
+            due = session.scalars(
+                select(Notification.id).where(
+                    Notification.status.in_(
+                        [NotificationStatus.PENDING.value, NotificationStatus.RETRYING.value]
+                    ),
+                    (Notification.next_attempt_at.is_(None)) | (Notification.next_attempt_at <= now),
+                )
+            ).all()
+        for notification_id in due:
+            await self._deliver(notification_id)
+        return len(due)
+
+    def _record(self, aad_object_id: str, kind: str, payload: dict, dedupe_key: str | None) -> int | None:
+        try:
+            with self._db.session() as session:
+                row = Notification(
+                    aad_object_id=aad_object_id, kind=kind, payload=payload, dedupe_key=dedupe_key
+                )
+                session.add(row)
+                session.flush()
+                return row.id
+        except IntegrityError:
+            if dedupe_key is None:
+                raise
+            return None
+
+    async def _deliver(self, notification_id: int) -> NotificationStatus:
+        with self._db.session() as session:
+            row = session.get(Notification, notification_id)
+            assert row is not None
+            aad_object_id, payload, attempts = row.aad_object_id, row.payload, row.attempts
+        reference = self._users.reference_for(aad_object_id)
+        if reference is None:
+            return self._finish(notification_id, NotificationStatus.UNREACHABLE, attempts, "no reachable chat")
+
+        quick = 0
+        while True:
+            attempts += 1
+            quick += 1
+            try:
+                await self._send(reference, Activity().deserialize(payload))
+                return self._finish(notification_id, NotificationStatus.SENT, attempts, None)
+            except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
+                status, retry_after, reason = None, None, type(error).__name__
+            except Exception as error:  # noqa: BLE001 - the SDK raises assorted types; sorted below
+                status, retry_after = send_status_of(error)
+                if status is None:
+                    log.exception("proactive send failed", extra={"notification": notification_id})
+                    return self._finish(notification_id, NotificationStatus.FAILED, attempts, type(error).__name__)
+                reason = f"HTTP {status}"
+            if status in (403, 404):
+                self._users.mark_unreachable(aad_object_id)
+                return self._finish(notification_id, NotificationStatus.UNREACHABLE, attempts, reason)
+            retryable = status is None or status == 429 or status >= 500
+            if not retryable:
+                return self._finish(notification_id, NotificationStatus.FAILED, attempts, reason)
+            if attempts >= self._policy.max_attempts:
+                return self._finish(notification_id, NotificationStatus.FAILED, attempts, reason)
+            delay = self._delay(quick, retry_after)
+            if quick >= self._policy.quick_attempts:
+                later = max(self._policy.later, timedelta(seconds=retry_after or 0))
+                return self._finish(notification_id, NotificationStatus.RETRYING, attempts, reason, utcnow() + later)
+            log.info("proactive send will be retried", extra={"notification": notification_id, "reason": reason})
+            await self._sleep(delay)
+
+    def _delay(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return min(retry_after, self._policy.max_delay)
+        backoff = self._policy.base_delay * (2 ** (attempt - 1))
+        return min(backoff * (0.8 + 0.4 * random.random()), self._policy.max_delay)
+
+    async def _send(self, reference: dict, activity: Activity) -> None:
+        async def callback(turn_context: TurnContext) -> None:
+            await turn_context.send_activity(activity)
+
+        await self._adapter.continue_conversation(
+            ConversationReference().deserialize(reference), callback, self._app_id
+        )
+
+    def _finish(
+        self,
+        notification_id: int,
+        status: NotificationStatus,
+        attempts: int,
+        reason: str | None,
+        next_attempt_at: datetime | None = None,
+    ) -> NotificationStatus:
+        with self._db.session() as session:
+            row = session.get(Notification, notification_id)
+            assert row is not None
+            row.status = status.value
+            row.attempts = attempts
+            row.last_error = reason
+            row.next_attempt_at = next_attempt_at
+            if status is NotificationStatus.SENT:
+                row.sent_at = utcnow()
+        if status is not NotificationStatus.SENT:
+            log.warning("proactive send %s", status.value, extra={"notification": notification_id, "reason": reason})
+        return status

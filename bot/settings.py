@@ -1,0 +1,173 @@
+"""Typed settings, read once from the environment.
+
+Every value is checked when the server starts: a malformed value stops start-up with an
+error that names the variable, rather than surfacing later as a confusing failure.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+__all__ = ["Settings", "SettingsError", "DEFAULT_DISTRICTS"]
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_APP_TYPES = {"MultiTenant", "SingleTenant", "UserAssignedMSI"}
+
+DEFAULT_DISTRICTS = (
+    "Broxbourne",
+    "Dacorum",
+    "East Hertfordshire",
+    "Hertsmere",
+    "North Hertfordshire",
+    "St Albans",
+    "Stevenage",
+    "Three Rivers",
+    "Watford",
+    "Welwyn Hatfield",
+)
+
+
+class SettingsError(ValueError):
+    """A configuration value is missing or malformed; the message names the variable."""
+
+
+def _guid_list(env: Mapping[str, str], name: str) -> frozenset[str]:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return frozenset()
+    values = [part.strip() for part in raw.split(",") if part.strip()]
+    bad = [v for v in values if not _GUID.match(v)]
+    if bad:
+        raise SettingsError(
+            f"{name} must be a comma-separated list of GUIDs "
+            f"(for example 72f988bf-86f1-41af-91ab-2d7cd011db47); not a GUID: {bad[0]!r}"
+        )
+    return frozenset(v.lower() for v in values)
+
+
+def _port(env: Mapping[str, str]) -> int:
+    raw = env.get("PORT", "3978").strip()
+    if not raw.isdigit() or not 0 <= int(raw) <= 65535:
+        raise SettingsError(f"PORT must be a whole number from 0 to 65535, not {raw!r}")
+    return int(raw)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _database_url(env: Mapping[str, str]) -> str:
+    raw = env.get("DATABASE_URL", "").strip()
+    if not raw:
+        return f"sqlite:///{PROJECT_ROOT / 'data' / 'prevention_first.db'}"
+    if not re.match(r"^(sqlite|postgresql)(\+\w+)?://", raw):
+        raise SettingsError(
+            "DATABASE_URL must start with sqlite:// or postgresql:// "
+            "(for example postgresql://user@127.0.0.1:5432/prevention)"
+        )
+    return raw
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The assistant's configuration.
+
+    Build it with :meth:`from_env`; tests pass their own mapping instead of the process
+    environment.
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 3978
+    database_url: str = f"sqlite:///{PROJECT_ROOT / 'data' / 'prevention_first.db'}"
+    knowledge_dir: Path = PROJECT_ROOT / "knowledge" / "entries"
+    index_dir: Path = PROJECT_ROOT / "data" / "index"
+    app_id: str = ""
+    app_password: str = field(default="", repr=False)
+    app_type: str = "MultiTenant"
+    app_tenant_id: str = ""
+    allowed_tenant_ids: frozenset[str] = frozenset()
+    bootstrap_admins: frozenset[str] = frozenset()
+    districts: tuple[str, ...] = DEFAULT_DISTRICTS
+    log_level: str = "INFO"
+    # Where Bot Framework signing keys are published; only changed for sovereign clouds and tests.
+    openid_metadata_url: str = ""
+
+    @property
+    def auth_enabled(self) -> bool:
+        """True when inbound requests must carry a valid Bot Framework token."""
+        return bool(self.app_id)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> "Settings":
+        """Read and check every setting.
+
+        Args:
+            env: the environment, usually ``os.environ``.
+
+        Raises:
+            SettingsError: a value is malformed; the message names the variable.
+        """
+        app_id = env.get("MicrosoftAppId", "").strip()
+        if app_id and not _GUID.match(app_id):
+            raise SettingsError(
+                "MicrosoftAppId must be the bot's Azure app registration id, a GUID "
+                f"(for example 8f9a1c2e-0000-4000-8000-1234567890ab), not {app_id!r}"
+            )
+        password = env.get("MicrosoftAppPassword", "")
+        app_type = env.get("MicrosoftAppType", "").strip() or "MultiTenant"
+        if app_type not in _APP_TYPES:
+            raise SettingsError(
+                f"MicrosoftAppType must be one of {', '.join(sorted(_APP_TYPES))}, not {app_type!r}"
+            )
+        tenant_id = env.get("MicrosoftAppTenantId", "").strip()
+        if tenant_id and not _GUID.match(tenant_id):
+            raise SettingsError(f"MicrosoftAppTenantId must be a GUID, not {tenant_id!r}")
+        if app_id and app_type == "SingleTenant" and not tenant_id:
+            raise SettingsError("MicrosoftAppTenantId is required when MicrosoftAppType is SingleTenant")
+        if app_id and app_type != "UserAssignedMSI" and not password:
+            raise SettingsError("MicrosoftAppPassword is required when MicrosoftAppId is set")
+
+        host = env.get("HOST", "").strip() or "127.0.0.1"
+        if not app_id and not _is_loopback(host):
+            raise SettingsError(
+                f"HOST={host} needs MicrosoftAppId: without an app id authentication is off, "
+                "so the bot only listens on 127.0.0.1"
+            )
+
+        districts_raw = env.get("DISTRICTS", "").strip()
+        districts = (
+            tuple(d.strip() for d in districts_raw.split(",") if d.strip())
+            if districts_raw
+            else DEFAULT_DISTRICTS
+        )
+        level = env.get("LOG_LEVEL", "INFO").strip().upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise SettingsError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {level!r}")
+
+        return cls(
+            host=host,
+            port=_port(env),
+            database_url=_database_url(env),
+            knowledge_dir=Path(env.get("KNOWLEDGE_DIR") or PROJECT_ROOT / "knowledge" / "entries"),
+            index_dir=Path(env.get("INDEX_DIR") or PROJECT_ROOT / "data" / "index"),
+            app_id=app_id,
+            app_password=password,
+            app_type=app_type,
+            app_tenant_id=tenant_id,
+            allowed_tenant_ids=_guid_list(env, "ALLOWED_TENANT_IDS"),
+            bootstrap_admins=_guid_list(env, "BOOTSTRAP_ADMINS"),
+            districts=districts,
+            log_level=level,
+            openid_metadata_url=env.get("BOT_OPENID_METADATA_URL", "").strip(),
+        )

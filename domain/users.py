@@ -1,0 +1,159 @@
+"""Users, their roles and where to reach them.
+
+A user is keyed on the Azure AD object id Teams sends with every activity. Everyone is an
+officer until granted a role; the ids in ``BOOTSTRAP_ADMINS`` are admins from their first
+message. Roles are only ever read from here, never from what a client sends.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+from sqlalchemy import select, update
+
+from domain.db import Database
+from domain.models import ConversationRef, Role, User, utcnow
+
+__all__ = ["UserInfo", "Users", "UnknownUserError"]
+
+
+class UnknownUserError(LookupError):
+    """No user has that Azure AD object id."""
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    """What the rest of the assistant needs to know about a user."""
+
+    aad_object_id: str
+    name: str
+    role: Role
+
+    @property
+    def is_hub(self) -> bool:
+        """Hub staff and admins may use the Hub's tools."""
+        return self.role in (Role.HUB, Role.ADMIN)
+
+
+def _info(user: User) -> UserInfo:
+    return UserInfo(user.aad_object_id, user.name, Role(user.role))
+
+
+class Users:
+    """The user directory.
+
+    Args:
+        database: the assistant's database.
+        bootstrap_admins: Azure AD object ids that are admins from the start.
+    """
+
+    def __init__(self, database: Database, bootstrap_admins: Iterable[str] = ()) -> None:
+        self._db = database
+        self._bootstrap_admins = frozenset(a.lower() for a in bootstrap_admins)
+
+    def seen(
+        self,
+        aad_object_id: str,
+        name: str = "",
+        teams_user_id: str | None = None,
+        tenant_id: str | None = None,
+    ) -> UserInfo:
+        """Record that a user was seen, creating them as an officer the first time.
+
+        Safe when two turns of the same new user arrive at once.
+        """
+        key = aad_object_id.lower()
+        role = Role.ADMIN if key in self._bootstrap_admins else Role.OFFICER
+        with self._db.session() as session:
+            session.execute(
+                self._db.insert(User)
+                .values(
+                    aad_object_id=key,
+                    name=name,
+                    role=role.value,
+                    teams_user_id=teams_user_id,
+                    tenant_id=tenant_id,
+                    created_at=utcnow(),
+                    updated_at=utcnow(),
+                )
+                .on_conflict_do_nothing(index_elements=[User.aad_object_id])
+            )
+            user = session.get(User, key)
+            assert user is not None
+            if name and user.name != name:
+                user.name = name
+            if teams_user_id and user.teams_user_id != teams_user_id:
+                user.teams_user_id = teams_user_id
+            if key in self._bootstrap_admins and user.role != Role.ADMIN.value:
+                user.role = Role.ADMIN.value
+            return _info(user)
+
+    def get(self, aad_object_id: str) -> UserInfo:
+        """The user with this id.
+
+        Raises:
+            UnknownUserError: nobody has that id.
+        """
+        with self._db.session() as session:
+            user = session.get(User, aad_object_id.lower())
+            if user is None:
+                raise UnknownUserError(aad_object_id)
+            return _info(user)
+
+    def role_of(self, aad_object_id: str) -> Role:
+        """The user's role as stored; an unknown user is an officer."""
+        try:
+            return self.get(aad_object_id).role
+        except UnknownUserError:
+            return Role.OFFICER
+
+    def set_role(self, aad_object_id: str, role: Role) -> UserInfo:
+        """Grant ``role`` to a user.
+
+        Raises:
+            UnknownUserError: nobody has that id.
+        """
+        with self._db.session() as session:
+            user = session.get(User, aad_object_id.lower())
+            if user is None:
+                raise UnknownUserError(aad_object_id)
+            user.role = role.value
+            return _info(user)
+
+    def save_reference(self, aad_object_id: str, reference: dict) -> None:
+        """Keep the latest personal-chat conversation reference for proactive messages."""
+        key = aad_object_id.lower()
+        values = {
+            "reference": reference,
+            "service_url": reference.get("serviceUrl") or "",
+            "conversation_id": (reference.get("conversation") or {}).get("id") or "",
+            "updated_at": utcnow(),
+            "unreachable_since": None,
+        }
+        with self._db.session() as session:
+            session.execute(
+                self._db.insert(ConversationRef)
+                .values(aad_object_id=key, **values)
+                .on_conflict_do_update(index_elements=[ConversationRef.aad_object_id], set_=values)
+            )
+
+    def reference_for(self, aad_object_id: str) -> dict | None:
+        """The saved conversation reference, or None if there is none or it stopped working."""
+        with self._db.session() as session:
+            row = session.execute(
+                select(ConversationRef.reference).where(
+                    ConversationRef.aad_object_id == aad_object_id.lower(),
+                    ConversationRef.unreachable_since.is_(None),
+                )
+            ).scalar_one_or_none()
+        return row
+
+    def mark_unreachable(self, aad_object_id: str) -> None:
+        """Teams refused a send (app removed): stop trying until the user talks to the bot again."""
+        with self._db.session() as session:
+            session.execute(
+                update(ConversationRef)
+                .where(ConversationRef.aad_object_id == aad_object_id.lower())
+                .values(unreachable_since=utcnow())
+            )

@@ -1,0 +1,91 @@
+"""Shared fixtures: databases (SQLite and PostgreSQL), settings and the app under test."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+from typing import AsyncIterator, Iterator
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from bot.app import SERVICES, Services, create_app
+from bot.settings import Settings
+from domain.db import Database
+
+from tests.fakes import FakeConnector
+
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture
+def sqlite_db(tmp_path: Path) -> Iterator[Database]:
+    """A migrated SQLite database in a temporary folder."""
+    db = Database(f"sqlite:///{tmp_path / 'test.db'}")
+    db.migrate()
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A URL for a fresh, empty schema on the local PostgreSQL server, dropped afterwards."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except Exception as error:  # noqa: BLE001 - reported as a failure, not a skip
+        admin.dispose()
+        pytest.fail(f"PostgreSQL at {POSTGRES_URL} is not reachable: {error}")
+    yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture
+def postgres_db(postgres_url: str) -> Iterator[Database]:
+    """A migrated database in its own PostgreSQL schema."""
+    db = Database(postgres_url)
+    db.migrate()
+    yield db
+    db.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db(request: pytest.FixtureRequest) -> Database:
+    """The same test on SQLite and on PostgreSQL."""
+    return request.getfixturevalue(f"{request.param}_db")
+
+
+@pytest.fixture
+async def connector() -> AsyncIterator[FakeConnector]:
+    """A stand-in for the Bot Connector service that records what the bot sends."""
+    fake = await FakeConnector().start()
+    yield fake
+    await fake.close()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Local-mode settings (no app id) with a database in a temporary folder."""
+    return Settings.from_env(
+        {
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
+            "INDEX_DIR": str(tmp_path / "index"),
+        }
+    )
+
+
+@pytest.fixture
+async def client(aiohttp_client, settings: Settings):  # type: ignore[no-untyped-def]
+    """An HTTP client for the app built by ``create_app``."""
+    return await aiohttp_client(create_app(settings))
+
+
+@pytest.fixture
+def services(client) -> Services:  # type: ignore[no-untyped-def]
+    """The collaborators of the app under test."""
+    return client.app[SERVICES]

@@ -1,0 +1,122 @@
+"""Fakes used across the tests, kept in one place."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+
+@dataclass
+class _Scripted:
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class FakeConnector:
+    """A Bot Connector service on loopback: records the activities the bot sends.
+
+    ``fail_next(status, times)`` makes the next sends answer with an error status, to test
+    the bot's retry and give-up rules. Start it with ``await connector.start()``; its
+    ``service_url`` goes in the activities the tests post to the bot.
+    """
+
+    def __init__(self) -> None:
+        self.sent: list[dict[str, Any]] = []
+        self.attempts = 0
+        self._script: deque[_Scripted] = deque()
+        self._server: TestServer | None = None
+
+    def fail_next(self, status: int, times: int = 1, headers: dict[str, str] | None = None) -> None:
+        """Answer the next ``times`` sends with ``status`` (and ``headers``)."""
+        for _ in range(times):
+            self._script.append(_Scripted(status, headers or {}))
+
+    async def start(self) -> "FakeConnector":
+        app = web.Application()
+        app.router.add_post("/v3/conversations/{conversation}/activities", self._receive)
+        app.router.add_post("/v3/conversations/{conversation}/activities/{reply_to}", self._receive)
+        self._server = TestServer(app, host="127.0.0.1")
+        await self._server.start_server()
+        return self
+
+    async def close(self) -> None:
+        if self._server is not None:
+            await self._server.close()
+
+    @property
+    def service_url(self) -> str:
+        assert self._server is not None, "start() the connector first"
+        return str(self._server.make_url("/"))
+
+    def texts(self) -> list[str]:
+        """The text of every message the bot sent."""
+        return [a.get("text") or "" for a in self.sent if a.get("type") == "message"]
+
+    async def _receive(self, request: web.Request) -> web.Response:
+        self.attempts += 1
+        if self._script:
+            scripted = self._script.popleft()
+            return web.json_response({"error": {"code": "Scripted"}}, status=scripted.status, headers=scripted.headers)
+        activity = await request.json()
+        self.sent.append(activity)
+        return web.json_response({"id": f"reply-{len(self.sent)}"})
+
+
+TENANT_ID = "6f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f"
+OFFICER_AAD = "0b6f1b3c-1111-4a4a-9b9b-000000000001"
+BOT_ID = "28:prevention-first-bot"
+
+
+def teams_activity(
+    text: str | None = "help",
+    *,
+    service_url: str = "http://127.0.0.1:9/",
+    aad_object_id: str = OFFICER_AAD,
+    name: str = "Alex Morgan",
+    conversation_id: str | None = None,
+    tenant_id: str = TENANT_ID,
+    activity_type: str = "message",
+    expect_replies: bool = True,
+    activity_id: str = "act-1",
+    **extra: Any,
+) -> dict[str, Any]:
+    """An activity shaped as Teams sends it from a personal chat."""
+    activity: dict[str, Any] = {
+        "type": activity_type,
+        "id": activity_id,
+        "channelId": "msteams",
+        "serviceUrl": service_url,
+        "timestamp": "2026-11-26T09:00:00Z",
+        "from": {"id": f"29:{aad_object_id}", "name": name, "aadObjectId": aad_object_id},
+        "recipient": {"id": BOT_ID, "name": "Prevention First"},
+        "conversation": {
+            "id": conversation_id or f"a:personal-{aad_object_id}",
+            "conversationType": "personal",
+            "tenantId": tenant_id,
+        },
+        "channelData": {"tenant": {"id": tenant_id}},
+        "locale": "en-GB",
+    }
+    if text is not None:
+        activity["text"] = text
+    if expect_replies:
+        activity["deliveryMode"] = "expectReplies"
+    activity.update(extra)
+    return activity
+
+
+def replies(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """The activities of an ``expectReplies`` response body."""
+    return body.get("activities") or []
+
+
+def card_of(activity: dict[str, Any]) -> dict[str, Any] | None:
+    """The Adaptive Card an activity carries, if any."""
+    for attachment in activity.get("attachments") or []:
+        if attachment.get("contentType") == "application/vnd.microsoft.card.adaptive":
+            return attachment["content"]
+    return None

@@ -1,0 +1,80 @@
+"""The Bot Framework endpoint and the health check, through HTTP as a channel would call them."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.fakes import card_of, replies, teams_activity
+
+
+async def test_health_reports_database_reachable(client):
+    response = await client.get("/healthz")
+    assert response.status == 200
+    body = await response.json()
+    assert body["status"] == "ok"
+    assert body["database"] == "reachable"
+
+
+async def test_expect_replies_returns_the_help_card_in_the_body(client):
+    response = await client.post("/api/messages", json=teams_activity("help"))
+    assert response.status == 200
+    sent = replies(await response.json())
+    assert len(sent) == 1
+    card = card_of(sent[0])
+    assert card is not None and card["version"] == "1.5"
+    assert card["body"][0]["text"] == "Prevention First assistant"
+    assert [a["title"] for a in card["actions"]] == ["What works", "Submit to the Hub", "Academy", "Hub tools"]
+
+
+async def test_reply_without_expect_replies_goes_to_the_service_url(client, connector):
+    response = await client.post(
+        "/api/messages",
+        json=teams_activity("help", service_url=connector.service_url, expect_replies=False),
+    )
+    assert response.status == 201
+    assert len(connector.sent) == 1
+    assert card_of(connector.sent[0])["body"][0]["text"] == "Prevention First assistant"
+
+
+async def test_invoke_with_a_body_is_returned_as_json(client):
+    # A Teams card "refresh" or task invoke the bot does not handle gets a clean 501, not a 500.
+    response = await client.post(
+        "/api/messages",
+        json=teams_activity(None, activity_type="invoke", expect_replies=False, name_="x", value={}),
+    )
+    assert response.status in (200, 501)
+
+
+@pytest.mark.parametrize(
+    "body, content_type, status",
+    [
+        (b"{not json", "application/json", 400),
+        (b"[1, 2, 3]", "application/json", 400),
+        (b'"just a string"', "application/json", 400),
+        (json.dumps({"text": "no type"}).encode(), "application/json", 400),
+        (json.dumps({"type": "message", "conversation": {"id": "c"}}).encode(), "application/json", 400),
+        (json.dumps({"type": "message", "serviceUrl": "ftp://x", "conversation": {"id": "c"}}).encode(), "application/json", 400),
+        (json.dumps({"type": "message", "serviceUrl": "https://x", "conversation": {"id": "c"}, "from": "not an object"}).encode(), "application/json", 400),
+        (b"\xff\xfe\xfd", "application/json", 400),
+        (b"hello", "text/plain", 415),
+        (b"{" + b" " * (256 * 1024) + b"}", "application/json", 413),
+    ],
+)
+async def test_malformed_requests_get_a_4xx_never_a_500(client, body, content_type, status):
+    response = await client.post("/api/messages", data=body, headers={"Content-Type": content_type})
+    assert response.status == status
+    assert "error" in await response.json()
+
+
+async def test_unknown_text_gets_the_help_card(client):
+    response = await client.post("/api/messages", json=teams_activity("blah blah"))
+    sent = replies(await response.json())
+    assert card_of(sent[0])["body"][0]["text"] == "Prevention First assistant"
+
+
+async def test_job_buttons_say_plainly_when_a_feature_is_coming(client):
+    response = await client.post("/api/messages", json=teams_activity("academy"))
+    sent = replies(await response.json())
+    assert "coming soon" in sent[0]["text"]
