@@ -46,15 +46,12 @@ class Services:
 
 
 def _auth_configuration(settings: Settings) -> SimpleNamespace:
-    config = SimpleNamespace(
+    return SimpleNamespace(
         APP_ID=settings.app_id,
         APP_PASSWORD=settings.app_password,
         APP_TYPE=settings.app_type,
         APP_TENANTID=settings.app_tenant_id,
     )
-    if settings.openid_metadata_url:
-        config.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL = settings.openid_metadata_url
-    return config
 
 
 def create_app(

@@ -31,7 +31,9 @@ def make_turn_error_handler(
                 f"Sorry, something went wrong on my side. Please try again; if it keeps happening, "
                 f"tell the Prevention First Hub and quote reference {reference}."
             )
-            await conversation_state.delete(turn_context)
+            await conversation_state.load(turn_context)
+            await conversation_state.clear_state(turn_context)
+            await conversation_state.save_changes(turn_context, force=True)
         except Exception:  # noqa: BLE001 - nothing more can be done for this turn
             log.error("could not tell the user about the failure [ref %s]", reference, exc_info=True)
 

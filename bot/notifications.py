@@ -196,12 +196,21 @@ class NotificationService:
         return min(backoff * (0.8 + 0.4 * random.random()), self._policy.max_delay)
 
     async def _send(self, reference: dict, activity: Activity) -> None:
+        # The adapter hands errors raised inside a turn to its on_turn_error, which would
+        # answer the user; a failed proactive send is ours to classify, so carry it out.
+        failure: list[BaseException] = []
+
         async def callback(turn_context: TurnContext) -> None:
-            await turn_context.send_activity(activity)
+            try:
+                await turn_context.send_activity(activity)
+            except Exception as error:  # noqa: BLE001 - re-raised below, outside the turn
+                failure.append(error)
 
         await self._adapter.continue_conversation(
             ConversationReference().deserialize(reference), callback, self._app_id
         )
+        if failure:
+            raise failure[0]
 
     def _finish(
         self,

@@ -100,8 +100,6 @@ class Settings:
     bootstrap_admins: frozenset[str] = frozenset()
     districts: tuple[str, ...] = DEFAULT_DISTRICTS
     log_level: str = "INFO"
-    # Where Bot Framework signing keys are published; only changed for sovereign clouds and tests.
-    openid_metadata_url: str = ""
 
     @property
     def auth_enabled(self) -> bool:
@@ -169,5 +167,4 @@ class Settings:
             bootstrap_admins=_guid_list(env, "BOOTSTRAP_ADMINS"),
             districts=districts,
             log_level=level,
-            openid_metadata_url=env.get("BOT_OPENID_METADATA_URL", "").strip(),
         )
