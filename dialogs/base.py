@@ -1,0 +1,357 @@
+"""The base of every guided dialog: one question at a time, with help, cancel, back,
+typed answers to card choices, length limits, a summary where any answer can be changed,
+and a draft kept after every answer.
+
+A journey declares its questions and what to do with the answers::
+
+    class SubmissionDialog(GuidedDialog):
+        def __init__(self, drafts):
+            super().__init__("submission", "submission", QUESTIONS, drafts)
+
+        async def on_complete(self, turn_context, answers):
+            ...  # commit, then tell the user
+
+Flow (see ``guided.mmd``): ``start`` offers a draft if there is one, then ``loop`` asks
+the current question and stores the answer, replacing itself until every question is
+answered; the summary then saves or re-opens one answer. ``help``, ``cancel`` and ``back``
+are intercepted before the prompt sees them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from botbuilder.core import MessageFactory, TurnContext
+from botbuilder.dialogs import (
+    ComponentDialog,
+    DialogContext,
+    DialogTurnResult,
+    DialogTurnStatus,
+    PromptOptions,
+    PromptValidatorContext,
+    TextPrompt,
+    WaterfallDialog,
+    WaterfallStepContext,
+)
+from botbuilder.schema import Activity
+
+from bot.cards import card_activity, imback
+from bot.commands import normalise
+from domain.drafts import Drafts
+
+__all__ = ["AnswerError", "Question", "GuidedDialog", "MAX_TEXT", "user_key"]
+
+MAX_TEXT = 4000
+_PREVIEW = 200
+
+
+class AnswerError(ValueError):
+    """An answer that cannot be accepted; the message says what was wrong."""
+
+
+def user_key(turn_context: TurnContext) -> str:
+    """Who is answering: the Azure AD object id, or the channel id where there is none."""
+    sender = turn_context.activity.from_property
+    return (sender.aad_object_id or sender.id) if sender else "unknown"
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question of a guided dialog.
+
+    Attributes:
+        key: where the answer is stored.
+        label: the answer's name in the summary ("Title").
+        text: the question ("What would you call it?").
+        example: an example answer, shown with the question and with every re-prompt.
+        help: what ``help`` adds about this question.
+        choices: when set, the answer must be one of these; typed text or number works.
+        optional: ``skip`` leaves it unanswered.
+        max_length: longer answers are refused with the count.
+        parse: turns the text into the stored value, or raises ``AnswerError``.
+    """
+
+    key: str
+    label: str
+    text: str
+    example: str
+    help: str = ""
+    choices: tuple[str, ...] = ()
+    optional: bool = False
+    max_length: int = MAX_TEXT
+    parse: Callable[[str], Any] | None = None
+
+    def read(self, text: str | None) -> Any:
+        """Check and convert a typed answer.
+
+        Raises:
+            AnswerError: the answer cannot be accepted; the message says why.
+        """
+        answer = (text or "").strip()
+        if self.optional and normalise(answer) == "skip":
+            return None
+        if not answer:
+            raise AnswerError("I need an answer to carry on" + (" (or type skip)." if self.optional else "."))
+        if len(answer) > self.max_length:
+            raise AnswerError(
+                f"That is {len(answer):,} characters; the limit is {self.max_length:,}. "
+                "Please shorten it and send it again."
+            )
+        if self.choices:
+            return choose(answer, self.choices)
+        return self.parse(answer) if self.parse else answer
+
+
+def choose(answer: str, choices: tuple[str, ...]) -> str:
+    """Match a typed answer to a choice: its number, its text, or the start of its text."""
+    folded = normalise(answer)
+    if folded.isdigit() and 1 <= int(folded) <= len(choices):
+        return choices[int(folded) - 1]
+    for choice in choices:
+        if folded == choice.lower():
+            return choice
+    starts = [c for c in choices if c.lower().startswith(folded)]
+    if len(starts) == 1:
+        return starts[0]
+    listed = "; ".join(f"{n}. {c}" for n, c in enumerate(choices, 1))
+    raise AnswerError(f"Please choose one of these, by number or name: {listed}.")
+
+
+def _preview(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= _PREVIEW else text[: _PREVIEW - 1] + "…"
+
+
+class GuidedDialog(ComponentDialog):
+    """A guided dialog over a list of :class:`Question`.
+
+    Args:
+        dialog_id: the dialog's id (also the draft's name).
+        title: what is being written, for messages ("submission", "journal entry").
+        questions: asked in order (see :meth:`next_index` to skip some).
+        drafts: where unfinished answers are kept.
+    """
+
+    START = "start"
+    LOOP = "loop"
+    ANSWER = "answer"
+
+    def __init__(self, dialog_id: str, title: str, questions: list[Question], drafts: Drafts) -> None:
+        super().__init__(dialog_id)
+        self.title = title
+        self.questions = questions
+        self._drafts = drafts
+        self.add_dialog(WaterfallDialog(self.START, [self._offer_draft_step, self._open_step]))
+        self.add_dialog(WaterfallDialog(self.LOOP, [self._ask_step, self._answer_step]))
+        self.add_dialog(TextPrompt(self.ANSWER, self._validate))
+        self.initial_dialog_id = self.START
+
+    # -- hooks for journeys -------------------------------------------------------------
+
+    async def on_complete(self, turn_context: TurnContext, answers: dict[str, Any]) -> Any:
+        """Commit the answers and tell the user; the return value is the dialog's result."""
+        raise NotImplementedError
+
+    def next_index(self, answers: dict[str, Any], index: int) -> int:
+        """The question after ``index`` (override to skip questions that do not apply)."""
+        return index + 1
+
+    def summary_lines(self, answers: dict[str, Any]) -> list[str]:
+        """The numbered lines of the summary."""
+        return [
+            f"{n}. {q.label}: {_preview(answers[q.key]) if answers.get(q.key) not in (None, '') else '(not answered)'}"
+            for n, q in enumerate(self.questions, 1)
+        ]
+
+    # -- start: offer a draft -------------------------------------------------------------
+
+    async def _offer_draft_step(self, step: WaterfallStepContext) -> DialogTurnResult:
+        """Offer to continue an unfinished draft, if there is one."""
+        draft = await asyncio.to_thread(self._drafts.load, user_key(step.context), self.id)
+        if draft is None:
+            return await step.next(None)
+        step.values["draft"] = draft.progress
+        answered = sum(1 for q in self.questions if draft.progress.get("answers", {}).get(q.key) not in (None, ""))
+        when = draft.updated_at.strftime("%d %b")
+        text = (
+            f"You have an unfinished {self.title} from {when} ({answered} of {len(self.questions)} answered). "
+            "Continue it, or start again?"
+        )
+        return await step.prompt(
+            self.ANSWER,
+            PromptOptions(
+                prompt=self._choice_activity(text, ("Continue", "Start again")),
+                validations={"kind": "draft"},
+            ),
+        )
+
+    async def _open_step(self, step: WaterfallStepContext) -> DialogTurnResult:
+        """Open the question loop on the draft or on a fresh set of answers."""
+        if step.result == "Continue":
+            progress = step.values["draft"]
+        else:
+            if step.result == "Start again":
+                await asyncio.to_thread(self._drafts.discard, user_key(step.context), self.id)
+            options = step.options if isinstance(step.options, dict) else {}
+            progress = {"answers": dict(options.get("prefill") or {}), "index": 0, "asked": [], "review": False}
+        return await step.replace_dialog(self.LOOP, progress)
+
+    # -- the question loop ----------------------------------------------------------------
+
+    async def _ask_step(self, step: WaterfallStepContext) -> DialogTurnResult:
+        """Ask the current question, or show the summary once all are answered."""
+        progress = step.options
+        index = progress["index"]
+        if index >= len(self.questions):
+            lines = "\n".join(self.summary_lines(progress["answers"]))
+            text = (
+                f"Here is your {self.title}:\n\n{lines}\n\n"
+                f"Type save to save it, the number of an answer to change it (1 to {len(self.questions)}), or cancel."
+            )
+            return await step.prompt(
+                self.ANSWER,
+                PromptOptions(prompt=self._choice_activity(text, ("Save", "Cancel")), validations={"kind": "summary"}),
+            )
+        question = self.questions[index]
+        return await step.prompt(
+            self.ANSWER,
+            PromptOptions(
+                prompt=self._question_activity(question, progress["answers"].get(question.key)),
+                validations={"kind": "question", "index": index},
+            ),
+        )
+
+    async def _answer_step(self, step: WaterfallStepContext) -> DialogTurnResult:
+        """Store the answer (or act on the summary choice) and move on."""
+        progress = step.options
+        result = step.result
+        if isinstance(result, dict) and result.get("action") == "save":
+            outcome = await self.on_complete(step.context, progress["answers"])
+            await asyncio.to_thread(self._drafts.discard, user_key(step.context), self.id)
+            return await step.end_dialog(outcome)
+        if isinstance(result, dict) and result.get("action") == "change":
+            progress["index"] = result["index"]
+            progress["review"] = True
+            return await step.replace_dialog(self.LOOP, progress)
+
+        index = progress["index"]
+        progress["answers"][self.questions[index].key] = result
+        progress["asked"].append(index)
+        progress["index"] = len(self.questions) if progress.get("review") else self.next_index(progress["answers"], index)
+        progress["review"] = False
+        await asyncio.to_thread(self._drafts.save, user_key(step.context), self.id, progress)
+        return await step.replace_dialog(self.LOOP, progress)
+
+    async def _validate(self, prompt: PromptValidatorContext) -> bool:
+        kind = prompt.options.validations or {}
+        text = prompt.recognized.value if prompt.recognized.succeeded else None
+        try:
+            if kind.get("kind") == "draft":
+                prompt.recognized.value = choose(text or "", ("Continue", "Start again"))
+            elif kind.get("kind") == "summary":
+                prompt.recognized.value = self._summary_choice(text)
+            else:
+                prompt.recognized.value = self.questions[kind["index"]].read(text)
+            return True
+        except AnswerError as error:
+            example = ""
+            if kind.get("kind") == "question":
+                example = f" For example: {self.questions[kind['index']].example}"
+            # Having replied, the prompt will not re-ask by itself: send the question again.
+            await prompt.context.send_activities(
+                [
+                    MessageFactory.text(f"{error}{example}"),
+                    Activity().deserialize(prompt.options.prompt.serialize()),
+                ]
+            )
+            return False
+
+    def _summary_choice(self, text: str | None) -> dict[str, Any]:
+        folded = normalise(text)
+        if folded in {"save", "submit", "yes", "done"}:
+            return {"action": "save"}
+        number = folded.removeprefix("change ").strip()
+        if number.isdigit() and 1 <= int(number) <= len(self.questions):
+            return {"action": "change", "index": int(number) - 1}
+        for n, question in enumerate(self.questions):
+            if folded in {question.label.lower(), f"change {question.label.lower()}"}:
+                return {"action": "change", "index": n}
+        raise AnswerError(
+            f"Type save to save, a number from 1 to {len(self.questions)} to change that answer, or cancel."
+        )
+
+    # -- interruptions ---------------------------------------------------------------------
+
+    async def on_continue_dialog(self, inner_dc: DialogContext) -> DialogTurnResult:
+        """Handle help, cancel and back before the prompt sees the message."""
+        if inner_dc.context.activity.type == "message":
+            command = normalise(inner_dc.context.activity.text)
+            if command == "help":
+                await inner_dc.context.send_activity(self._help_text(inner_dc))
+                await inner_dc.reprompt_dialog()
+                return DialogTurnResult(DialogTurnStatus.Waiting)
+            if command in {"cancel", "stop", "quit"}:
+                await asyncio.to_thread(self._drafts.discard, user_key(inner_dc.context), self.id)
+                await inner_dc.context.send_activity(f"Cancelled. Your {self.title} was not saved.")
+                return await inner_dc.cancel_all_dialogs()
+            if command == "back":
+                return await self._back(inner_dc)
+        return await super().on_continue_dialog(inner_dc)
+
+    async def _back(self, inner_dc: DialogContext) -> DialogTurnResult:
+        progress = self._progress(inner_dc)
+        if progress is None or not progress["asked"]:
+            await inner_dc.context.send_activity("This is the first question, so there is nothing to go back to.")
+            await inner_dc.reprompt_dialog()
+            return DialogTurnResult(DialogTurnStatus.Waiting)
+        progress["index"] = progress["asked"].pop()
+        progress["review"] = False
+        await inner_dc.cancel_all_dialogs()
+        return await inner_dc.begin_dialog(self.LOOP, progress)
+
+    def _progress(self, inner_dc: DialogContext) -> dict | None:
+        for instance in inner_dc.stack:
+            if instance.id == self.LOOP:
+                return instance.state.get("options")
+        return None
+
+    def _help_text(self, inner_dc: DialogContext) -> str:
+        progress = self._progress(inner_dc)
+        lines = [f"You are writing a {self.title}, one question at a time."]
+        if progress is not None and progress["index"] < len(self.questions):
+            question = self.questions[progress["index"]]
+            if question.help:
+                lines.append(question.help)
+            if question.optional:
+                lines.append("This question is optional: type skip to leave it out.")
+            lines.append(f"Question {progress['index'] + 1} of {len(self.questions)}.")
+        lines.append("Type back for the previous question, or cancel to stop without saving.")
+        return "\n\n".join(lines)
+
+    # -- rendering ---------------------------------------------------------------------------
+
+    def _question_activity(self, question: Question, earlier: Any) -> Activity:
+        parts = [question.text, f"For example: {question.example}"]
+        if earlier not in (None, ""):
+            parts.append(f"Your earlier answer: {_preview(earlier)}")
+        if question.optional:
+            parts.append("Optional: type skip to leave it out.")
+        text = "\n\n".join(parts)
+        if question.choices:
+            return self._choice_activity(text, question.choices)
+        return MessageFactory.text(text)
+
+    @staticmethod
+    def _choice_activity(text: str, choices: tuple[str, ...]) -> Activity:
+        listed = "\n".join(f"{n}. {c}" for n, c in enumerate(choices, 1))
+        card = {
+            "type": "AdaptiveCard",
+            "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+            "version": "1.5",
+            "fallbackText": listed,
+            "body": [{"type": "TextBlock", "text": "Choose one, or type its number:", "wrap": True, "isSubtle": True}],
+            "actions": [imback(choice) for choice in choices],
+        }
+        return card_activity(card, text=f"{text}\n\n{listed}")
