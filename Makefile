@@ -1,0 +1,46 @@
+# Prevention First assistant. `make run` serves the bot; `make test` runs the whole suite.
+# Both set everything up from nothing: the virtualenv, the pinned packages, the database.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.requirements-installed
+
+.PHONY: help setup node migrate run test bench package clean
+
+help:
+	@echo "make run      set up, migrate and serve the bot on http://127.0.0.1:3978/api/messages"
+	@echo "make test     set up and run the whole test suite (SQLite, PostgreSQL, Teams emulator)"
+	@echo "make bench    print the benchmark figures"
+	@echo "make package  write the Teams app zip (needs MicrosoftAppId)"
+
+$(STAMP): requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+setup: $(STAMP)
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+node: node_modules/.package-lock.json
+
+migrate: setup
+	$(PY) -m domain.migrate
+
+run: setup migrate
+	OMP_NUM_THREADS=1 $(PY) -m bot
+
+test: setup node
+	$(PY) -m pytest
+
+bench: setup
+	$(PY) -m bench
+
+package: setup
+	$(PY) -m manifest.package
+
+clean:
+	rm -rf $(VENV) node_modules build .pytest_cache

@@ -1,0 +1,1 @@
+"""Benchmarks: ``make bench`` prints every measured figure."""
