@@ -12,10 +12,10 @@ from datetime import datetime, timedelta
 from typing import Awaitable, Callable, Mapping
 
 from botbuilder.core import ActivityHandler, ConversationState, MessageFactory, TurnContext, UserState
-from botbuilder.dialogs import Dialog, DialogSet, DialogTurnStatus
-from botbuilder.schema import ChannelAccount
+from botbuilder.dialogs import Dialog, DialogSet
+from botbuilder.schema import AdaptiveCardInvokeResponse, AdaptiveCardInvokeValue, ChannelAccount
 
-from bot.cards import help_activity
+from bot.cards import help_activity, welcome_card
 from bot.commands import Recognised, recognise
 from domain.models import utcnow
 from domain.users import UserInfo, Users
@@ -112,7 +112,14 @@ class PreventionFirstBot(ActivityHandler):
     async def on_members_added_activity(
         self, members_added: list[ChannelAccount], turn_context: TurnContext
     ) -> None:
-        """A person (not the bot) joined the chat: welcome them once."""
+        """A person (not the bot) joined the chat: welcome them once.
+
+        Teams announces a personal install with ``installationUpdate`` and, at the same
+        moment, a ``conversationUpdate``; the two turns run concurrently, so only the first
+        welcomes in Teams. Other channels (Web Chat, emulators) only send the latter.
+        """
+        if turn_context.activity.channel_id == "msteams":
+            return
         bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
         if any(member.id != bot_id for member in members_added) and not await self._welcomed.get(turn_context):
             await self._welcome(turn_context)
@@ -120,6 +127,25 @@ class PreventionFirstBot(ActivityHandler):
     async def _welcome(self, turn_context: TurnContext) -> None:
         await turn_context.send_activity(help_activity(self._name(turn_context)))
         await self._welcomed.set(turn_context, True)
+
+    async def on_adaptive_card_invoke(
+        self, turn_context: TurnContext, invoke_value: AdaptiveCardInvokeValue
+    ) -> AdaptiveCardInvokeResponse:
+        """An ``Action.Execute`` button: answer with the card that replaces the pressed one."""
+        action = invoke_value.action
+        # The SDK leaves the action as the raw dict it received.
+        verb = action.get("verb") if isinstance(action, dict) else getattr(action, "verb", None)
+        if verb == "help":
+            return AdaptiveCardInvokeResponse(
+                status_code=200,
+                type="application/vnd.microsoft.card.adaptive",
+                value=welcome_card(self._name(turn_context)),
+            )
+        return AdaptiveCardInvokeResponse(
+            status_code=400,
+            type="application/vnd.microsoft.error",
+            value={"code": "BadRequest", "message": "That button is not recognised."},
+        )
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         """Route a message: dialog in progress, command, or free text."""

@@ -38,13 +38,31 @@ async def test_reply_without_expect_replies_goes_to_the_service_url(client, conn
     assert card_of(connector.sent[0])["body"][0]["text"] == "Prevention First assistant"
 
 
-async def test_invoke_with_a_body_is_returned_as_json(client):
-    # A Teams card "refresh" or task invoke the bot does not handle gets a clean 501, not a 500.
-    response = await client.post(
-        "/api/messages",
-        json=teams_activity(None, activity_type="invoke", expect_replies=False, name_="x", value={}),
+async def _execute(client, verb):
+    invoke = teams_activity(
+        None,
+        activity_type="invoke",
+        expect_replies=False,
+        value={"action": {"type": "Action.Execute", "verb": verb, "data": {}}, "trigger": "manual"},
     )
-    assert response.status in (200, 501)
+    invoke["name"] = "adaptiveCard/action"
+    return await client.post("/api/messages", json=invoke)
+
+
+async def test_an_invoke_with_a_body_is_answered_with_that_body_as_json(client):
+    response = await _execute(client, "help")
+    assert response.status == 200
+    body = await response.json()
+    assert body["statusCode"] == 200
+    assert body["type"] == "application/vnd.microsoft.card.adaptive"
+    assert body["value"]["body"][0]["text"] == "Prevention First assistant"
+
+
+async def test_an_unknown_card_action_gets_an_error_body_not_a_500(client):
+    response = await _execute(client, "self-destruct")
+    assert response.status == 200
+    body = await response.json()
+    assert body["statusCode"] == 400 and body["type"] == "application/vnd.microsoft.error"
 
 
 @pytest.mark.parametrize(

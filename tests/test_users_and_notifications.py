@@ -48,12 +48,13 @@ async def test_installation_sends_the_welcome_card_once(client):
     assert replies(await again.json()) == []
 
 
-async def test_a_user_added_to_a_new_chat_is_welcomed(client):
+async def test_a_user_added_to_a_web_chat_is_welcomed(client):
     joined = teams_activity(
         None,
         activity_type="conversationUpdate",
         membersAdded=[{"id": f"29:{OFFICER_AAD}", "aadObjectId": OFFICER_AAD}],
     )
+    joined["channelId"] = "webchat"
     response = await client.post("/api/messages", json=joined)
     assert card_of(replies(await response.json())[0]) is not None
 

@@ -1,0 +1,1 @@
+"""End-to-end tests: the bot driven through Microsoft 365 Agents Playground (see playground.py)."""
