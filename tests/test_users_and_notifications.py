@@ -4,7 +4,6 @@ recorded as undeliverable) through their saved personal chat."""
 from __future__ import annotations
 
 import pytest
-from aiohttp import web
 from sqlalchemy import select
 
 from bot.app import SERVICES, create_app

@@ -67,15 +67,12 @@ conversation. The Node process binds 127.0.0.1 only (``loopback.cjs`` preload; c
 settings are removed from its environment. Failures raise :class:`PlaygroundError` with the tail
 of the playground's logs; the log dir is kept when start-up failed, when the ``async with`` body
 raised, or when ``PLAYGROUND_KEEP_LOGS`` is set.
-When ``node_modules`` lacks the pinned playground, ``npm ci`` runs in ``repo_root``, or, with no
-``package-lock.json`` yet, ``npm install`` runs in a copy of ``package.json`` under the temp
-dir (the repository is not modified).
+When ``node_modules`` lacks the pinned playground, ``npm ci`` installs it (``tests.nodetools``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import os
 import re
@@ -84,17 +81,18 @@ import signal
 import socket
 import subprocess
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 import aiohttp
+
+from tests.nodetools import ensure_node_modules
 
 __all__ = [
     "PACKAGE",
@@ -164,81 +162,19 @@ def _installed_ok(node_modules: Path, version: str) -> bool:
     return installed == version or not version[:1].isdigit()
 
 
-@contextmanager
-def _npm_lock(repo_root: Path) -> Iterator[None]:
-    """The same lock file as ``tests/nodetools.py`` uses, so the two never run npm together."""
-    digest = hashlib.sha256(str(repo_root).encode()).hexdigest()[:16]
-    path = Path(tempfile.gettempdir()) / f"prevention-first-npm-ci-{digest}.lock"
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows
-        yield
-        return
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-_install_lock = threading.Lock()
-
-
-def _run_npm(args: list[str], cwd: Path) -> None:
-    npm = shutil.which("npm")
-    if npm is None:
-        raise PlaygroundError("npm is not on the PATH; install Node.js 20 with npm to run the e2e tests")
-    try:
-        done = subprocess.run(
-            [npm, *args, "--no-audit", "--no-fund"],
-            cwd=cwd,
-            capture_output=True,
-            text=True,
-            timeout=NPM_TIMEOUT,
-            check=False,
-        )
-    except subprocess.TimeoutExpired as error:
-        raise PlaygroundError(f"npm {' '.join(args)} in {cwd} timed out after {NPM_TIMEOUT:.0f}s") from error
-    if done.returncode != 0:
-        output = (done.stdout + done.stderr).strip()[-LOG_TAIL_CHARS:]
-        raise PlaygroundError(f"npm {' '.join(args)} in {cwd} failed with status {done.returncode}:\n{output}")
-
-
 def ensure_playground(repo_root: Path | None = None) -> Path:
-    """Return the installed playground package folder (holding ``cli.js``), installing it if needed.
+    """Return the installed playground package folder (holding ``cli.js``).
 
-    Uses ``repo_root/node_modules`` when it has the version pinned in ``package.json``. Otherwise
-    runs ``npm ci`` in ``repo_root`` if ``package-lock.json`` exists, or else ``npm install`` in a
-    temp-dir copy of ``package.json`` (cached by its hash), leaving the repository untouched.
-    Blocking; safe across threads and processes.
+    The pinned npm packages are installed with ``npm ci`` by :func:`tests.nodetools.ensure_node_modules`
+    when missing, under the lock it shares with every other test process.
     """
     root = Path(repo_root or DEFAULT_REPO_ROOT).resolve()
     version = _pinned_version(root)
-    if _installed_ok(root / "node_modules", version):
-        return root / "node_modules" / PACKAGE
-    with _install_lock, _npm_lock(root):
-        if _installed_ok(root / "node_modules", version):
-            return root / "node_modules" / PACKAGE
-        if (root / "package-lock.json").is_file():
-            _run_npm(["ci"], root)
-            if not _installed_ok(root / "node_modules", version):
-                raise PlaygroundError(f"npm ci ran in {root} but {PACKAGE}@{version} is still not installed")
-            return root / "node_modules" / PACKAGE
-        manifest = (root / "package.json").read_bytes()
-        cache = Path(tempfile.gettempdir()) / f"prevention-first-playground-{hashlib.sha256(manifest).hexdigest()[:16]}"
-        if not _installed_ok(cache / "node_modules", version):
-            staging = Path(tempfile.mkdtemp(prefix=cache.name + "-staging-"))
-            try:
-                (staging / "package.json").write_bytes(manifest)
-                _run_npm(["install"], staging)
-                if not _installed_ok(staging / "node_modules", version):
-                    raise PlaygroundError(f"npm install in {staging} did not install {PACKAGE}@{version}")
-                shutil.rmtree(cache, ignore_errors=True)
-                staging.rename(cache)
-            finally:
-                shutil.rmtree(staging, ignore_errors=True)
-        return cache / "node_modules" / PACKAGE
+    if not _installed_ok(root / "node_modules", version):
+        ensure_node_modules()
+    if not _installed_ok(root / "node_modules", version):
+        raise PlaygroundError(f"npm ci ran in {root} but {PACKAGE}@{version} is still not installed")
+    return root / "node_modules" / PACKAGE
 
 
 # --------------------------------------------------------------------------- card helpers
