@@ -10,16 +10,12 @@ from aiohttp import web
 
 from bot.app import create_app
 from bot.logs import configure_logging
-from bot.settings import Settings, SettingsError
+from bot.settings import settings_or_exit
 
 
 def main() -> int:
     """Read the settings, build the app and serve it until stopped."""
-    try:
-        settings = Settings.from_env(os.environ)
-    except SettingsError as error:
-        print(f"Configuration error: {error}", file=sys.stderr)
-        return 2
+    settings = settings_or_exit()
     configure_logging(settings.log_level)
     # One intra-op thread: with two, a query embedding stalls when the other core is busy.
     os.environ.setdefault("OMP_NUM_THREADS", "1")

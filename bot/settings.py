@@ -7,12 +7,14 @@ error that names the variable, rather than surfacing later as a confusing failur
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
-__all__ = ["Settings", "SettingsError", "DEFAULT_DISTRICTS"]
+__all__ = ["Settings", "SettingsError", "DEFAULT_DISTRICTS", "settings_or_exit"]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -168,3 +170,12 @@ class Settings:
             districts=districts,
             log_level=level,
         )
+
+
+def settings_or_exit() -> Settings:
+    """The settings from the process environment, or exit 2 with the reason on stderr."""
+    try:
+        return Settings.from_env(os.environ)
+    except SettingsError as error:
+        print(f"Configuration error: {error}", file=sys.stderr)
+        raise SystemExit(2) from None

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import sys
 
-from bot.settings import Settings, SettingsError
+from bot.settings import settings_or_exit
 from domain.db import Database
 
 
 def main() -> int:
     """Run every pending migration and say which database was migrated."""
-    try:
-        settings = Settings.from_env(os.environ)
-    except SettingsError as error:
-        print(f"Configuration error: {error}", file=sys.stderr)
-        return 2
+    settings = settings_or_exit()
     database = Database(settings.database_url)
     database.migrate()
     database.dispose()
