@@ -1,0 +1,169 @@
+"""``python -m eval`` (``make eval``): how well the search answers the labelled questions.
+
+Reads ``eval/questions.yaml`` (officers' questions with graded relevance), searches the
+published index exactly as the bot does, and prints:
+
+- nDCG@5 over the answerable questions (gain 2^grade - 1, ideal ordering from the labels);
+- Recall@5: the share of the relevant entries found in the top five, out of at most five;
+- MRR: the mean of 1 / rank of the first relevant entry (0 when none is in the top ten);
+- abstention: the share of answerable questions wrongly given "no good match", and the
+  share of unanswerable questions correctly given it;
+- a sweep of the no-good-match threshold, which is how ``NO_MATCH_BELOW`` was chosen.
+
+``--min-ndcg`` and the abstention limits make it exit 1 when quality falls below target.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from indexer.embedder import load_embedder
+from indexer.search import KnowledgeIndex, Searcher
+
+K = 5
+
+
+@dataclass
+class Question:
+    id: str
+    text: str
+    relevant: dict[str, int]
+    crime_type: str | None
+    kind: str | None
+    notes: str
+
+
+@dataclass
+class Outcome:
+    question: Question
+    ranked: list[str]
+    best_similarity: float
+    no_good_match: bool
+
+
+def load_questions(path: Path) -> list[Question]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return [
+        Question(q["id"], q["text"], dict(q.get("relevant") or {}), q.get("crime_type"), q.get("kind"),
+                 str(q.get("notes") or ""))
+        for q in data["questions"]
+    ]
+
+
+def ndcg(ranked: list[str], relevant: dict[str, int], k: int = K) -> float:
+    gains = [(2 ** relevant.get(entry, 0) - 1) / math.log2(i + 2) for i, entry in enumerate(ranked[:k])]
+    ideal = [(2 ** grade - 1) / math.log2(i + 2) for i, grade in enumerate(sorted(relevant.values(), reverse=True)[:k])]
+    return sum(gains) / sum(ideal) if ideal else 0.0
+
+
+def recall(ranked: list[str], relevant: dict[str, int], k: int = K) -> float:
+    found = sum(1 for entry in ranked[:k] if relevant.get(entry, 0) > 0)
+    return found / min(k, len(relevant)) if relevant else 0.0
+
+
+def reciprocal_rank(ranked: list[str], relevant: dict[str, int]) -> float:
+    for i, entry in enumerate(ranked):
+        if relevant.get(entry, 0) > 0:
+            return 1.0 / (i + 1)
+    return 0.0
+
+
+def run(searcher: Searcher, questions: list[Question]) -> list[Outcome]:
+    outcomes = []
+    for q in questions:
+        result = searcher.search(q.text, k=10, crime_type=q.crime_type, kind=q.kind)
+        outcomes.append(Outcome(q, [h.id for h in result.results], result.best_similarity, result.no_good_match))
+    return outcomes
+
+
+@dataclass
+class Figures:
+    ndcg: float
+    recall: float
+    mrr: float
+    answerable_refused: float
+    unanswerable_refused: float
+    answerable: int
+    unanswerable: int
+
+
+def figures(outcomes: list[Outcome], threshold: float | None = None) -> Figures:
+    answerable = [o for o in outcomes if o.question.relevant]
+    unanswerable = [o for o in outcomes if not o.question.relevant]
+
+    def refused(o: Outcome) -> bool:
+        return o.no_good_match if threshold is None else o.best_similarity < threshold
+
+    mean = lambda values: sum(values) / len(values) if values else 0.0  # noqa: E731
+    return Figures(
+        ndcg=mean([ndcg(o.ranked, o.question.relevant) for o in answerable]),
+        recall=mean([recall(o.ranked, o.question.relevant) for o in answerable]),
+        mrr=mean([reciprocal_rank(o.ranked, o.question.relevant) for o in answerable]),
+        answerable_refused=mean([refused(o) for o in answerable]),
+        unanswerable_refused=mean([refused(o) for o in unanswerable]),
+        answerable=len(answerable),
+        unanswerable=len(unanswerable),
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m eval", description=__doc__.splitlines()[0])
+    parser.add_argument("--questions", default="eval/questions.yaml")
+    parser.add_argument("--index", default=os.environ.get("INDEX_DIR") or "data/index")
+    parser.add_argument("--models", default=os.environ.get("MODEL_CACHE_DIR") or "data/models")
+    parser.add_argument("--verbose", action="store_true", help="list each question that misses")
+    parser.add_argument("--min-ndcg", type=float, default=0.90)
+    parser.add_argument("--max-answerable-refused", type=float, default=0.05)
+    parser.add_argument("--min-unanswerable-refused", type=float, default=0.90)
+    args = parser.parse_args(argv)
+
+    index = KnowledgeIndex.load_current(Path(args.index))
+    searcher = Searcher(index, load_embedder(os.environ.get("EMBEDDING_MODEL"), cache_dir=args.models))
+    questions = load_questions(Path(args.questions))
+    outcomes = run(searcher, questions)
+    result = figures(outcomes)
+
+    print(f"{len(questions)} questions ({result.answerable} answerable, {result.unanswerable} unanswerable), "
+          f"index {index.version}, {index.meta['entries']} entries")
+    print(f"  nDCG@5   {result.ndcg:.3f}")
+    print(f"  Recall@5 {result.recall:.3f}")
+    print(f"  MRR      {result.mrr:.3f}")
+    print(f"  answerable wrongly refused     {result.answerable_refused:6.1%}")
+    print(f"  unanswerable correctly refused {result.unanswerable_refused:6.1%}")
+    by_note: dict[str, list[Outcome]] = {}
+    for o in outcomes:
+        if o.question.relevant:
+            by_note.setdefault(o.question.notes.split()[0] if o.question.notes else "other", []).append(o)
+    print("  nDCG@5 by wording: " + ", ".join(
+        f"{note} {figures(group).ndcg:.3f} (n={len(group)})" for note, group in sorted(by_note.items())))
+    print(f"  no-good-match threshold (similarity below): {searcher.no_match_below:.2f}; sweep:")
+    for step in range(30, 61, 2):
+        t = step / 100
+        f = figures(outcomes, t)
+        print(f"    {t:.2f}: answerable refused {f.answerable_refused:6.1%}, "
+              f"unanswerable refused {f.unanswerable_refused:6.1%}")
+    if args.verbose:
+        for o in outcomes:
+            q = o.question
+            if q.relevant and (ndcg(o.ranked, q.relevant) < 0.7 or o.no_good_match):
+                print(f"  {q.id} nDCG {ndcg(o.ranked, q.relevant):.2f} sim {o.best_similarity:.2f} "
+                      f"{'REFUSED ' if o.no_good_match else ''}{q.text!r} -> {o.ranked[:5]} want "
+                      f"{sorted(q.relevant, key=lambda e: -q.relevant[e])[:4]}")
+            if not q.relevant and not o.no_good_match:
+                print(f"  {q.id} answered unanswerable sim {o.best_similarity:.2f} {q.text!r} -> {o.ranked[:2]}")
+    ok = (result.ndcg >= args.min_ndcg and result.answerable_refused <= args.max_answerable_refused
+          and result.unanswerable_refused >= args.min_unanswerable_refused)
+    print("targets met" if ok else "below target")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    sys.exit(main())

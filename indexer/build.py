@@ -1,0 +1,334 @@
+"""Building and publishing a version of the knowledge index.
+
+A build reads the knowledge folder, validates it, embeds each passage, and writes a new
+version folder under ``INDEX_DIR/versions``. ``INDEX_DIR/CURRENT`` names the version the
+bot serves; it is replaced in one atomic rename only after the new version is complete, so
+a failed or interrupted build leaves the previous version serving.
+
+Builds are incremental: a passage whose text (and model) is unchanged reuses its vector
+from the version being served, so editing one entry re-embeds only that entry's passages.
+Identical passages (boilerplate shared by many entries) are embedded and stored once.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import time
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from indexer.chunks import CHUNKER_VERSION, lexical_text, passages
+from indexer.embedder import Embedder, model_fingerprint, resolve_model
+from indexer.entries import LoadResult, Problem, load_entries
+from indexer.lexical import build_lexical
+from indexer.spelling import vocabulary
+from indexer.taxonomy import Taxonomy, taxonomy_path
+
+FORMAT = 1
+KEEP_VERSIONS = 3
+# Above this many distinct passages the dense index is approximate (HNSW); below it every
+# passage is compared with the query. `make bench` prints both at each size, and the
+# approximate index's recall against exact search, which is where this figure comes from.
+APPROXIMATE_ABOVE = 50_000
+HNSW_M = 32
+HNSW_EF_CONSTRUCTION = 80
+HNSW_EF_SEARCH = 128
+
+
+class BuildError(RuntimeError):
+    """The build cannot produce an index; the version being served is untouched."""
+
+
+@dataclass
+class BuildReport:
+    version: str
+    published: bool
+    entries: int
+    files: int
+    passages: int
+    distinct_passages: int
+    embedded_passages: int
+    reused_passages: int
+    embedded_entries: int
+    seconds: float
+    problems: list[Problem] = field(default_factory=list)
+    index_type: str = "flat"
+
+    @property
+    def summary(self) -> str:
+        state = "published" if self.published else "unchanged, still serving"
+        return (
+            f"index {self.version} {state}: {self.entries} entries from {self.files} files, "
+            f"{self.passages} passages ({self.embedded_passages} embedded, {self.reused_passages} reused, "
+            f"{self.embedded_entries} entries re-embedded), {len(self.problems)} problems, {self.seconds:.1f} s"
+        )
+
+
+def current_version(index_dir: Path) -> str | None:
+    """The version named by ``INDEX_DIR/CURRENT``, if it exists and is complete."""
+    try:
+        name = (Path(index_dir) / "CURRENT").read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    if name and (Path(index_dir) / "versions" / name / "meta.json").is_file():
+        return name
+    return None
+
+
+def version_dir(index_dir: Path, version: str) -> Path:
+    return Path(index_dir) / "versions" / version
+
+
+@contextmanager
+def _build_lock(index_dir: Path) -> Iterator[None]:
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / ".build.lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise BuildError(f"another build of {index_dir} is running; try again when it finishes") from exc
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _previous_vectors(index_dir: Path, fingerprint: str) -> dict[str, np.ndarray]:
+    version = current_version(index_dir)
+    if version is None:
+        return {}
+    folder = version_dir(index_dir, version)
+    try:
+        meta = json.loads((folder / "meta.json").read_text())
+        if meta.get("model_fingerprint") != fingerprint or meta.get("format") != FORMAT:
+            return {}
+        hashes = json.loads((folder / "passage_hashes.json").read_text())
+        vectors = np.load(folder / "vectors.npy")
+    except (OSError, ValueError, KeyError):
+        return {}  # an unreadable previous version: embed everything again
+    return dict(zip(hashes, vectors))
+
+
+def _source_hash(result: LoadResult, taxonomy_file: Path, fingerprint: str) -> str:
+    digest = hashlib.sha256(f"{FORMAT}:{CHUNKER_VERSION}:{fingerprint}".encode())
+    digest.update(taxonomy_file.read_bytes())
+    for entry in sorted(result.entries, key=lambda e: e.id):
+        digest.update(f"{entry.path}\0{entry.content_hash}\0".encode())
+    return digest.hexdigest()
+
+
+def _dense_index(vectors: np.ndarray):
+    import faiss
+
+    dimension = vectors.shape[1]
+    if len(vectors) > APPROXIMATE_ABOVE:
+        inner = faiss.IndexHNSWFlat(dimension, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        inner.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        inner.hnsw.efSearch = HNSW_EF_SEARCH
+        kind = "hnsw"
+    else:
+        inner = faiss.IndexFlatIP(dimension)
+        kind = "flat"
+    index = faiss.IndexIDMap2(inner)
+    index.add_with_ids(vectors, np.arange(len(vectors), dtype=np.int64))
+    return index, kind
+
+
+def _csr(lists: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    pointers = np.zeros(len(lists) + 1, dtype=np.int64)
+    pointers[1:] = np.cumsum([len(items) for items in lists])
+    flat = np.fromiter((i for items in lists for i in items), dtype=np.int64, count=int(pointers[-1]))
+    return pointers, flat
+
+
+def build(
+    source: Path,
+    index_dir: Path,
+    embedder: Embedder,
+    *,
+    model: str | None = None,
+    progress: bool = False,
+    force: bool = False,
+    fallback_taxonomy: Path = Path("knowledge/taxonomy.yaml"),
+) -> BuildReport:
+    """Validate ``source``, embed what changed and publish a new version into ``index_dir``.
+
+    Files with errors are left out and reported in the report and the version's metadata.
+    Nothing is published when no file is valid, or when nothing changed since the version
+    being served (unless ``force``).
+    """
+    started = time.perf_counter()
+    source, index_dir = Path(source), Path(index_dir)
+    if not source.is_dir():
+        raise BuildError(f"the knowledge folder {source} does not exist")
+    taxonomy_file = taxonomy_path(source, fallback_taxonomy)
+    taxonomy = Taxonomy.load(taxonomy_file)
+    result = load_entries(source, taxonomy)
+    if not result.entries:
+        raise BuildError(f"no valid knowledge entries in {source} ({len(result.problems)} problems)")
+    fingerprint = model_fingerprint(resolve_model(model))
+
+    with _build_lock(index_dir):
+        source_hash = _source_hash(result, taxonomy_file, fingerprint)
+        served = current_version(index_dir)
+        if served and not force:
+            meta = json.loads((version_dir(index_dir, served) / "meta.json").read_text())
+            if meta.get("source_hash") == source_hash:
+                return BuildReport(
+                    served, False, len(result.entries), result.files, meta["passages"],
+                    meta["distinct_passages"], 0, meta["distinct_passages"], 0,
+                    time.perf_counter() - started, result.problems, meta["index_type"],
+                )
+
+        cache = _previous_vectors(index_dir, fingerprint)
+        distinct: dict[str, int] = {}  # passage hash -> row
+        texts: list[str] = []
+        entry_rows: list[list[int]] = []
+        new_rows: set[int] = set()
+        embedded_entries = 0
+        total_passages = 0
+        for entry in result.entries:
+            rows = []
+            fresh = False
+            for text in passages(entry, taxonomy):
+                total_passages += 1
+                key = hashlib.sha256(f"{fingerprint}\0{text}".encode()).hexdigest()
+                if key not in distinct:
+                    distinct[key] = len(texts)
+                    texts.append(text)
+                    if key not in cache:
+                        new_rows.add(distinct[key])
+                if distinct[key] in new_rows:
+                    fresh = True
+                rows.append(distinct[key])
+            entry_rows.append(list(dict.fromkeys(rows)))
+            embedded_entries += fresh
+
+        hashes = list(distinct)
+        vectors = np.empty((len(texts), embedder.dimension), dtype=np.float32)
+        to_embed = sorted(new_rows)
+        for key, row in distinct.items():
+            if row not in new_rows:
+                vectors[row] = cache[key]
+        if to_embed:
+            vectors[to_embed] = _embed_with_progress(embedder, [texts[i] for i in to_embed], progress)
+
+        stamp = datetime.now(timezone.utc)
+        version = f"{stamp:%Y%m%dT%H%M%S}-{source_hash[:8]}"
+        final = version_dir(index_dir, version)
+        if final.exists():
+            version = f"{version}-{os.getpid()}"
+            final = version_dir(index_dir, version)
+        staging = index_dir / "versions" / f".building-{version}"
+        staging.mkdir(parents=True, exist_ok=False)
+        try:
+            dense, index_type = _dense_index(vectors)
+            import faiss
+
+            np.save(staging / "vectors.npy", vectors)
+            if index_type != "flat":
+                faiss.write_index(dense, str(staging / "dense.faiss"))
+            (staging / "passage_hashes.json").write_text(json.dumps(hashes))
+            pointers, flat = _csr(entry_rows)
+            np.save(staging / "entry_passage_ptr.npy", pointers)
+            np.save(staging / "entry_passage_ids.npy", flat)
+            entries_json = []
+            for entry in result.entries:
+                fields = entry.card_fields()
+                fields["settings"] = list(entry.settings)
+                fields["tags"] = list(entry.tags)
+                entries_json.append(fields)
+            (staging / "entries.json").write_text(json.dumps(entries_json, ensure_ascii=False))
+            shutil.copyfile(taxonomy_file, staging / "taxonomy.yaml")
+            lexical_texts = [lexical_text(e, taxonomy) for e in result.entries]
+            build_lexical(lexical_texts, staging / "lexical")
+            names = [" ".join(term.names) for term in taxonomy.terms.values()]
+            (staging / "vocabulary.json").write_text(json.dumps(vocabulary(lexical_texts + names)))
+            seconds = time.perf_counter() - started
+            meta = {
+                "format": FORMAT,
+                "version": version,
+                "model": embedder.name,
+                "model_fingerprint": fingerprint,
+                "dimension": embedder.dimension,
+                "entries": len(result.entries),
+                "research": sum(e.kind == "research" for e in result.entries),
+                "practice": sum(e.kind == "practice" for e in result.entries),
+                "files": result.files,
+                "passages": total_passages,
+                "distinct_passages": len(texts),
+                "embedded_passages": len(to_embed),
+                "embedded_entries": embedded_entries,
+                "index_type": index_type,
+                "hnsw": {"m": HNSW_M, "ef_construction": HNSW_EF_CONSTRUCTION, "ef_search": HNSW_EF_SEARCH}
+                if index_type == "hnsw" else None,
+                "source": str(source),
+                "source_hash": source_hash,
+                "chunker": CHUNKER_VERSION,
+                "built_at": stamp.isoformat(timespec="seconds"),
+                "build_seconds": round(seconds, 3),
+                "problems": [asdict(p) for p in result.problems],
+            }
+            # meta.json last: a version folder without it is incomplete and never served.
+            (staging / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False))
+            os.replace(staging, final)
+            _point_current_at(index_dir, version)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        _prune(index_dir, keep={version, served} - {None})
+        return BuildReport(
+            version, True, len(result.entries), result.files, total_passages, len(texts),
+            len(to_embed), len(texts) - len(to_embed), embedded_entries, seconds, result.problems, index_type,
+        )
+
+
+def _embed_with_progress(embedder: Embedder, texts: list[str], progress: bool) -> np.ndarray:
+    batch = 64
+    if not progress or len(texts) <= batch * 4:
+        return embedder.embed(texts, batch_size=batch)
+    from tqdm import tqdm
+
+    out = np.empty((len(texts), embedder.dimension), dtype=np.float32)
+    # Similar lengths together: less padding, faster batches.
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    with tqdm(total=len(texts), unit="passage", desc="embedding") as bar:
+        for start in range(0, len(order), batch * 8):
+            rows = order[start : start + batch * 8]
+            out[rows] = embedder.embed([texts[i] for i in rows], batch_size=batch)
+            bar.update(len(rows))
+    return out
+
+
+def _point_current_at(index_dir: Path, version: str) -> None:
+    tmp = index_dir / f".CURRENT.{os.getpid()}"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        handle.write(version + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, index_dir / "CURRENT")
+
+
+def _prune(index_dir: Path, keep: set[str]) -> None:
+    """Keep the newest versions (and any named in ``keep``); remove the rest."""
+    versions = index_dir / "versions"
+    complete = sorted(
+        (p for p in versions.iterdir() if p.is_dir() and not p.name.startswith(".")),
+        key=lambda p: p.name,
+        reverse=True,
+    )
+    for old in complete[KEEP_VERSIONS:]:
+        if old.name not in keep:
+            shutil.rmtree(old, ignore_errors=True)
+    for stale in versions.glob(".building-*"):
+        if time.time() - stale.stat().st_mtime > 24 * 3600:
+            shutil.rmtree(stale, ignore_errors=True)

@@ -1,0 +1,42 @@
+"""The keyword side of the search: BM25 over each entry's whole text (bm25s).
+
+English stop words are dropped and words are stemmed (Snowball), so "burglaries" finds
+"burglary". The query is tokenised exactly as the entries were.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import bm25s
+import numpy as np
+import Stemmer
+
+_stemmer = Stemmer.Stemmer("english")
+logging.getLogger("bm25s").setLevel(logging.WARNING)
+
+
+def tokenize(texts: list[str]):
+    return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer, show_progress=False)
+
+
+def build_lexical(documents: list[str], folder: Path) -> None:
+    index = bm25s.BM25()
+    index.index(tokenize(documents), show_progress=False)
+    index.save(str(folder), show_progress=False)
+
+
+class Lexical:
+    """A loaded BM25 index: scores for every entry against a query."""
+
+    def __init__(self, folder: Path) -> None:
+        self.index = bm25s.BM25.load(str(folder), show_progress=False)
+        self.vocab = self.index.vocab_dict
+
+    def scores(self, query: str, mask: np.ndarray | None = None) -> np.ndarray:
+        tokens = bm25s.tokenize([query], stopwords="en", stemmer=_stemmer, return_ids=False, show_progress=False)[0]
+        known = [t for t in tokens if t in self.vocab]
+        if not known:
+            return np.zeros(self.index.scores["num_docs"], dtype=np.float32)
+        return self.index.get_scores(known, weight_mask=mask)

@@ -1,0 +1,277 @@
+"""Hybrid search over one published version of the knowledge index.
+
+The question is expanded with the taxonomy (CL also searches for "County lines"), embedded,
+and matched two ways: by meaning against every passage of every entry (an entry scores by
+its best passage) and by keywords with BM25 over the entry's whole text. The two rankings
+are fused by reciprocal rank. Filters (crime type, kind, effect) are applied before ranking,
+near-duplicate entries are collapsed into the first of them, and when even the best entry
+is not close in meaning to the question the result says there is no good match.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+from indexer.build import current_version, version_dir
+from indexer.embedder import Embedder
+from indexer.lexical import Lexical
+from indexer.spelling import Speller
+from indexer.taxonomy import Taxonomy
+
+RRF_K = 60
+DENSE_WEIGHT = 1.0
+LEXICAL_WEIGHT = 1.0
+CANDIDATES = 100
+DUPLICATE_SIMILARITY = 0.95
+# Below this cosine similarity between the question and the best passage of the best entry,
+# the answer is "no good match". Calibrated on eval/questions.yaml by `make eval`, which
+# prints how the abstention rates move with it.
+NO_MATCH_BELOW = 0.45
+# "What works" means what has been shown to work: among entries that match a question about
+# equally well, those with stronger evidence of a reduction come first.
+EVIDENCE_WEIGHT = 0.0
+EVIDENCE_PRIOR = {
+    ("reduced", "strong"): 1.0, ("reduced", "moderate"): 0.8, ("reduced", "limited"): 0.5,
+    ("reduced", "very-limited"): 0.3, ("mixed", "strong"): 0.3, ("mixed", "moderate"): 0.25,
+    ("mixed", "limited"): 0.2, ("mixed", "very-limited"): 0.1,
+}
+PRACTICE_PRIOR = 0.4
+
+
+class IndexNotFound(RuntimeError):
+    """No complete index version has been published in the index folder."""
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: str
+    title: str
+    kind: str
+    score: float
+    similarity: float
+    entry: dict
+    duplicates: tuple[str, ...] = ()
+
+    def is_stale(self, today: date | None = None) -> bool:
+        review_by = self.entry.get("review_by")
+        return bool(review_by) and date.fromisoformat(review_by) < (today or date.today())
+
+    def as_json(self) -> dict:
+        return {"id": self.id, "title": self.title, "kind": self.kind, "score": round(self.score, 4)}
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: str
+    no_good_match: bool
+    results: list[Hit]
+    total: int
+    best_similarity: float
+    filters: dict = field(default_factory=dict)
+    index_version: str = ""
+
+    def as_json(self) -> dict:
+        return {
+            "query": self.query,
+            "no_good_match": self.no_good_match,
+            "results": [hit.as_json() for hit in self.results],
+        }
+
+
+class KnowledgeIndex:
+    """One published version, loaded into memory."""
+
+    def __init__(self, folder: Path) -> None:
+        import faiss
+
+        self.folder = Path(folder)
+        self.meta = json.loads((self.folder / "meta.json").read_text())
+        self.version: str = self.meta["version"]
+        self.entries: list[dict] = json.loads((self.folder / "entries.json").read_text(encoding="utf-8"))
+        self.taxonomy = Taxonomy.load(self.folder / "taxonomy.yaml")
+        self.vectors = np.load(self.folder / "vectors.npy")
+        self.pointers = np.load(self.folder / "entry_passage_ptr.npy")
+        self.passage_ids = np.load(self.folder / "entry_passage_ids.npy")
+        if (self.folder / "dense.faiss").is_file():
+            self.dense = faiss.read_index(str(self.folder / "dense.faiss"))
+            faiss.downcast_index(self.dense.index).hnsw.efSearch = int(self.meta["hnsw"]["ef_search"])
+        else:
+            self.dense = faiss.IndexIDMap2(faiss.IndexFlatIP(self.vectors.shape[1]))
+            self.dense.add_with_ids(self.vectors, np.arange(len(self.vectors), dtype=np.int64))
+        self.lexical = Lexical(self.folder / "lexical")
+        words = json.loads((self.folder / "vocabulary.json").read_text(encoding="utf-8"))
+        self.speller = Speller(words)
+        self.ids = [e["id"] for e in self.entries]
+        self.position = {entry_id: i for i, entry_id in enumerate(self.ids)}
+        # passage row -> entries holding it (a boilerplate passage may belong to many)
+        owners = np.repeat(np.arange(len(self.entries)), np.diff(self.pointers))
+        order = np.argsort(self.passage_ids, kind="stable")
+        self.owner_entries = owners[order]
+        self.owner_ptr = np.searchsorted(self.passage_ids[order], np.arange(len(self.vectors) + 1))
+        self.card_rows = self.passage_ids[self.pointers[:-1]]  # each entry's first passage
+        self.kinds = np.array([e["kind"] for e in self.entries])
+        self.effects = np.array([e.get("effect") or "" for e in self.entries])
+        self._masks: OrderedDict[tuple, np.ndarray] = OrderedDict()
+        self._mask_lock = threading.Lock()
+
+    @classmethod
+    def load_current(cls, index_dir: Path) -> "KnowledgeIndex":
+        version = current_version(Path(index_dir))
+        if version is None:
+            raise IndexNotFound(f"no index has been published in {index_dir}: run `python -m indexer build`")
+        return cls(version_dir(Path(index_dir), version))
+
+    def mask(self, crime_type: str | None, kind: str | None, effect: str | None) -> np.ndarray | None:
+        """The entries that pass the filters, as a 0/1 float array; None for no filter."""
+        key = (crime_type, kind, effect)
+        if key == (None, None, None):
+            return None
+        with self._mask_lock:
+            if key in self._masks:
+                self._masks.move_to_end(key)
+                return self._masks[key]
+        allowed = np.ones(len(self.entries), dtype=bool)
+        if kind:
+            allowed &= self.kinds == kind
+        if effect:
+            allowed &= self.effects == effect
+        if crime_type:
+            allowed &= np.array([crime_type in e["crime_types"] for e in self.entries])
+        mask = allowed.astype(np.float32)
+        with self._mask_lock:
+            self._masks[key] = mask
+            while len(self._masks) > 64:
+                self._masks.popitem(last=False)
+        return mask
+
+
+def _normal_title(title: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", title.lower()).strip()
+
+
+class Searcher:
+    """The search the bot and ``python -m indexer search`` both use."""
+
+    def __init__(self, index: KnowledgeIndex, embedder: Embedder, *, no_match_below: float = NO_MATCH_BELOW) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.no_match_below = no_match_below
+
+    def _dense(self, vector: np.ndarray, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """Entry positions and their best-passage similarity, best first."""
+        index = self.index
+        if mask is None:
+            count = min(CANDIDATES, len(index.vectors))
+            sims, rows = index.dense.search(vector[None, :], count)
+            best: dict[int, float] = {}
+            for sim, row in zip(sims[0], rows[0]):
+                if row < 0:
+                    continue
+                for entry in index.owner_entries[index.owner_ptr[row] : index.owner_ptr[row + 1]]:
+                    if entry not in best:
+                        best[int(entry)] = float(sim)
+            positions = np.fromiter(best, dtype=np.int64, count=len(best))
+            scores = np.fromiter(best.values(), dtype=np.float32, count=len(best))
+        else:
+            positions = np.flatnonzero(mask)
+            if not len(positions):
+                return positions, np.empty(0, dtype=np.float32)
+            starts, ends = index.pointers[positions], index.pointers[positions + 1]
+            rows = np.concatenate([index.passage_ids[s:e] for s, e in zip(starts, ends)])
+            sims = index.vectors[rows] @ vector
+            offsets = np.concatenate([[0], np.cumsum(ends - starts)[:-1]])
+            scores = np.maximum.reduceat(sims, offsets)
+        order = np.argsort(-scores, kind="stable")[:CANDIDATES]
+        return positions[order], scores[order]
+
+    def _lexical(self, text: str, mask: np.ndarray | None) -> np.ndarray:
+        scores = self.index.lexical.scores(text, mask)
+        count = min(CANDIDATES, len(scores))
+        top = np.argpartition(-scores, count - 1)[:count] if count < len(scores) else np.arange(len(scores))
+        top = top[scores[top] > 0]
+        return top[np.argsort(-scores[top], kind="stable")]
+
+    def search(
+        self,
+        text: str,
+        *,
+        k: int = 5,
+        offset: int = 0,
+        crime_type: str | None = None,
+        kind: str | None = None,
+        effect: str | None = None,
+        today: date | None = None,
+    ) -> SearchResult:
+        index = self.index
+        expanded = index.taxonomy.expand(index.speller.correct(text))
+        vector = self.embedder.embed([expanded])[0]
+        mask = index.mask(crime_type, kind, effect)
+        dense_positions, dense_scores = self._dense(vector, mask)
+        lexical_positions = self._lexical(expanded, mask)
+
+        fused: dict[int, float] = {}
+        for rank, position in enumerate(dense_positions):
+            fused[int(position)] = DENSE_WEIGHT / (RRF_K + rank + 1)
+        for rank, position in enumerate(lexical_positions):
+            fused[int(position)] = fused.get(int(position), 0.0) + LEXICAL_WEIGHT / (RRF_K + rank + 1)
+        if EVIDENCE_WEIGHT:
+            for position in fused:
+                entry = index.entries[position]
+                prior = (PRACTICE_PRIOR if entry["kind"] == "practice"
+                         else EVIDENCE_PRIOR.get((entry.get("effect"), entry.get("quality")), 0.0))
+                fused[position] += EVIDENCE_WEIGHT * prior / (RRF_K + 1)
+        similarity = dict(zip(map(int, dense_positions), map(float, dense_scores)))
+        missing = [p for p in fused if p not in similarity]
+        if missing:  # found by keywords only: measure how close it is in meaning too
+            for position in missing:
+                rows = index.passage_ids[index.pointers[position] : index.pointers[position + 1]]
+                similarity[position] = float((index.vectors[rows] @ vector).max())
+        ranked = sorted(fused, key=lambda p: (-fused[p], -similarity[p], p))
+        best_similarity = float(dense_scores[0]) if len(dense_scores) else 0.0
+
+        top_possible = (DENSE_WEIGHT + LEXICAL_WEIGHT) / (RRF_K + 1)
+        kept: list[tuple[int, list[str]]] = []
+        for position in ranked:
+            duplicate_of = self._duplicate_of(position, kept)
+            if duplicate_of is not None:
+                kept[duplicate_of][1].append(index.ids[position])
+            else:
+                kept.append((position, []))
+        hits = [
+            Hit(
+                id=index.ids[p], title=index.entries[p]["title"], kind=index.entries[p]["kind"],
+                score=fused[p] / top_possible, similarity=similarity[p], entry=index.entries[p],
+                duplicates=tuple(dups),
+            )
+            for p, dups in kept[offset : offset + k]
+        ]
+        filters = {k_: v for k_, v in (("crime_type", crime_type), ("kind", kind), ("effect", effect)) if v}
+        return SearchResult(
+            query=text,
+            no_good_match=best_similarity < self.no_match_below,
+            results=hits,
+            total=len(kept),
+            best_similarity=best_similarity,
+            filters=filters,
+            index_version=index.version,
+        )
+
+    def _duplicate_of(self, position: int, kept: list[tuple[int, list[str]]]) -> int | None:
+        """Which already-kept entry this one nearly duplicates (same card, reworded)."""
+        index = self.index
+        title = _normal_title(index.entries[position]["title"])
+        card = index.vectors[index.card_rows[position]]
+        for i, (other, _dups) in enumerate(kept[-20:], start=max(0, len(kept) - 20)):
+            if _normal_title(index.entries[other]["title"]) == title:
+                return i
+            if float(index.vectors[index.card_rows[other]] @ card) >= DUPLICATE_SIMILARITY:
+                return i
+        return None

@@ -1,0 +1,53 @@
+"""Correcting officers' typing before searching ("knif crime", "anti social behavour").
+
+A word is corrected only if it is not an English word (pyspellchecker's dictionary), and not a
+word the knowledge base uses, and only to a
+knowledge-base word one edit away (two for words of seven letters or more), the most
+frequent in the base on a tie. Abbreviations the taxonomy lists are knowledge-base words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from rapidfuzz import process
+from rapidfuzz.distance import DamerauLevenshtein
+
+WORD = re.compile(r"[a-z][a-z']+")
+
+
+def vocabulary(texts: list[str]) -> dict[str, int]:
+    counts: Counter[str] = Counter()
+    for text in texts:
+        counts.update(WORD.findall(text.lower()))
+    return dict(counts)
+
+
+class Speller:
+    def __init__(self, kb_words: dict[str, int]) -> None:
+        self.kb_words = {w: c for w, c in kb_words.items() if len(w) >= 3}
+        self.choices = list(self.kb_words)
+        from spellchecker import SpellChecker
+
+        self.english = SpellChecker()
+
+    def _correct_word(self, word: str) -> str | None:
+        if len(word) < 4 or word in self.kb_words or self.english.known([word]):
+            return None
+        limit = 2 if len(word) >= 7 else 1
+        matches = process.extract(word, self.choices, scorer=DamerauLevenshtein.distance,
+                                  score_cutoff=limit, limit=8)
+        if not matches:
+            return None
+        best = min(matches, key=lambda m: (m[1], -self.kb_words[m[0]]))
+        return best[0]
+
+    def correct(self, text: str) -> str:
+        """``text`` with misspelt words replaced; unchanged when nothing needs correcting."""
+        def fix(match: re.Match[str]) -> str:
+            word = match.group(0)
+            corrected = self._correct_word(word.lower())
+            return corrected if corrected else word
+
+        return re.sub(r"[A-Za-z][A-Za-z']+", fix, text)

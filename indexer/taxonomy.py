@@ -1,0 +1,122 @@
+"""The crime-type taxonomy: term ids, labels, and the words officers type for them.
+
+``knowledge/taxonomy.yaml`` maps each term id to a label and synonyms. The search uses it to
+expand a question ("CL" also searches for "county lines"), and dialogs use it to match a
+typed crime type to a term.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+TERM_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+class TaxonomyError(ValueError):
+    """The taxonomy file cannot be read; the message names the path and the reason."""
+
+
+@dataclass(frozen=True)
+class Term:
+    id: str
+    label: str
+    synonyms: tuple[str, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every way of writing the term: id (with spaces), label and synonyms."""
+        return (self.id.replace("-", " "), self.label, *self.synonyms)
+
+
+def _normal(text: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"[^\w\s']", " ", text.lower())).strip()
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    terms: dict[str, Term]
+    _patterns: tuple[tuple[re.Pattern[str], str, str], ...] = field(default=(), repr=False, compare=False)
+
+    @classmethod
+    def from_mapping(cls, data: object, *, path: str = "taxonomy.yaml") -> "Taxonomy":
+        if not isinstance(data, dict) or not isinstance(data.get("terms"), dict) or not data["terms"]:
+            raise TaxonomyError(f"{path}: field 'terms': expected a mapping of term ids to labels")
+        terms: dict[str, Term] = {}
+        for term_id, spec in data["terms"].items():
+            if not isinstance(term_id, str) or not TERM_ID.match(term_id):
+                raise TaxonomyError(f"{path}: term {term_id!r}: ids are lowercase letters, digits and '-'")
+            if not isinstance(spec, dict) or not isinstance(spec.get("label"), str):
+                raise TaxonomyError(f"{path}: term {term_id!r}: field 'label' is required")
+            synonyms = spec.get("synonyms") or []
+            if not isinstance(synonyms, list) or not all(isinstance(s, str) for s in synonyms):
+                raise TaxonomyError(f"{path}: term {term_id!r}: field 'synonyms' must be a list of text")
+            terms[term_id] = Term(term_id, spec["label"].strip(), tuple(s.strip() for s in synonyms if s.strip()))
+        # Longest names first, so "serious youth violence" wins over "violence".
+        names = sorted(
+            ((_normal(name), term.id, term.label) for term in terms.values() for name in term.names),
+            key=lambda item: -len(item[0]),
+        )
+        patterns = tuple(
+            (re.compile(rf"(?<![\w']){re.escape(name)}(?![\w'])"), term_id, label)
+            for name, term_id, label in names
+            if name
+        )
+        return cls(terms, patterns)
+
+    @classmethod
+    def load(cls, path: Path) -> "Taxonomy":
+        try:
+            data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise TaxonomyError(f"{path}: cannot be read: {exc.strerror}") from exc
+        except yaml.YAMLError as exc:
+            raise TaxonomyError(f"{path}: not valid YAML: {exc}") from exc
+        return cls.from_mapping(data, path=str(path))
+
+    def __contains__(self, term_id: object) -> bool:
+        return term_id in self.terms
+
+    def label(self, term_id: str) -> str:
+        term = self.terms.get(term_id)
+        return term.label if term else term_id
+
+    def mentions(self, text: str) -> list[str]:
+        """Term ids named in ``text`` by id, label or synonym, in order of first mention."""
+        normal = f" {_normal(text)} "
+        found: dict[str, int] = {}
+        taken: list[tuple[int, int]] = []
+        for pattern, term_id, _label in self._patterns:
+            for match in pattern.finditer(normal):
+                span = match.span()
+                if any(span[0] < end and start < span[1] for start, end in taken):
+                    continue  # part of a longer name already matched
+                taken.append(span)
+                found.setdefault(term_id, span[0])
+        return sorted(found, key=found.get)
+
+    def expand(self, text: str) -> str:
+        """``text`` with the label of every term it names, for searching.
+
+        "CL in flats" becomes "CL in flats (County lines)"; a question that already uses
+        the label is returned unchanged.
+        """
+        normal = _normal(text)
+        labels = [self.terms[t].label for t in self.mentions(text)]
+        extra = [label for label in labels if _normal(label) not in normal]
+        return f"{text} ({'; '.join(extra)})" if extra else text
+
+    def match(self, typed: str) -> str | None:
+        """The term a typed answer names exactly (id, label or synonym), if exactly one."""
+        normal = _normal(typed)
+        hits = {term.id for term in self.terms.values() for name in term.names if _normal(name) == normal}
+        return hits.pop() if len(hits) == 1 else None
+
+
+def taxonomy_path(source: Path, fallback: Path = Path("knowledge/taxonomy.yaml")) -> Path:
+    """The taxonomy for a knowledge folder: its own ``taxonomy.yaml``, else the shipped one."""
+    own = Path(source) / "taxonomy.yaml"
+    return own if own.is_file() else fallback
