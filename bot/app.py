@@ -16,11 +16,14 @@ from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFramewo
 
 from bot.endpoint import MAX_BODY_BYTES, MessagesEndpoint
 from bot.errors import make_turn_error_handler
-from bot.handler import CommandHandler, PreventionFirstBot
+from bot.handler import CardActionHandler, CommandHandler, PreventionFirstBot
 from bot.notifications import NotificationService
 from bot.settings import Settings
 from bot.storage import SqlAlchemyStorage
+from bot.whatworks import ACTION as WHAT_WORKS_ACTION
+from bot.whatworks import KnowledgeService, WhatWorks
 from domain.db import Database
+from domain.searchlog import SearchLog
 from domain.users import Users
 
 __all__ = ["create_app", "Services", "SERVICES"]
@@ -42,6 +45,8 @@ class Services:
     notifications: NotificationService
     conversation_state: ConversationState
     user_state: UserState
+    knowledge: KnowledgeService
+    search_log: SearchLog
     started_at: float
 
 
@@ -82,6 +87,12 @@ def create_app(
     adapter.on_turn_error = make_turn_error_handler(conversation_state)
     notifications = NotificationService(adapter, database, users, settings.app_id)
 
+    knowledge = KnowledgeService(
+        settings.index_dir, model=settings.embedding_model, model_cache_dir=settings.model_cache_dir,
+        poll_seconds=settings.index_poll_seconds,
+    )
+    search_log = SearchLog(database)
+    what_works = WhatWorks(knowledge, search_log)
     services = Services(
         settings=settings,
         database=database,
@@ -91,14 +102,19 @@ def create_app(
         notifications=notifications,
         conversation_state=conversation_state,
         user_state=user_state,
+        knowledge=knowledge,
+        search_log=search_log,
         started_at=time.monotonic(),
     )
+    card_actions: dict[str, CardActionHandler] = {WHAT_WORKS_ACTION: what_works.on_card_action}
     services.bot = PreventionFirstBot(
         conversation_state=conversation_state,
         user_state=user_state,
         users=users,
         dialogs={command: build(services) for command, build in (dialogs or {}).items()},
-        commands=commands,
+        commands={"what works": what_works.on_question, **(commands or {})},
+        fallback=what_works.on_question,
+        card_actions=card_actions,
     )
 
     app = web.Application(client_max_size=MAX_BODY_BYTES)
@@ -107,6 +123,7 @@ def create_app(
         "/api/messages", MessagesEndpoint(adapter, services.bot, settings.allowed_tenant_ids).handle
     )
     app.router.add_get("/healthz", _health)
+    app.on_startup.append(_start)
     app.on_cleanup.append(_close)
     if not settings.auth_enabled:
         log.warning("MicrosoftAppId is not set: authentication is off; listening on loopback only")
@@ -119,11 +136,16 @@ async def _health(request: web.Request) -> web.Response:
     body = {
         "status": "ok" if database_ok else "degraded",
         "database": "reachable" if database_ok else "unreachable",
-        "index": None,
+        "index": services.knowledge.info(),
         "uptime_seconds": round(time.monotonic() - services.started_at, 1),
     }
     return web.json_response(body, status=200 if database_ok else 503)
 
 
+async def _start(app: web.Application) -> None:
+    await app[SERVICES].knowledge.start()
+
+
 async def _close(app: web.Application) -> None:
+    await app[SERVICES].knowledge.stop()
     app[SERVICES].database.dispose()

@@ -20,17 +20,18 @@ from bot.commands import Recognised, recognise
 from domain.models import utcnow
 from domain.users import UserInfo, Users
 
-__all__ = ["PreventionFirstBot", "CommandHandler", "COMING_SOON"]
+__all__ = ["PreventionFirstBot", "CommandHandler", "CardActionHandler", "COMING_SOON"]
 
 log = logging.getLogger(__name__)
 
 CommandHandler = Callable[[TurnContext, Recognised, UserInfo], Awaitable[None]]
+# A button on a card the bot sent, whose data names its handler: {"action": name, ...}.
+CardActionHandler = Callable[[TurnContext, dict, UserInfo], Awaitable[None]]
 
 # A guided dialog untouched for this long is closed; its answers stay as a draft.
 DIALOG_IDLE_LIMIT = timedelta(hours=12)
 
 COMING_SOON = {
-    "what works": "Finding what works",
     "submit": "Submitting to the Hub",
     "my submissions": "Seeing your submissions",
     "status": "Checking a submission's status",
@@ -55,6 +56,8 @@ class PreventionFirstBot(ActivityHandler):
         dialogs: guided dialogs, each started by the command of the same name.
         commands: handlers of one-shot commands, by command name.
         fallback: what to do with text that is not a command (default: the help card).
+        card_actions: handlers of card buttons by the ``action`` their data names. The
+            data is only a request: handlers check everything it names against the database.
     """
 
     def __init__(
@@ -66,6 +69,7 @@ class PreventionFirstBot(ActivityHandler):
         dialogs: Mapping[str, Dialog] | None = None,
         commands: Mapping[str, CommandHandler] | None = None,
         fallback: CommandHandler | None = None,
+        card_actions: Mapping[str, CardActionHandler] | None = None,
     ) -> None:
         self._conversation_state = conversation_state
         self._user_state = user_state
@@ -80,6 +84,7 @@ class PreventionFirstBot(ActivityHandler):
             self._starts[command] = dialog.id
         self._commands = dict(commands or {})
         self._fallback = fallback
+        self._card_actions = dict(card_actions or {})
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         """Handle one activity and save state, after recording the user."""
@@ -158,6 +163,12 @@ class PreventionFirstBot(ActivityHandler):
             return
         dc = await self._dialogs.create_context(turn_context)
         await self._expire_idle_dialog(turn_context, dc)
+        action = _card_action(turn_context)
+        if action is not None and action.get("action") in self._card_actions:
+            await self._card_actions[action["action"]](turn_context, action, user)
+            if dc.active_dialog is not None:
+                await dc.reprompt_dialog()
+            return
         recognised = recognise(turn_context.activity.text)
 
         if dc.active_dialog is not None:
@@ -205,6 +216,14 @@ class PreventionFirstBot(ActivityHandler):
     def _name(turn_context: TurnContext) -> str:
         user = turn_context.turn_state.get("user")
         return user.name if user else ""
+
+
+def _card_action(turn_context: TurnContext) -> dict | None:
+    """The data of a card button that names an action handler, if this is one."""
+    activity = turn_context.activity
+    if activity.text or not isinstance(activity.value, dict) or not isinstance(activity.value.get("action"), str):
+        return None
+    return activity.value
 
 
 def _text_from_card(turn_context: TurnContext) -> None:

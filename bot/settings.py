@@ -94,6 +94,9 @@ class Settings:
     database_url: str = f"sqlite:///{PROJECT_ROOT / 'data' / 'prevention_first.db'}"
     knowledge_dir: Path = PROJECT_ROOT / "knowledge" / "entries"
     index_dir: Path = PROJECT_ROOT / "data" / "index"
+    embedding_model: str = "all-MiniLM-L6-v2"
+    model_cache_dir: Path = PROJECT_ROOT / "data" / "models"
+    index_poll_seconds: float = 10.0
     app_id: str = ""
     app_password: str = field(default="", repr=False)
     app_type: str = "MultiTenant"
@@ -151,6 +154,13 @@ class Settings:
             if districts_raw
             else DEFAULT_DISTRICTS
         )
+        poll_raw = env.get("INDEX_POLL_SECONDS", "").strip() or "10"
+        try:
+            poll = float(poll_raw)
+        except ValueError:
+            poll = -1.0
+        if not 0.1 <= poll <= 30:
+            raise SettingsError(f"INDEX_POLL_SECONDS must be a number of seconds from 0.1 to 30, not {poll_raw!r}")
         level = env.get("LOG_LEVEL", "INFO").strip().upper()
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise SettingsError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {level!r}")
@@ -161,6 +171,9 @@ class Settings:
             database_url=_database_url(env),
             knowledge_dir=Path(env.get("KNOWLEDGE_DIR") or PROJECT_ROOT / "knowledge" / "entries"),
             index_dir=Path(env.get("INDEX_DIR") or PROJECT_ROOT / "data" / "index"),
+            embedding_model=env.get("EMBEDDING_MODEL", "").strip() or "all-MiniLM-L6-v2",
+            model_cache_dir=Path(env.get("MODEL_CACHE_DIR") or PROJECT_ROOT / "data" / "models"),
+            index_poll_seconds=poll,
             app_id=app_id,
             app_password=password,
             app_type=app_type,

@@ -86,10 +86,10 @@ async def test_malformed_requests_get_a_4xx_never_a_500(client, body, content_ty
     assert "error" in await response.json()
 
 
-async def test_unknown_text_gets_the_help_card(client):
+async def test_free_text_is_a_question_and_says_so_when_no_index_is_published(client):
     response = await client.post("/api/messages", json=teams_activity("blah blah"))
-    sent = replies(await response.json())
-    assert card_of(sent[0])["body"][0]["text"] == "Prevention First assistant"
+    sent = [a for a in replies(await response.json()) if a["type"] == "message"]
+    assert "knowledge base is not available" in sent[0]["text"]
 
 
 async def test_job_buttons_say_plainly_when_a_feature_is_coming(client):

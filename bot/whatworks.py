@@ -1,0 +1,351 @@
+"""What works: answering officers' questions from the Hub's knowledge index, in Teams.
+
+Any message that is not a command is a question (also ``what works for ...``). The answer
+card lists the best entries with their kind, effect and evidence-quality badges, summary,
+source and link, the force and contact for practice, and a warning when an entry is past
+its review date. Its buttons re-run the search for the next page, research or practice
+only, or one crime type, and record whether the answer helped. When nothing is close
+enough the bot says so, shows the closest entry marked as such, and offers to pass the
+question to the Hub. Every query, what was shown and the feedback are recorded.
+
+The index is swapped without a restart: :class:`KnowledgeService` checks the published
+version every few seconds and loads a new one beside the old; a search already running
+keeps the version it started with.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from botbuilder.core import TurnContext
+from botbuilder.schema import Activity, ActivityTypes
+
+from bot.cards import CARD_VERSION, card_activity
+from bot.commands import Recognised
+from bot.text import plain
+from domain.searchlog import SearchLog
+from domain.users import UserInfo
+from indexer.build import current_version, version_dir
+from indexer.embedder import Embedder, load_embedder
+from indexer.search import KnowledgeIndex, Searcher, SearchResult
+
+__all__ = ["KnowledgeService", "WhatWorks", "ACTION"]
+
+log = logging.getLogger(__name__)
+
+ACTION = "whatworks"
+PAGE = 5
+MAX_QUESTION = 500
+EFFECT_LABELS = {
+    "reduced": "Reduced crime", "mixed": "Mixed effect", "no-effect": "No effect",
+    "increased": "Increased crime", "unknown": "Effect unknown",
+}
+QUALITY_LABELS = {
+    "strong": "strong evidence", "moderate": "moderate evidence",
+    "limited": "limited evidence", "very-limited": "very limited evidence",
+}
+
+
+class KnowledgeService:
+    """The index being served, swapped for a newer published version when one appears."""
+
+    def __init__(self, index_dir: Path, *, model: str, model_cache_dir: Path, poll_seconds: float = 10.0) -> None:
+        self.index_dir = Path(index_dir)
+        self.model = model
+        self.model_cache_dir = Path(model_cache_dir)
+        self.poll_seconds = poll_seconds
+        self._embedder: Embedder | None = None
+        self._searcher: Searcher | None = None
+        self._failed_version: str | None = None
+        # One worker: searches are a few milliseconds of CPU each and must not compete
+        # with each other or the event loop for the machine's cores.
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="search")
+        self._loader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="index-load")
+        self._task: asyncio.Task | None = None
+
+    @property
+    def version(self) -> str | None:
+        return self._searcher.index.version if self._searcher else None
+
+    @property
+    def searcher(self) -> Searcher | None:
+        return self._searcher
+
+    def info(self) -> dict[str, Any] | None:
+        """What /healthz reports about the index being served."""
+        if self._searcher is None:
+            return None
+        meta = self._searcher.index.meta
+        return {
+            "version": meta["version"], "entries": meta["entries"], "built_at": meta["built_at"],
+            "model": meta["model"], "index_type": meta["index_type"],
+        }
+
+    def _load(self, version: str) -> Searcher:
+        if self._embedder is None:
+            self._embedder = load_embedder(self.model, cache_dir=self.model_cache_dir, threads=1)
+        index = KnowledgeIndex(version_dir(self.index_dir, version))
+        if self._searcher is not None:
+            index.speller.english = self._searcher.index.speller.english  # the dictionary never changes
+        return Searcher(index, self._embedder)
+
+    def refresh(self) -> bool:
+        """Load the published version if it is not the one served; True if it changed."""
+        version = current_version(self.index_dir)
+        if version is None or version == self.version or version == self._failed_version:
+            return False
+        try:
+            searcher = self._load(version)
+        except Exception:
+            # A version that cannot be loaded is not retried until another is published.
+            self._failed_version = version
+            log.exception("index version could not be loaded; still serving the previous one",
+                          extra={"index_version": version})
+            return False
+        self._searcher = searcher  # one reference swap: searches in flight keep the old one
+        log.info("serving index version", extra={"index_version": version})
+        return True
+
+    async def start(self) -> None:
+        """Load the current version and keep checking for a newer one."""
+        await asyncio.get_running_loop().run_in_executor(self._loader, self.refresh)
+        self._task = asyncio.create_task(self._watch())
+
+    async def _watch(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(self.poll_seconds)
+            try:
+                await loop.run_in_executor(self._loader, self.refresh)
+            except Exception:  # pragma: no cover - refresh logs its own failures
+                log.exception("index check failed")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        self._loader.shutdown(wait=False, cancel_futures=True)
+
+    async def search(self, text: str, **filters: Any) -> SearchResult | None:
+        searcher = self._searcher
+        if searcher is None:
+            return None
+        return await asyncio.get_running_loop().run_in_executor(
+            self._executor, lambda: searcher.search(text, **filters)
+        )
+
+
+@dataclass(frozen=True)
+class Request:
+    text: str
+    offset: int = 0
+    crime_type: str | None = None
+    kind: str | None = None
+    refines_id: int | None = None
+
+
+def _badges(entry: dict) -> str:
+    if entry["kind"] == "practice":
+        return "Practice example" + (f" · {plain(entry['force'])}" if entry.get("force") else "")
+    parts = ["Research"]
+    if entry.get("effect"):
+        parts.append(EFFECT_LABELS.get(entry["effect"], entry["effect"]))
+    if entry.get("quality"):
+        parts.append(QUALITY_LABELS.get(entry["quality"], entry["quality"]))
+    return " · ".join(parts)
+
+
+def _entry_items(hit, today: date, *, closest: bool = False) -> list[dict]:  # type: ignore[no-untyped-def]
+    entry = hit.entry
+    title = plain(entry["title"])
+    link = entry.get("link")
+    heading = f"[{title}]({link})" if link else title
+    items: list[dict] = [
+        {"type": "TextBlock", "text": heading, "weight": "Bolder", "wrap": True, "spacing": "Medium",
+         "separator": True},
+        {"type": "TextBlock", "text": _badges(entry), "isSubtle": True, "spacing": "None", "wrap": True,
+         "color": "Good" if entry.get("effect") == "reduced" else "Default"},
+    ]
+    if closest:
+        items.append({"type": "TextBlock", "text": "Closest entry, but not a good match for your question.",
+                      "color": "Warning", "wrap": True, "spacing": "Small"})
+    items.append({"type": "TextBlock", "text": plain(entry["summary"]), "wrap": True, "spacing": "Small"})
+    facts = [{"title": "Source", "value": plain(entry["source"])}]
+    if entry["kind"] == "practice" and entry.get("contact"):
+        facts.append({"title": "Contact", "value": plain(entry["contact"])})
+    items.append({"type": "FactSet", "facts": facts, "spacing": "Small"})
+    if hit.is_stale(today):
+        items.append({
+            "type": "TextBlock", "color": "Attention", "wrap": True, "spacing": "Small",
+            "text": f"Past its review date ({entry['review_by']}): the evidence may have moved on; "
+                    "check with the Hub before relying on it.",
+        })
+    return items
+
+
+def _data(op: str, query_id: int, **extra: Any) -> dict:
+    return {"action": ACTION, "op": op, "query": query_id, **extra}
+
+
+def answer_card(result: SearchResult, query_id: int, *, labels: dict[str, str], today: date,
+                offset: int = 0) -> dict:
+    """The answer card for one search (one page of it)."""
+    question = plain(result.query)
+    filters = []
+    if result.filters.get("kind"):
+        filters.append(f"{result.filters['kind']} only")
+    if result.filters.get("crime_type"):
+        filters.append(labels.get(result.filters["crime_type"], result.filters["crime_type"]))
+    filter_text = f" ({', '.join(filters)})" if filters else ""
+    body: list[dict] = []
+    actions: list[dict] = []
+    fallback_lines: list[str] = []
+    if result.no_good_match or not result.results:
+        body.append({"type": "TextBlock", "text": f"I found no good match for: {question}{filter_text}",
+                     "weight": "Bolder", "wrap": True, "size": "Medium"})
+        body.append({"type": "TextBlock", "wrap": True,
+                     "text": "The Hub's knowledge base has nothing close enough to your question. "
+                             "You can pass it to the Hub as an evidence request, and they will look for you."})
+        if result.results:
+            body.extend(_entry_items(result.results[0], today, closest=True))
+        actions.append({"type": "Action.Submit", "title": "Ask the Hub", "data": _data("ask", query_id)})
+        fallback_lines.append(f"No good match for: {result.query}. Type 'ask the Hub' to pass it to the Hub.")
+    else:
+        shown = f"{offset + 1} to {offset + len(result.results)} of {result.total}"
+        body.append({"type": "TextBlock", "text": f"What works: {question}{filter_text}", "weight": "Bolder",
+                     "wrap": True, "size": "Medium"})
+        body.append({"type": "TextBlock", "text": f"Best matches, {shown}", "isSubtle": True,
+                     "spacing": "None", "wrap": True})
+        for hit in result.results:
+            body.extend(_entry_items(hit, today))
+            fallback_lines.append(f"- {hit.title} ({_badges(hit.entry)}): {hit.entry['summary']}")
+        if result.total > offset + len(result.results):
+            actions.append({"type": "Action.Submit", "title": "More results", "data": _data("more", query_id)})
+    kind = result.filters.get("kind")
+    if kind != "research":
+        actions.append({"type": "Action.Submit", "title": "Research only", "data": _data("kind", query_id, kind="research")})
+    if kind != "practice":
+        actions.append({"type": "Action.Submit", "title": "Practice only", "data": _data("kind", query_id, kind="practice")})
+    if kind:
+        actions.append({"type": "Action.Submit", "title": "All kinds", "data": _data("kind", query_id, kind="")})
+    choices = [{"title": label, "value": term} for term, label in sorted(labels.items(), key=lambda t: t[1])]
+    actions.append({
+        "type": "Action.ShowCard", "title": "Filter by crime type",
+        "card": {
+            "type": "AdaptiveCard", "version": CARD_VERSION,
+            "body": [{"type": "Input.ChoiceSet", "id": "crime_type", "label": "Crime type", "style": "compact",
+                      "choices": [{"title": "Any crime type", "value": ""}, *choices],
+                      "value": result.filters.get("crime_type", "")}],
+            "actions": [{"type": "Action.Submit", "title": "Apply", "data": _data("crime", query_id)}],
+        },
+    })
+    if result.results and not result.no_good_match:
+        actions.append({"type": "Action.Submit", "title": "Helpful", "data": _data("feedback", query_id, helpful=True)})
+        actions.append({"type": "Action.Submit", "title": "Not helpful",
+                        "data": _data("feedback", query_id, helpful=False)})
+    return {
+        "type": "AdaptiveCard",
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "version": CARD_VERSION,
+        "fallbackText": "\n".join([f"What works: {result.query}", *fallback_lines]),
+        "body": body,
+        "actions": actions,
+    }
+
+
+class WhatWorks:
+    """The what-works command, the free-text fallback and the answer card's buttons."""
+
+    def __init__(self, knowledge: KnowledgeService, log_store: SearchLog) -> None:
+        self.knowledge = knowledge
+        self.log = log_store
+
+    async def on_question(self, turn_context: TurnContext, recognised: Recognised, user: UserInfo) -> None:
+        text = " ".join((recognised.argument or "").split())
+        if not text:
+            await turn_context.send_activity(
+                "What problem would you like evidence on? For example: what works for burglary of sheds."
+            )
+            return
+        if len(text) > MAX_QUESTION:
+            await turn_context.send_activity(
+                f"That question is {len(text):,} characters; please ask in up to {MAX_QUESTION} "
+                "(for example: what works for knife crime near schools)."
+            )
+            return
+        await self.answer(turn_context, user, Request(text))
+
+    async def answer(self, turn_context: TurnContext, user: UserInfo, request: Request) -> None:
+        await turn_context.send_activity(Activity(type=ActivityTypes.typing))
+        result = await self.knowledge.search(
+            request.text, k=PAGE, offset=request.offset, crime_type=request.crime_type, kind=request.kind
+        )
+        if result is None:
+            await turn_context.send_activity(
+                "The knowledge base is not available just now. Please try again in a few minutes."
+            )
+            return
+        shown = [{"id": h.id, "rank": request.offset + i + 1, "score": round(h.score, 4)}
+                 for i, h in enumerate(result.results)]
+        query_id = await asyncio.to_thread(
+            self.log.record_query, user.aad_object_id, request.text, index_version=result.index_version,
+            no_good_match=result.no_good_match, best_similarity=result.best_similarity, shown=shown,
+            crime_type=request.crime_type, kind=request.kind, offset=request.offset, refines_id=request.refines_id,
+        )
+        searcher = self.knowledge.searcher
+        labels = {t.id: t.label for t in searcher.index.taxonomy.terms.values()} if searcher else {}
+        card = answer_card(result, query_id, labels=labels, today=date.today(), offset=request.offset)
+        await turn_context.send_activity(card_activity(card))
+
+    async def on_card_action(self, turn_context: TurnContext, data: dict, user: UserInfo) -> None:
+        """A button on an answer card. The query is looked up as this user's, never trusted."""
+        op = data.get("op")
+        try:
+            query_id = int(data.get("query"))
+        except (TypeError, ValueError):
+            query_id = -1
+        original = await asyncio.to_thread(self.log.query_for, query_id, user.aad_object_id)
+        if original is None:
+            await turn_context.send_activity("That answer has expired. Please ask your question again.")
+            return
+        if op == "feedback":
+            helpful = data.get("helpful") is True
+            await asyncio.to_thread(self.log.record_feedback, query_id, user.aad_object_id, helpful)
+            await turn_context.send_activity(
+                "Thanks, glad it helped." if helpful else
+                "Thanks for telling me. The Hub reviews questions the evidence did not answer well."
+            )
+            return
+        if op == "ask":
+            request_id = await asyncio.to_thread(self.log.request_evidence, query_id, user.aad_object_id)
+            await turn_context.send_activity(
+                f"I have passed your question to the Hub as evidence request ER-{request_id}. "
+                "They will look for evidence and get back to you."
+            )
+            return
+        searcher = self.knowledge.searcher
+        crime_type, kind, offset = original.crime_type, original.kind, 0
+        if op == "more":
+            offset = original.offset + PAGE
+        elif op == "kind" and data.get("kind") in ("research", "practice", ""):
+            kind = data.get("kind") or None
+        elif op == "crime" and searcher is not None:
+            chosen = data.get("crime_type") or None
+            if chosen is not None and chosen not in searcher.index.taxonomy:
+                await turn_context.send_activity("I don't know that crime type. Please pick one from the list.")
+                return
+            crime_type = chosen
+        else:
+            await turn_context.send_activity("That button is not recognised. Type help to see what I can do.")
+            return
+        await self.answer(turn_context, user, Request(original.text, offset, crime_type, kind, query_id))
