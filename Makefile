@@ -6,11 +6,13 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.requirements-installed
 
-.PHONY: help setup node migrate run test bench package clean
+.PHONY: help setup node migrate index eval run test bench package clean
 
 help:
 	@echo "make run      set up, migrate and serve the bot on http://127.0.0.1:3978/api/messages"
 	@echo "make test     set up and run the whole test suite (SQLite, PostgreSQL, Teams emulator)"
+	@echo "make index    validate the knowledge files and publish the search index (incremental)"
+	@echo "make eval     print the search quality figures on eval/questions.yaml"
 	@echo "make bench    print the benchmark figures"
 	@echo "make package  write the Teams app zip (needs MicrosoftAppId)"
 
@@ -30,7 +32,14 @@ node: node_modules/.package-lock.json
 migrate: setup
 	$(PY) -m domain.migrate
 
-run: setup migrate
+index: setup
+	OMP_NUM_THREADS=1 $(PY) -m indexer validate
+	$(PY) -m indexer build
+
+eval: index
+	OMP_NUM_THREADS=1 $(PY) -m eval
+
+run: setup migrate index
 	OMP_NUM_THREADS=1 $(PY) -m bot
 
 test: setup node

@@ -123,6 +123,8 @@ def _source_hash(result: LoadResult, taxonomy_file: Path, fingerprint: str) -> s
     digest.update(taxonomy_file.read_bytes())
     for entry in sorted(result.entries, key=lambda e: e.id):
         digest.update(f"{entry.path}\0{entry.content_hash}\0".encode())
+    for problem in result.problems:  # a newly broken file changes what the version reports
+        digest.update(f"{problem}\0".encode())
     return digest.hexdigest()
 
 

@@ -167,7 +167,8 @@ class TorchEmbedder:
         torch.set_num_threads(threads)
         self.name = model_name(model_dir)
         self.model = SentenceTransformer(str(model_dir), device="cpu", local_files_only=True)
-        self.dimension = int(self.model.get_sentence_embedding_dimension())
+        dimension = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        self.dimension = int(dimension())
 
     def embed(self, texts: Sequence[str], *, batch_size: int = 64) -> np.ndarray:
         vectors = self.model.encode(

@@ -89,3 +89,37 @@ async def client(aiohttp_client, settings: Settings):  # type: ignore[no-untyped
 def services(client) -> Services:  # type: ignore[no-untyped-def]
     """The collaborators of the app under test."""
     return client.app[SERVICES]
+
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+KNOWLEDGE = PROJECT_ROOT / "knowledge" / "entries"
+MODEL_CACHE = PROJECT_ROOT / "data" / "models"
+
+
+@pytest.fixture(scope="session")
+def embedder():  # type: ignore[no-untyped-def]
+    """The ONNX embedder of the shipped model (exported once into data/models)."""
+    from indexer.embedder import load_embedder
+
+    return load_embedder(None, cache_dir=MODEL_CACHE, backend="onnx")
+
+
+@pytest.fixture(scope="session")
+def shipped_index(tmp_path_factory: pytest.TempPathFactory, embedder) -> Path:  # type: ignore[no-untyped-def]
+    """An index folder holding a published build of the shipped knowledge base."""
+    from indexer.build import build
+
+    folder = tmp_path_factory.mktemp("shipped-index")
+    build(KNOWLEDGE, folder, embedder)
+    return folder
+
+
+@pytest.fixture
+def knowledge_copy(tmp_path: Path) -> Path:
+    """A private copy of the shipped knowledge base (with its taxonomy) that a test may edit."""
+    import shutil
+
+    folder = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, folder)
+    shutil.copyfile(KNOWLEDGE.parent / "taxonomy.yaml", folder / "taxonomy.yaml")
+    return folder

@@ -1,0 +1,159 @@
+"""Building, publishing and searching the knowledge index with the real model."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from indexer.__main__ import main
+from indexer.build import BuildError, build, current_version
+from indexer.embedder import TorchEmbedder, resolve_model
+from indexer.search import KnowledgeIndex, Searcher
+
+pytestmark = pytest.mark.model
+
+
+@pytest.fixture
+def index_copy(shipped_index: Path, tmp_path: Path) -> Path:
+    """A copy of the shipped index, so a rebuild reuses its vectors (as the Hub's does)."""
+    shutil.copytree(shipped_index, tmp_path / "index")
+    return tmp_path / "index"
+
+
+def _searcher(index_dir: Path, embedder) -> Searcher:  # type: ignore[no-untyped-def]
+    return Searcher(KnowledgeIndex.load_current(index_dir), embedder)
+
+
+def test_onnx_vectors_equal_the_sentence_transformers_model(embedder) -> None:  # type: ignore[no-untyped-def]
+    texts = ["what works for county lines", "burglary " * 400, "CL"]
+    reference = TorchEmbedder(resolve_model(None)).embed(texts)
+    assert abs(embedder.embed(texts) - reference).max() < 1e-5
+
+
+def test_published_version_has_its_metadata(shipped_index: Path) -> None:
+    version = current_version(shipped_index)
+    meta = json.loads((shipped_index / "versions" / version / "meta.json").read_text())
+    assert meta["model"] == "all-MiniLM-L6-v2" and meta["dimension"] == 384
+    assert meta["entries"] == 60 and meta["passages"] > meta["entries"]
+    assert meta["index_type"] == "flat" and len(meta["source_hash"]) == 64 and meta["built_at"]
+
+
+def test_abbreviations_typos_and_filters(shipped_index: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    searcher = _searcher(shipped_index, embedder)
+    top = [h.id for h in searcher.search("what works for CL").results]
+    assert top[0].startswith("county-lines")
+    assert "cuckooing-closure-orders" in [h.id for h in searcher.search("cuckooing", k=3).results]
+    assert searcher.search("burgalry prevention for repeat victims").results[0].id == "repeat-burglary-cocooning"
+    practice = searcher.search("knife crime", kind="practice")
+    assert practice.results and all(h.kind == "practice" for h in practice.results)
+    typed = searcher.search("what works", crime_type="domestic-abuse", k=10)
+    assert typed.results and all("domestic-abuse" in h.entry["crime_types"] for h in typed.results)
+    nothing = searcher.search("badger sett interference")
+    assert nothing.no_good_match
+
+
+def test_more_results_pages_without_repeats(shipped_index: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    searcher = _searcher(shipped_index, embedder)
+    first = searcher.search("violence in the night-time economy", k=5)
+    second = searcher.search("violence in the night-time economy", k=5, offset=5)
+    assert len(second.results) == 5
+    assert not {h.id for h in first.results} & {h.id for h in second.results}
+
+
+def test_near_duplicates_are_collapsed(knowledge_copy: Path, index_copy: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    original = knowledge_copy / "research" / "hot-spots-policing.md"
+    copy = original.read_text().replace("id: hot-spots-policing", "id: hot-spots-policing-2019")
+    (knowledge_copy / "research" / "hot-spots-policing-2019.md").write_text(copy)
+    build(knowledge_copy, index_copy, embedder)
+    results = _searcher(index_copy, embedder).search("hot spots policing", k=5).results
+    ids = [h.id for h in results]
+    assert ids.count("hot-spots-policing") + ids.count("hot-spots-policing-2019") == 1
+    assert set(results[ids.index(next(i for i in ids if i.startswith("hot-spots")))].duplicates) & {
+        "hot-spots-policing", "hot-spots-policing-2019"}
+
+
+def test_rebuild_embeds_only_the_edited_entry_and_skips_an_unchanged_base(
+    knowledge_copy: Path, index_copy: Path, embedder  # type: ignore[no-untyped-def]
+) -> None:
+    index_dir = index_copy
+    first_meta = json.loads((index_dir / "versions" / current_version(index_dir) / "meta.json").read_text())
+    assert first_meta["embedded_passages"] == first_meta["distinct_passages"]  # a first build embeds all
+
+    first = build(knowledge_copy, index_dir, embedder)
+    assert not first.published and first.version == first_meta["version"]
+
+    entry = knowledge_copy / "research" / "alley-gating.md"
+    entry.write_text(entry.read_text().replace("## Effect", "## Effect\nGates were fitted to 3,000 alleys.\n", 1))
+    second = build(knowledge_copy, index_dir, embedder)
+    assert second.published and second.version != first.version
+    assert second.embedded_entries == 1
+    assert 1 <= second.embedded_passages <= 2
+    assert current_version(index_dir) == second.version
+
+
+def test_a_failed_build_leaves_the_previous_version_serving(
+    knowledge_copy: Path, index_copy: Path, embedder  # type: ignore[no-untyped-def]
+) -> None:
+    index_dir = index_copy
+    first = build(knowledge_copy, index_dir, embedder)
+
+    class Broken:
+        name, dimension = embedder.name, embedder.dimension
+
+        def embed(self, texts, *, batch_size=64):  # type: ignore[no-untyped-def]
+            raise MemoryError("out of memory while embedding")
+
+    entry = knowledge_copy / "practice" / "ask-for-angela.md"
+    entry.write_text(entry.read_text() + "\nA new paragraph.\n")
+    with pytest.raises(MemoryError):
+        build(knowledge_copy, index_dir, Broken())
+    assert current_version(index_dir) == first.version
+    assert [p.name for p in (index_dir / "versions").iterdir()] == [first.version]
+
+    for bad in knowledge_copy.rglob("*.md"):
+        bad.write_text("not a knowledge file")
+    with pytest.raises(BuildError):
+        build(knowledge_copy, index_dir, embedder)
+    assert current_version(index_dir) == first.version
+
+
+def test_a_bad_file_is_left_out_and_reported_but_the_rest_are_indexed(
+    knowledge_copy: Path, index_copy: Path, embedder  # type: ignore[no-untyped-def]
+) -> None:
+    (knowledge_copy / "research" / "broken.md").write_text("---\nid: broken\n---\n## Effect\nx\n")
+    report = build(knowledge_copy, index_copy, embedder)
+    assert report.published and report.entries == 60
+    assert {(p.path, p.field) for p in report.problems} >= {("research/broken.md", "title")}
+    meta = json.loads((index_copy / "versions" / report.version / "meta.json").read_text())
+    assert any(p["path"] == "research/broken.md" for p in meta["problems"])
+
+
+def test_search_cli_json_and_batch(shipped_index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = io.StringIO()
+    env = {"INDEX_DIR": str(shipped_index), "MODEL_CACHE_DIR": "data/models"}
+    assert main(["search", "what works for CL", "--k", "3", "--json"], env=env, out=out) == 0
+    answer = json.loads(out.getvalue())
+    assert answer["query"] == "what works for CL" and answer["no_good_match"] is False
+    assert len(answer["results"]) == 3
+    assert set(answer["results"][0]) == {"id", "title", "kind", "score"}
+
+    lines = [
+        json.dumps({"text": "domestic abuse repeat victims"}),
+        json.dumps({"text": "knife crime", "kind": "practice"}),
+        "not json",
+        json.dumps({"text": "hare coursing what works", "crime_type": None, "kind": None}),
+    ]
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(lines) + "\n"))
+    out = io.StringIO()
+    assert main(["search", "--batch", "-"], env=env, out=out) == 1  # one bad line
+    printed = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [p.get("query") for p in printed] == [
+        "domestic abuse repeat victims", "knife crime", None, "hare coursing what works"]
+    assert all(r["kind"] == "practice" for r in printed[1]["results"])
+    assert printed[2] == {"line": 3, "error": "not JSON: Expecting value"}
+    assert printed[3]["no_good_match"] is True
