@@ -40,6 +40,7 @@ __all__ = ["KnowledgeService", "WhatWorks", "ACTION"]
 log = logging.getLogger(__name__)
 
 ACTION = "whatworks"
+ANY = "any"
 PAGE = 5
 MAX_QUESTION = 500
 EFFECT_LABELS = {
@@ -244,15 +245,17 @@ def answer_card(result: SearchResult, query_id: int, *, labels: dict[str, str], 
         "card": {
             "type": "AdaptiveCard", "version": CARD_VERSION,
             "body": [{"type": "Input.ChoiceSet", "id": "crime_type", "label": "Crime type", "style": "compact",
-                      "choices": [{"title": "Any crime type", "value": ""}, *choices],
-                      "value": result.filters.get("crime_type", "")}],
+                      "choices": [{"title": "Any crime type", "value": ANY}, *choices],
+                      "value": result.filters.get("crime_type", ANY)}],
             "actions": [{"type": "Action.Submit", "title": "Apply", "data": _data("crime", query_id)}],
         },
     })
     if result.results and not result.no_good_match:
-        actions.append({"type": "Action.Submit", "title": "Helpful", "data": _data("feedback", query_id, helpful=True)})
-        actions.append({"type": "Action.Submit", "title": "Not helpful",
-                        "data": _data("feedback", query_id, helpful=False)})
+        # Below the results, apart from the search buttons (a card shows at most five actions).
+        body.append({"type": "ActionSet", "separator": True, "spacing": "Medium", "actions": [
+            {"type": "Action.Submit", "title": "Helpful", "data": _data("feedback", query_id, helpful=True)},
+            {"type": "Action.Submit", "title": "Not helpful", "data": _data("feedback", query_id, helpful=False)},
+        ]})
     return {
         "type": "AdaptiveCard",
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
@@ -340,7 +343,7 @@ class WhatWorks:
         elif op == "kind" and data.get("kind") in ("research", "practice", ""):
             kind = data.get("kind") or None
         elif op == "crime" and searcher is not None:
-            chosen = data.get("crime_type") or None
+            chosen = data.get("crime_type") if data.get("crime_type") not in (None, "", ANY) else None
             if chosen is not None and chosen not in searcher.index.taxonomy:
                 await turn_context.send_activity("I don't know that crime type. Please pick one from the list.")
                 return
