@@ -8,12 +8,18 @@ from typing import Iterator
 import pytest
 
 from bench.startup import start_bot
+from tests.conftest import MODEL_CACHE
 
 
 @pytest.fixture
-def bot_url(tmp_path: Path) -> Iterator[str]:
-    """``python -m bot`` on a free loopback port with its own SQLite database."""
-    process, url, _ = start_bot({"DATABASE_URL": f"sqlite:///{tmp_path / 'e2e.db'}"})
+def bot_url(tmp_path: Path, shipped_index: Path) -> Iterator[str]:
+    """``python -m bot`` on a free loopback port with its own SQLite database, serving
+    an index of the shipped knowledge base."""
+    process, url, _ = start_bot({
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'e2e.db'}",
+        "INDEX_DIR": str(shipped_index),
+        "MODEL_CACHE_DIR": str(MODEL_CACHE),
+    })
     yield f"{url}/api/messages"
     process.terminate()
     process.wait(timeout=10)

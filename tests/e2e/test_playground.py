@@ -37,3 +37,30 @@ async def test_a_card_button_works_like_typing_its_command(bot_url):
         await teams.submit_card({"msteams": {"type": "imBack", "value": "academy"}, "command": "academy"})
         reply = await teams.wait_for(lambda a: "coming soon" in reply_text(a), timeout=30)
         assert "Academy" in reply_text(reply)
+
+
+def _answer_card(activity: dict) -> dict | None:
+    cards = adaptive_cards(activity)
+    return cards[0] if cards and cards[0]["body"][0]["text"].startswith("What works") else None
+
+
+def _button(card: dict, title: str) -> dict:
+    actions = card["actions"] + [a for b in card["body"] if b["type"] == "ActionSet" for a in b["actions"]]
+    return next(a for a in actions if a["title"] == title)
+
+
+async def test_a_what_works_question_a_filter_button_and_feedback(bot_url):
+    async with Playground(bot_url, users=[USER]) as teams:
+        await teams.send("what works for county lines")
+        answer = _answer_card(await teams.wait_for(_answer_card, timeout=30))
+        assert any("County lines" in b.get("text", "") for b in answer["body"])
+
+        await teams.submit_card(_button(answer, "Practice only")["data"])
+        practice = await teams.wait_for(
+            lambda a: bool(_answer_card(a)) and "(practice only)" in _answer_card(a)["body"][0]["text"], timeout=30)
+        badges = [b["text"] for b in _answer_card(practice)["body"] if b.get("isSubtle")][1:]
+        assert badges and all(text.startswith("Practice example") for text in badges)
+
+        await teams.submit_card(_button(_answer_card(practice), "Helpful")["data"])
+        thanks = await teams.wait_for(lambda a: "glad it helped" in reply_text(a), timeout=30)
+        assert reply_text(thanks).startswith("Thanks")
