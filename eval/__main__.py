@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     print("  nDCG@5 by wording: " + ", ".join(
         f"{note} {figures(group).ndcg:.3f} (n={len(group)})" for note, group in sorted(by_note.items())))
     print(f"  no-good-match threshold (similarity below): {searcher.no_match_below:.2f}; sweep:")
-    for step in range(30, 61, 2):
+    for step in range(30, 51, 2):
         t = step / 100
         f = figures(outcomes, t)
         print(f"    {t:.2f}: answerable refused {f.answerable_refused:6.1%}, "

@@ -34,16 +34,7 @@ DUPLICATE_SIMILARITY = 0.95
 # Below this cosine similarity between the question and the best passage of the best entry,
 # the answer is "no good match". Calibrated on eval/questions.yaml by `make eval`, which
 # prints how the abstention rates move with it.
-NO_MATCH_BELOW = 0.45
-# "What works" means what has been shown to work: among entries that match a question about
-# equally well, those with stronger evidence of a reduction come first.
-EVIDENCE_WEIGHT = 0.0
-EVIDENCE_PRIOR = {
-    ("reduced", "strong"): 1.0, ("reduced", "moderate"): 0.8, ("reduced", "limited"): 0.5,
-    ("reduced", "very-limited"): 0.3, ("mixed", "strong"): 0.3, ("mixed", "moderate"): 0.25,
-    ("mixed", "limited"): 0.2, ("mixed", "very-limited"): 0.1,
-}
-PRACTICE_PRIOR = 0.4
+NO_MATCH_BELOW = 0.44
 
 
 class IndexNotFound(RuntimeError):
@@ -222,12 +213,6 @@ class Searcher:
             fused[int(position)] = DENSE_WEIGHT / (RRF_K + rank + 1)
         for rank, position in enumerate(lexical_positions):
             fused[int(position)] = fused.get(int(position), 0.0) + LEXICAL_WEIGHT / (RRF_K + rank + 1)
-        if EVIDENCE_WEIGHT:
-            for position in fused:
-                entry = index.entries[position]
-                prior = (PRACTICE_PRIOR if entry["kind"] == "practice"
-                         else EVIDENCE_PRIOR.get((entry.get("effect"), entry.get("quality")), 0.0))
-                fused[position] += EVIDENCE_WEIGHT * prior / (RRF_K + 1)
         similarity = dict(zip(map(int, dense_positions), map(float, dense_scores)))
         missing = [p for p in fused if p not in similarity]
         if missing:  # found by keywords only: measure how close it is in meaning too
