@@ -222,7 +222,7 @@ def answer_card(result: SearchResult, query_id: int, *, labels: dict[str, str], 
         actions.append({"type": "Action.Submit", "title": "Ask the Hub", "data": _data("ask", query_id)})
         fallback_lines.append(f"No good match for: {result.query}. Type 'ask the Hub' to pass it to the Hub.")
     else:
-        shown = f"{offset + 1} to {offset + len(result.results)} of {result.total}"
+        shown = f"{offset + 1} to {offset + len(result.results)}"
         body.append({"type": "TextBlock", "text": f"What works: {question}{filter_text}", "weight": "Bolder",
                      "wrap": True, "size": "Medium"})
         body.append({"type": "TextBlock", "text": f"Best matches, {shown}", "isSubtle": True,
@@ -230,7 +230,7 @@ def answer_card(result: SearchResult, query_id: int, *, labels: dict[str, str], 
         for hit in result.results:
             body.extend(_entry_items(hit, today))
             fallback_lines.append(f"- {hit.title} ({_badges(hit.entry)}): {hit.entry['summary']}")
-        if result.total > offset + len(result.results):
+        if result.has_more:
             actions.append({"type": "Action.Submit", "title": "More results", "data": _data("more", query_id)})
     kind = result.filters.get("kind")
     if kind != "research":

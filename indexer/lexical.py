@@ -9,11 +9,16 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import re
+
 import bm25s
 import numpy as np
 import Stemmer
+from bm25s.stopwords import STOPWORDS_EN
 
 _stemmer = Stemmer.Stemmer("english")
+_stopwords = frozenset(STOPWORDS_EN)
+_token = re.compile(r"(?u)\b\w\w+\b")
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 
@@ -35,8 +40,10 @@ class Lexical:
         self.vocab = self.index.vocab_dict
 
     def scores(self, query: str, mask: np.ndarray | None = None) -> np.ndarray:
-        tokens = bm25s.tokenize([query], stopwords="en", stemmer=_stemmer, return_ids=False, show_progress=False)[0]
-        known = [t for t in tokens if t in self.vocab]
+        # The same steps as bm25s.tokenize (lower case, word pattern, English stop words,
+        # Snowball stems) without its per-call set-up, which costs more than the scoring.
+        words = [w for w in _token.findall(query.lower()) if w not in _stopwords]
+        known = [t for t in _stemmer.stemWords(words) if t in self.vocab]
         if not known:
             return np.zeros(self.index.scores["num_docs"], dtype=np.float32)
         return self.index.get_scores(known, weight_mask=mask)

@@ -64,7 +64,7 @@ class SearchResult:
     query: str
     no_good_match: bool
     results: list[Hit]
-    total: int
+    has_more: bool
     best_similarity: float
     filters: dict = field(default_factory=dict)
     index_version: str = ""
@@ -101,6 +101,7 @@ class KnowledgeIndex:
         words = json.loads((self.folder / "vocabulary.json").read_text(encoding="utf-8"))
         self.speller = Speller(words)
         self.ids = [e["id"] for e in self.entries]
+        self.normal_titles = [_normal_title(e["title"]) for e in self.entries]
         self.position = {entry_id: i for i, entry_id in enumerate(self.ids)}
         # passage row -> entries holding it (a boilerplate passage may belong to many)
         owners = np.repeat(np.arange(len(self.entries)), np.diff(self.pointers))
@@ -175,11 +176,7 @@ class Searcher:
             positions = np.flatnonzero(mask)
             if not len(positions):
                 return positions, np.empty(0, dtype=np.float32)
-            starts, ends = index.pointers[positions], index.pointers[positions + 1]
-            rows = np.concatenate([index.passage_ids[s:e] for s, e in zip(starts, ends)])
-            sims = index.vectors[rows] @ vector
-            offsets = np.concatenate([[0], np.cumsum(ends - starts)[:-1]])
-            scores = np.maximum.reduceat(sims, offsets)
+            scores = self._best_passage(positions, vector)
         order = np.argsort(-scores, kind="stable")[:CANDIDATES]
         return positions[order], scores[order]
 
@@ -216,47 +213,62 @@ class Searcher:
         similarity = dict(zip(map(int, dense_positions), map(float, dense_scores)))
         missing = [p for p in fused if p not in similarity]
         if missing:  # found by keywords only: measure how close it is in meaning too
-            for position in missing:
-                rows = index.passage_ids[index.pointers[position] : index.pointers[position + 1]]
-                similarity[position] = float((index.vectors[rows] @ vector).max())
+            similarity.update(zip(missing, map(float, self._best_passage(missing, vector))))
         ranked = sorted(fused, key=lambda p: (-fused[p], -similarity[p], p))
         best_similarity = float(dense_scores[0]) if len(dense_scores) else 0.0
 
+        # Collapse near-duplicates down the ranking until the page is full and one more
+        # result shows whether there is a next page.
         top_possible = (DENSE_WEIGHT + LEXICAL_WEIGHT) / (RRF_K + 1)
-        kept: list[tuple[int, list[str]]] = []
+        kept: list[int] = []
+        duplicates: dict[int, list[str]] = {}
         for position in ranked:
-            duplicate_of = self._duplicate_of(position, kept)
-            if duplicate_of is not None:
-                kept[duplicate_of][1].append(index.ids[position])
+            if len(kept) > offset + k:
+                break
+            original = self._duplicate_of(position, kept)
+            if original is None:
+                kept.append(position)
             else:
-                kept.append((position, []))
+                duplicates.setdefault(original, []).append(index.ids[position])
         hits = [
             Hit(
                 id=index.ids[p], title=index.entries[p]["title"], kind=index.entries[p]["kind"],
                 score=fused[p] / top_possible, similarity=similarity[p], entry=index.entries[p],
-                duplicates=tuple(dups),
+                duplicates=tuple(duplicates.get(p, ())),
             )
-            for p, dups in kept[offset : offset + k]
+            for p in kept[offset : offset + k]
         ]
         filters = {k_: v for k_, v in (("crime_type", crime_type), ("kind", kind), ("effect", effect)) if v}
         return SearchResult(
             query=text,
             no_good_match=best_similarity < self.no_match_below,
             results=hits,
-            total=len(kept),
+            has_more=len(kept) > offset + k,
             best_similarity=best_similarity,
             filters=filters,
             index_version=index.version,
         )
 
-    def _duplicate_of(self, position: int, kept: list[tuple[int, list[str]]]) -> int | None:
-        """Which already-kept entry this one nearly duplicates (same card, reworded)."""
+    def _best_passage(self, positions: list[int], vector: np.ndarray) -> np.ndarray:
+        """Each entry's best-passage similarity to the query."""
         index = self.index
-        title = _normal_title(index.entries[position]["title"])
-        card = index.vectors[index.card_rows[position]]
-        for i, (other, _dups) in enumerate(kept[-20:], start=max(0, len(kept) - 20)):
-            if _normal_title(index.entries[other]["title"]) == title:
-                return i
-            if float(index.vectors[index.card_rows[other]] @ card) >= DUPLICATE_SIMILARITY:
-                return i
-        return None
+        if len(positions) > 2000:  # many entries: score every passage at once
+            every = np.maximum.reduceat((index.vectors @ vector)[index.passage_ids], index.pointers[:-1])
+            return every[positions]
+        starts, ends = index.pointers[positions], index.pointers[np.asarray(positions) + 1]
+        rows = np.concatenate([index.passage_ids[a:b] for a, b in zip(starts, ends)])
+        offsets = np.concatenate([[0], np.cumsum(ends - starts)[:-1]])
+        return np.maximum.reduceat(index.vectors[rows] @ vector, offsets)
+
+    def _duplicate_of(self, position: int, kept: list[int]) -> int | None:
+        """The kept entry this one nearly duplicates (the same title, or a reworded card)."""
+        if not kept:
+            return None
+        index = self.index
+        title = index.normal_titles[position]
+        for other in kept:
+            if index.normal_titles[other] == title:
+                return other
+        similarities = index.vectors[index.card_rows[kept]] @ index.vectors[index.card_rows[position]]
+        best = int(np.argmax(similarities))
+        return kept[best] if similarities[best] >= DUPLICATE_SIMILARITY else None

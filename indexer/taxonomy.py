@@ -39,7 +39,8 @@ def _normal(text: str) -> str:
 @dataclass(frozen=True)
 class Taxonomy:
     terms: dict[str, Term]
-    _patterns: tuple[tuple[re.Pattern[str], str, str], ...] = field(default=(), repr=False, compare=False)
+    _names: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    _pattern: re.Pattern[str] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_mapping(cls, data: object, *, path: str = "taxonomy.yaml") -> "Taxonomy":
@@ -55,17 +56,11 @@ class Taxonomy:
             if not isinstance(synonyms, list) or not all(isinstance(s, str) for s in synonyms):
                 raise TaxonomyError(f"{path}: term {term_id!r}: field 'synonyms' must be a list of text")
             terms[term_id] = Term(term_id, spec["label"].strip(), tuple(s.strip() for s in synonyms if s.strip()))
-        # Longest names first, so "serious youth violence" wins over "violence".
-        names = sorted(
-            ((_normal(name), term.id, term.label) for term in terms.values() for name in term.names),
-            key=lambda item: -len(item[0]),
-        )
-        patterns = tuple(
-            (re.compile(rf"(?<![\w']){re.escape(name)}(?![\w'])"), term_id, label)
-            for name, term_id, label in names
-            if name
-        )
-        return cls(terms, patterns)
+        names = {_normal(name): term.id for term in terms.values() for name in term.names if _normal(name)}
+        # One alternation, longest names first, so "serious youth violence" is one mention
+        # rather than also "violence".
+        alternatives = "|".join(re.escape(name) for name in sorted(names, key=lambda n: (-len(n), n)))
+        return cls(terms, names, re.compile(rf"(?<![\w'])(?:{alternatives})(?![\w'])"))
 
     @classmethod
     def load(cls, path: Path) -> "Taxonomy":
@@ -86,17 +81,10 @@ class Taxonomy:
 
     def mentions(self, text: str) -> list[str]:
         """Term ids named in ``text`` by id, label or synonym, in order of first mention."""
-        normal = f" {_normal(text)} "
-        found: dict[str, int] = {}
-        taken: list[tuple[int, int]] = []
-        for pattern, term_id, _label in self._patterns:
-            for match in pattern.finditer(normal):
-                span = match.span()
-                if any(span[0] < end and start < span[1] for start, end in taken):
-                    continue  # part of a longer name already matched
-                taken.append(span)
-                found.setdefault(term_id, span[0])
-        return sorted(found, key=found.get)
+        if self._pattern is None:
+            return []
+        found = (self._names[match.group(0)] for match in self._pattern.finditer(_normal(text)))
+        return list(dict.fromkeys(found))
 
     def expand(self, text: str) -> str:
         """``text`` with the label of every term it names, for searching.
