@@ -141,10 +141,13 @@ def main(argv: list[str] | None = None) -> int:
     for o in outcomes:
         if o.question.relevant:
             by_note.setdefault(o.question.notes.split()[0] if o.question.notes else "other", []).append(o)
+    ranks = figures(run(Searcher(index, searcher.embedder, fusion="ranks"), questions))
+    print(f"  the same search fused by rank instead of by score: nDCG@5 {ranks.ndcg:.3f}, "
+          f"Recall@5 {ranks.recall:.3f}, MRR {ranks.mrr:.3f}")
     print("  nDCG@5 by wording: " + ", ".join(
         f"{note} {figures(group).ndcg:.3f} (n={len(group)})" for note, group in sorted(by_note.items())))
     print(f"  no-good-match threshold (similarity below): {searcher.no_match_below:.2f}; sweep:")
-    for step in range(30, 51, 2):
+    for step in range(30, 51, 1):
         t = step / 100
         f = figures(outcomes, t)
         print(f"    {t:.2f}: answerable refused {f.answerable_refused:6.1%}, "

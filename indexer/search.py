@@ -1,11 +1,17 @@
 """Hybrid search over one published version of the knowledge index.
 
-The question is expanded with the taxonomy (CL also searches for "County lines"), embedded,
-and matched two ways: by meaning against every passage of every entry (an entry scores by
-its best passage) and by keywords with BM25 over the entry's whole text. The two rankings
-are fused by reciprocal rank. Filters (crime type, kind, effect) are applied before ranking,
-near-duplicate entries are collapsed into the first of them, and when even the best entry
-is not close in meaning to the question the result says there is no good match.
+The question is spell-checked against the base's own words, expanded with the taxonomy
+(CL also searches for "County lines") and with the abbreviations the Hub tagged entries
+with (RJ: "Restorative justice conferencing"), and matched two ways: by meaning, without its
+asking words ("what works for"), against every passage of every entry (an entry scores by
+its best passage), and by keywords with BM25 over the entry's whole text.
+
+The two are fused by score: an entry's cosine similarity plus a weight times its BM25
+score. ``make eval`` also prints the same search fused by rank (weighted reciprocal rank),
+which scored lower on the labelled questions (see ``FUSION``). Filters (crime type, kind,
+effect) are applied before ranking, near-duplicate entries are collapsed into the first of
+them, and when even the best entry is not close in meaning to the question the result says
+there is no good match.
 """
 
 from __future__ import annotations
@@ -26,15 +32,19 @@ from indexer.lexical import Lexical
 from indexer.spelling import Speller
 from indexer.taxonomy import Taxonomy
 
-RRF_K = 60
-DENSE_WEIGHT = 1.0
-LEXICAL_WEIGHT = 1.0
+# How the meaning and keyword results are combined, chosen on eval/questions.yaml:
+# "scores": cosine + LEXICAL_PER_POINT * BM25 (nDCG@5 0.900 when chosen);
+# "ranks": 1/(RRF_K + dense rank) + LEXICAL_RANK_WEIGHT/(RRF_K + BM25 rank) (best 0.887).
+FUSION = "scores"
+LEXICAL_PER_POINT = 0.0625
+RRF_K = 5
+LEXICAL_RANK_WEIGHT = 0.5
 CANDIDATES = 100
 DUPLICATE_SIMILARITY = 0.95
 # Below this cosine similarity between the question and the best passage of the best entry,
 # the answer is "no good match". Calibrated on eval/questions.yaml by `make eval`, which
 # prints how the abstention rates move with it.
-NO_MATCH_BELOW = 0.44
+NO_MATCH_BELOW = 0.435
 
 
 class IndexNotFound(RuntimeError):
@@ -102,6 +112,17 @@ class KnowledgeIndex:
         self.speller = Speller(words)
         self.ids = [e["id"] for e in self.entries]
         self.normal_titles = [_normal_title(e["title"]) for e in self.entries]
+        # Abbreviations the Hub tagged an entry with (RJ, GVI, DVDS): a question using one
+        # is also searched with the entry's title, as crime-type synonyms are with labels.
+        acronyms: dict[str, list[str]] = {}
+        for entry in self.entries:
+            for tag in entry.get("tags") or ():
+                if re.fullmatch(r"[A-Z]{2,6}", tag) and _spells_out(tag, f"{entry['title']} {entry['summary']}"):
+                    acronyms.setdefault(tag.lower(), []).append(entry["title"])
+        self.acronyms = {
+            a: titles for a, titles in acronyms.items()
+            if len(titles) <= 3 and not self.speller.english.known([a])  # not LED, DARE, CRAVED
+        }
         self.position = {entry_id: i for i, entry_id in enumerate(self.ids)}
         # passage row -> entries holding it (a boilerplate passage may belong to many)
         owners = np.repeat(np.arange(len(self.entries)), np.diff(self.pointers))
@@ -113,6 +134,14 @@ class KnowledgeIndex:
         self.effects = np.array([e.get("effect") or "" for e in self.entries])
         self._masks: OrderedDict[tuple, np.ndarray] = OrderedDict()
         self._mask_lock = threading.Lock()
+
+    def expand(self, text: str) -> str:
+        """``text`` with the taxonomy labels and tagged abbreviations it uses spelled out."""
+        expanded = self.taxonomy.expand(text)
+        words = set(re.findall(r"[a-z0-9&]+", text.lower()))
+        titles = [t for acronym, names in self.acronyms.items() if acronym in words for t in names]
+        titles = [t for t in dict.fromkeys(titles) if _normal_title(t) not in _normal_title(expanded)]
+        return f"{expanded} ({'; '.join(titles)})" if titles else expanded
 
     @classmethod
     def load_current(cls, index_dir: Path) -> "KnowledgeIndex":
@@ -145,6 +174,29 @@ class KnowledgeIndex:
         return mask
 
 
+_ASKING = re.compile(
+    r"(?i)\b(what works( for| to| on| with| against)?|what can (we|i|you) do( about)?|how (do|can|should) (we|i|you)|"
+    r"best way to|is there any evidence( for| on| that)?|evidence (base )?(for|on)|any ideas( for| on)?|"
+    r"best practice( for| on)?|examples? of)\b"
+)
+
+
+def dense_text(text: str) -> str:
+    """The question without its asking words, for matching by meaning."""
+    stripped = " ".join(_ASKING.sub(" ", text).split())
+    return stripped or text
+
+
+_SMALL_WORDS = frozenset({"and", "of", "the", "for", "to", "in", "on", "a"})
+
+
+def _spells_out(acronym: str, text: str) -> bool:
+    """Whether ``text`` has the words an acronym stands for (RJ: "restorative justice")."""
+    words = [w for w in re.findall(r"[A-Za-z]+", text) if w.lower() not in _SMALL_WORDS]
+    initials = "".join(w[0].upper() for w in words)
+    return acronym in initials
+
+
 def _normal_title(title: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", title.lower()).strip()
 
@@ -152,10 +204,14 @@ def _normal_title(title: str) -> str:
 class Searcher:
     """The search the bot and ``python -m indexer search`` both use."""
 
-    def __init__(self, index: KnowledgeIndex, embedder: Embedder, *, no_match_below: float = NO_MATCH_BELOW) -> None:
+    def __init__(self, index: KnowledgeIndex, embedder: Embedder, *, no_match_below: float = NO_MATCH_BELOW,
+                 fusion: str = FUSION) -> None:
+        if fusion not in ("scores", "ranks"):
+            raise ValueError(f"fusion is 'scores' or 'ranks', not {fusion!r}")
         self.index = index
         self.embedder = embedder
         self.no_match_below = no_match_below
+        self.fusion = fusion
 
     def _dense(self, vector: np.ndarray, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         """Entry positions and their best-passage similarity, best first."""
@@ -180,12 +236,13 @@ class Searcher:
         order = np.argsort(-scores, kind="stable")[:CANDIDATES]
         return positions[order], scores[order]
 
-    def _lexical(self, text: str, mask: np.ndarray | None) -> np.ndarray:
+    def _lexical(self, text: str, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         scores = self.index.lexical.scores(text, mask)
         count = min(CANDIDATES, len(scores))
         top = np.argpartition(-scores, count - 1)[:count] if count < len(scores) else np.arange(len(scores))
         top = top[scores[top] > 0]
-        return top[np.argsort(-scores[top], kind="stable")]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return top, scores[top]
 
     def search(
         self,
@@ -199,27 +256,33 @@ class Searcher:
         today: date | None = None,
     ) -> SearchResult:
         index = self.index
-        expanded = index.taxonomy.expand(index.speller.correct(text))
-        vector = self.embedder.embed([expanded])[0]
+        expanded = index.expand(index.speller.correct(text))
+        vector = self.embedder.embed([dense_text(expanded)])[0]
         mask = index.mask(crime_type, kind, effect)
         dense_positions, dense_scores = self._dense(vector, mask)
-        lexical_positions = self._lexical(expanded, mask)
+        lexical_positions, lexical_scores = self._lexical(expanded, mask)
 
-        fused: dict[int, float] = {}
-        for rank, position in enumerate(dense_positions):
-            fused[int(position)] = DENSE_WEIGHT / (RRF_K + rank + 1)
-        for rank, position in enumerate(lexical_positions):
-            fused[int(position)] = fused.get(int(position), 0.0) + LEXICAL_WEIGHT / (RRF_K + rank + 1)
         similarity = dict(zip(map(int, dense_positions), map(float, dense_scores)))
-        missing = [p for p in fused if p not in similarity]
+        missing = [int(p) for p in lexical_positions if int(p) not in similarity]
         if missing:  # found by keywords only: measure how close it is in meaning too
             similarity.update(zip(missing, map(float, self._best_passage(missing, vector))))
+        fused: dict[int, float] = {}
+        if self.fusion == "ranks":
+            for rank, position in enumerate(dense_positions):
+                fused[int(position)] = 1.0 / (RRF_K + rank + 1)
+            for rank, position in enumerate(lexical_positions):
+                fused[int(position)] = fused.get(int(position), 0.0) + LEXICAL_RANK_WEIGHT / (RRF_K + rank + 1)
+            top_possible = (1.0 + LEXICAL_RANK_WEIGHT) / (RRF_K + 1)
+        else:
+            lexical = dict(zip(map(int, lexical_positions), lexical_scores.tolist()))
+            for position, cosine in similarity.items():
+                fused[position] = cosine + LEXICAL_PER_POINT * lexical.get(position, 0.0)
+            top_possible = 1.0  # the score is the fused value itself
         ranked = sorted(fused, key=lambda p: (-fused[p], -similarity[p], p))
         best_similarity = float(dense_scores[0]) if len(dense_scores) else 0.0
 
         # Collapse near-duplicates down the ranking until the page is full and one more
         # result shows whether there is a next page.
-        top_possible = (DENSE_WEIGHT + LEXICAL_WEIGHT) / (RRF_K + 1)
         kept: list[int] = []
         duplicates: dict[int, list[str]] = {}
         for position in ranked:
