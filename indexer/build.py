@@ -18,6 +18,7 @@ import json
 import os
 import shutil
 import time
+from collections import Counter
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -25,15 +26,16 @@ from pathlib import Path
 from typing import Iterator
 
 import numpy as np
+import orjson
 
 from indexer.chunks import CHUNKER_VERSION, lexical_text, passages
 from indexer.embedder import Embedder, model_fingerprint, resolve_model
-from indexer.entries import LoadResult, Problem, load_entries
-from indexer.lexical import build_lexical
+from indexer.entries import Entry, LoadResult, ParseCache, Problem, load_entries
+from indexer.lexical import analyse, build_lexical
 from indexer.spelling import vocabulary
 from indexer.taxonomy import Taxonomy, taxonomy_path
 
-FORMAT = 1
+FORMAT = 2
 KEEP_VERSIONS = 3
 # Above this many distinct passages the dense index is approximate (HNSW); below it every
 # passage is compared with the query. `make bench` prints both at each size, and the
@@ -41,7 +43,7 @@ KEEP_VERSIONS = 3
 APPROXIMATE_ABOVE = 50_000
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
-HNSW_EF_SEARCH = 128
+HNSW_EF_SEARCH = 384
 
 
 class BuildError(RuntimeError):
@@ -111,11 +113,74 @@ def _previous_vectors(index_dir: Path, fingerprint: str) -> dict[str, np.ndarray
         meta = json.loads((folder / "meta.json").read_text())
         if meta.get("model_fingerprint") != fingerprint or meta.get("format") != FORMAT:
             return {}
-        hashes = json.loads((folder / "passage_hashes.json").read_text())
+        hashes = orjson.loads((folder / "passage_hashes.json").read_bytes())
         vectors = np.load(folder / "vectors.npy")
     except (OSError, ValueError, KeyError):
         return {}  # an unreadable previous version: embed everything again
     return dict(zip(hashes, vectors))
+
+
+def _derived(entry: Entry, taxonomy: Taxonomy, cache: ParseCache) -> dict:
+    """An entry's passages (with their hashes), BM25 terms and distinct words: computed once
+    per version of the file and kept in the parse cache with it (entries read back from the
+    cache carry no body: these are what the build uses it for)."""
+    record = cache.get(f"{entry.content_hash}:{taxonomy.fingerprint}")
+    if record is not None and "passages" in record:
+        return record
+    texts = passages(entry, taxonomy)
+    terms, words = analyse(lexical_text(entry, taxonomy))
+    words = list(dict.fromkeys(words))  # the vocabulary counts entries using a word
+    derived = {
+        "passages": [(text, hashlib.sha256(text.encode()).hexdigest()) for text in texts],
+        "terms": " ".join(terms),  # one string each: much quicker to store and read back
+        "words": " ".join(words),
+    }
+    if record is not None:
+        record.update(derived)
+    return derived
+
+
+def _compact(cache: ParseCache) -> ParseCache:
+    """The cache as stored: an entry's body is kept only as its passages and terms."""
+    out: ParseCache = {}
+    for key, record in cache.items():
+        if record.get("entry") and "passages" in record:
+            record = {**record, "entry": {**record["entry"], "body": "", "sections": []}}
+        out[key] = record
+    return out
+
+
+def _previous_parse_cache(index_dir: Path) -> ParseCache:
+    version = current_version(index_dir)
+    if version is None:
+        return {}
+    folder = version_dir(index_dir, version)
+    try:
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        if meta.get("format") != FORMAT or meta.get("chunker") != CHUNKER_VERSION:
+            return {}
+        cache = orjson.loads((folder / "parse_cache.json").read_bytes())
+    except (OSError, ValueError):
+        return {}
+    return cache if isinstance(cache, dict) else {}
+
+
+class _ReadThrough(dict):
+    """Parsed files: looked up in the previous build's cache, kept for the next build."""
+
+    def __init__(self, previous: ParseCache, fresh: ParseCache) -> None:
+        super().__init__()
+        self.previous, self.fresh = previous, fresh
+
+    def get(self, key, default=None):  # type: ignore[no-untyped-def, override]
+        found = self.previous.get(key)
+        if found is not None:
+            self.fresh[key] = found
+            return found
+        return default
+
+    def __setitem__(self, key, value) -> None:  # type: ignore[no-untyped-def]
+        self.fresh[key] = value
 
 
 def _source_hash(result: LoadResult, taxonomy_file: Path, fingerprint: str) -> str:
@@ -174,7 +239,9 @@ def build(
         raise BuildError(f"the knowledge folder {source} does not exist")
     taxonomy_file = taxonomy_path(source, fallback_taxonomy)
     taxonomy = Taxonomy.load(taxonomy_file)
-    result = load_entries(source, taxonomy)
+    parse_cache = _previous_parse_cache(index_dir)
+    fresh_cache: ParseCache = {}
+    result = load_entries(source, taxonomy, cache=_ReadThrough(parse_cache, fresh_cache))
     if not result.entries:
         raise BuildError(f"no valid knowledge entries in {source} ({len(result.problems)} problems)")
     fingerprint = model_fingerprint(resolve_model(model))
@@ -198,12 +265,16 @@ def build(
         new_rows: set[int] = set()
         embedded_entries = 0
         total_passages = 0
+        lexical_terms: list[list[str]] = []
+        word_counts: Counter[str] = Counter()
         for entry in result.entries:
+            derived = _derived(entry, taxonomy, fresh_cache)
+            lexical_terms.append(derived["terms"].split())
+            word_counts.update(derived["words"].split())
             rows = []
             fresh = False
-            for text in passages(entry, taxonomy):
+            for text, key in derived["passages"]:
                 total_passages += 1
-                key = hashlib.sha256(f"{fingerprint}\0{text}".encode()).hexdigest()
                 if key not in distinct:
                     distinct[key] = len(texts)
                     texts.append(text)
@@ -239,7 +310,8 @@ def build(
             np.save(staging / "vectors.npy", vectors)
             if index_type != "flat":
                 faiss.write_index(dense, str(staging / "dense.faiss"))
-            (staging / "passage_hashes.json").write_text(json.dumps(hashes))
+            (staging / "passage_hashes.json").write_bytes(orjson.dumps(hashes))
+            (staging / "parse_cache.json").write_bytes(orjson.dumps(_compact(fresh_cache)))
             pointers, flat = _csr(entry_rows)
             np.save(staging / "entry_passage_ptr.npy", pointers)
             np.save(staging / "entry_passage_ids.npy", flat)
@@ -249,12 +321,11 @@ def build(
                 fields["settings"] = list(entry.settings)
                 fields["tags"] = list(entry.tags)
                 entries_json.append(fields)
-            (staging / "entries.json").write_text(json.dumps(entries_json, ensure_ascii=False))
+            (staging / "entries.json").write_bytes(orjson.dumps(entries_json))
             shutil.copyfile(taxonomy_file, staging / "taxonomy.yaml")
-            lexical_texts = [lexical_text(e, taxonomy) for e in result.entries]
-            build_lexical(lexical_texts, staging / "lexical")
-            names = [" ".join(term.names) for term in taxonomy.terms.values()]
-            (staging / "vocabulary.json").write_text(json.dumps(vocabulary(lexical_texts + names)))
+            build_lexical(lexical_terms, staging / "lexical")
+            word_counts.update(vocabulary([" ".join(term.names) for term in taxonomy.terms.values()]))
+            (staging / "vocabulary.json").write_text(json.dumps(word_counts))
             seconds = time.perf_counter() - started
             meta = {
                 "format": FORMAT,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Iterable
@@ -83,7 +83,7 @@ _checker.checks("iso-date")(_iso_date)
 _validator = jsonschema.Draft202012Validator(SCHEMA, format_checker=_checker)
 
 
-class _TextLoader(yaml.SafeLoader):
+class _TextLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when available
     """SafeLoader that keeps dates as the text written, so a bad date is reported, not thrown."""
 
 
@@ -217,12 +217,49 @@ def _reason_of(error: jsonschema.ValidationError) -> str:
     return error.message
 
 
-def parse_file(path: Path, relative: str, taxonomy: Taxonomy) -> tuple[Entry | None, list[Problem]]:
-    """Read and validate one file: the entry (None if it has errors) and its problems."""
+def entry_to_dict(entry: Entry) -> dict:
+    return asdict(entry)
+
+
+def entry_from_dict(data: dict, path: str) -> Entry:
+    fields = {**data, "path": path, "sections": tuple(Section(**s) for s in data["sections"])}
+    for name in ("crime_types", "settings", "tags"):
+        fields[name] = tuple(fields[name])
+    return Entry(**fields)
+
+
+# Parsed files by content and taxonomy: {key: {"entry": dict | None, "problems": [...]}}.
+ParseCache = dict[str, dict]
+
+
+def parse_file(
+    path: Path, relative: str, taxonomy: Taxonomy, cache: ParseCache | None = None
+) -> tuple[Entry | None, list[Problem]]:
+    """Read and validate one file: the entry (None if it has errors) and its problems.
+
+    With ``cache``, a file whose bytes were parsed before under the same taxonomy is not
+    parsed again, and a newly parsed one is added.
+    """
     try:
         raw = path.read_bytes()
     except OSError as exc:
         return None, [Problem(relative, "", f"cannot be read: {exc.strerror}")]
+    if cache is None:
+        return _parse(raw, relative, taxonomy)
+    key = f"{hashlib.sha256(raw).hexdigest()}:{taxonomy.fingerprint}"
+    known = cache.get(key)
+    if known is not None:
+        entry = entry_from_dict(known["entry"], relative) if known["entry"] else None
+        return entry, [Problem(relative, **p) for p in known["problems"]]
+    entry, problems = _parse(raw, relative, taxonomy)
+    cache[key] = {
+        "entry": entry_to_dict(entry) if entry else None,
+        "problems": [{"field": p.field, "reason": p.reason, "severity": p.severity} for p in problems],
+    }
+    return entry, problems
+
+
+def _parse(raw: bytes, relative: str, taxonomy: Taxonomy) -> tuple[Entry | None, list[Problem]]:
     if len(raw) > MAX_FILE_BYTES:
         return None, [Problem(relative, "", f"is {len(raw):,} bytes; the limit is {MAX_FILE_BYTES:,}")]
     try:
@@ -282,7 +319,9 @@ def knowledge_files(source: Path) -> list[Path]:
     return sorted(p for p in Path(source).rglob("*.md") if p.is_file() and not p.name.startswith("."))
 
 
-def load_entries(source: Path, taxonomy: Taxonomy, files: Iterable[Path] | None = None) -> LoadResult:
+def load_entries(
+    source: Path, taxonomy: Taxonomy, files: Iterable[Path] | None = None, *, cache: ParseCache | None = None
+) -> LoadResult:
     """Read every knowledge file under ``source``; the valid entries and every problem."""
     source = Path(source)
     paths = list(files) if files is not None else knowledge_files(source)
@@ -294,7 +333,7 @@ def load_entries(source: Path, taxonomy: Taxonomy, files: Iterable[Path] | None 
             relative = path.relative_to(source).as_posix()
         except ValueError:
             relative = path.as_posix()
-        entry, found = parse_file(path, relative, taxonomy)
+        entry, found = parse_file(path, relative, taxonomy, cache)
         problems.extend(found)
         if entry is None:
             continue

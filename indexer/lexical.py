@@ -22,13 +22,16 @@ _token = re.compile(r"(?u)\b\w\w+\b")
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 
-def tokenize(texts: list[str]):
-    return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer, show_progress=False)
+def analyse(text: str) -> tuple[list[str], list[str]]:
+    """A document's BM25 terms (stems of the words that are not stop words) and its words."""
+    words = _token.findall(text.lower())
+    return _stemmer.stemWords([w for w in words if w not in _stopwords]), [w for w in words if w.isalpha()]
 
 
-def build_lexical(documents: list[str], folder: Path) -> None:
+def build_lexical(documents: list[list[str]], folder: Path) -> None:
+    """Write the BM25 index of documents given as their terms (see :func:`analyse`)."""
     index = bm25s.BM25()
-    index.index(tokenize(documents), show_progress=False)
+    index.index(documents, show_progress=False)
     index.save(str(folder), show_progress=False)
 
 

@@ -25,6 +25,7 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
+import orjson
 
 from indexer.build import current_version, version_dir
 from indexer.embedder import Embedder
@@ -96,7 +97,7 @@ class KnowledgeIndex:
         self.folder = Path(folder)
         self.meta = json.loads((self.folder / "meta.json").read_text())
         self.version: str = self.meta["version"]
-        self.entries: list[dict] = json.loads((self.folder / "entries.json").read_text(encoding="utf-8"))
+        self.entries: list[dict] = orjson.loads((self.folder / "entries.json").read_bytes())
         self.taxonomy = Taxonomy.load(self.folder / "taxonomy.yaml")
         self.vectors = np.load(self.folder / "vectors.npy")
         self.pointers = np.load(self.folder / "entry_passage_ptr.npy")

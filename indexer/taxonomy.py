@@ -7,8 +7,10 @@ typed crime type to a term.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import yaml
@@ -71,6 +73,12 @@ class Taxonomy:
         except yaml.YAMLError as exc:
             raise TaxonomyError(f"{path}: not valid YAML: {exc}") from exc
         return cls.from_mapping(data, path=str(path))
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """Changes when a term id or label does (what validating and indexing an entry use)."""
+        ids_and_labels = "\n".join(f"{t.id}\t{t.label}" for t in sorted(self.terms.values(), key=lambda t: t.id))
+        return hashlib.sha256(ids_and_labels.encode()).hexdigest()[:16]
 
     def __contains__(self, term_id: object) -> bool:
         return term_id in self.terms
