@@ -315,9 +315,12 @@ class WhatWorks:
         op = data.get("op")
         try:
             query_id = int(data.get("query"))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             query_id = -1
-        original = await asyncio.to_thread(self.log.query_for, query_id, user.aad_object_id)
+        original = (
+            await asyncio.to_thread(self.log.query_for, query_id, user.aad_object_id)
+            if 0 < query_id < 2**31 else None
+        )
         if original is None:
             await turn_context.send_activity("That answer has expired. Please ask your question again.")
             return

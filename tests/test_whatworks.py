@@ -136,6 +136,8 @@ async def test_feedback_is_stored_once_per_user_and_only_for_their_own_query(bot
     assert "expired" in messages[0]["text"]
     assert log.feedback_for(query_id, OTHER_AAD) is None
     assert log.feedback_for(query_id, OFFICER_AAD) is False
+    for forged in (10**20, "1e3", None, -1):
+        assert "expired" in (await _send(bot, value={**helpful, "query": forged}))[0]["text"]
 
 
 async def test_no_good_match_says_so_and_asks_the_hub(bot) -> None:  # type: ignore[no-untyped-def]
