@@ -220,15 +220,15 @@ class Searcher:
         if mask is None:
             count = min(CANDIDATES, len(index.vectors))
             sims, rows = index.dense.search(vector[None, :], count)
-            best: dict[int, float] = {}
-            for sim, row in zip(sims[0], rows[0]):
-                if row < 0:
-                    continue
-                for entry in index.owner_entries[index.owner_ptr[row] : index.owner_ptr[row + 1]]:
-                    if entry not in best:
-                        best[int(entry)] = float(sim)
-            positions = np.fromiter(best, dtype=np.int64, count=len(best))
-            scores = np.fromiter(best.values(), dtype=np.float32, count=len(best))
+            found = rows[0] >= 0
+            sims, rows = sims[0][found], rows[0][found]
+            # Every entry holding each passage found, best passage first; an entry keeps
+            # the similarity of the first (best) of its passages.
+            starts, ends = index.owner_ptr[rows], index.owner_ptr[rows + 1]
+            owners = np.concatenate([index.owner_entries[a:b] for a, b in zip(starts, ends)])
+            owner_sims = np.repeat(sims, ends - starts)
+            positions, first = np.unique(owners, return_index=True)
+            scores = owner_sims[first]
         else:
             positions = np.flatnonzero(mask)
             if not len(positions):
