@@ -9,11 +9,15 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Callable, Mapping
 
-from aiohttp import web
-from botbuilder.core import ConversationState, UserState
-from botbuilder.dialogs import Dialog
-from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from http import HTTPStatus
 
+from aiohttp import web
+from botbuilder.core import ConversationState, InvokeResponse, UserState
+from botbuilder.dialogs import Dialog
+from botbuilder.schema import DeliveryModes
+from botbuilder.integration.aiohttp import CloudAdapter
+
+from bot.clients import CachingAuthentication, serialize_replies
 from bot.endpoint import MAX_BODY_BYTES, MessagesEndpoint
 from bot.errors import make_turn_error_handler
 from bot.handler import CardActionHandler, CommandHandler, PreventionFirstBot
@@ -50,6 +54,15 @@ class Services:
     started_at: float
 
 
+class Adapter(CloudAdapter):
+    """The SDK's CloudAdapter, answering expectReplies without msrest walking the cards."""
+
+    def _process_turn_results(self, context):  # type: ignore[no-untyped-def]
+        if context.activity.delivery_mode == DeliveryModes.expect_replies:
+            return InvokeResponse(status=HTTPStatus.OK, body=serialize_replies(context.buffered_reply_activities))
+        return super()._process_turn_results(context)
+
+
 def _auth_configuration(settings: Settings) -> SimpleNamespace:
     return SimpleNamespace(
         APP_ID=settings.app_id,
@@ -83,7 +96,7 @@ def create_app(
     user_state = UserState(storage)
     users = Users(database, settings.bootstrap_admins)
 
-    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(_auth_configuration(settings)))
+    adapter = Adapter(CachingAuthentication(_auth_configuration(settings)))
     adapter.on_turn_error = make_turn_error_handler(conversation_state)
     notifications = NotificationService(adapter, database, users, settings.app_id)
 

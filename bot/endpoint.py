@@ -81,6 +81,9 @@ class MessagesEndpoint:
             log.info("activity from a tenant that is not allowed was dropped")
             return _problem(403, "this tenant may not use the bot")
 
+        wrap = getattr(authentication, "connector_factory_for", None)
+        if wrap is not None and auth_result.connector_factory is not None:
+            auth_result.connector_factory = wrap(auth_result.connector_factory, auth_result.claims_identity)
         invoke_response = await self._adapter.process_activity(auth_result, activity, self._bot.on_turn)
         if invoke_response is not None:
             body = invoke_response.body
