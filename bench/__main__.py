@@ -1,19 +1,46 @@
-"""Print the benchmark figures: ``python -m bench`` (what ``make bench`` runs)."""
+"""Print the benchmark figures: ``python -m bench`` (what ``make bench`` runs).
+
+    python -m bench                       start-up, then search at 1,000, 10,000 and 100,000 entries
+    python -m bench --sizes 1000,10000    a quicker run without the 100,000-entry base
+"""
 
 from __future__ import annotations
 
+import argparse
 import sys
+from pathlib import Path
+from typing import Sequence
 
+from bench.search import DEFAULT_SIZES, DEFAULT_WORKDIR, run_search_bench
 from bench.startup import measure_startup
 
 
-def main() -> int:
+def _sizes(text: str) -> tuple[int, ...]:
+    try:
+        sizes = tuple(int(part.replace("_", "")) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of entry counts") from None
+    if not sizes or any(n <= 0 for n in sizes):
+        raise argparse.ArgumentTypeError("sizes must be positive entry counts, such as 1000,10000")
+    return sizes
+
+
+def main(argv: Sequence[str] | None = None) -> int:
     """Run each benchmark and print its figures."""
+    parser = argparse.ArgumentParser(prog="python -m bench", description="Print the benchmark figures.")
+    parser.add_argument("--sizes", type=_sizes, default=DEFAULT_SIZES,
+                        help="synthetic base sizes for the search benchmark (default 1000,10000,100000)")
+    parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR,
+                        help="where synthetic bases and the kept index live between runs (default data/bench)")
+    args = parser.parse_args(argv)
+
     startup = measure_startup(runs=3)
     print("start-up to a ready /healthz (python -m bot, fresh SQLite database)")
     for n, seconds in enumerate(startup.runs, 1):
         print(f"  run {n}: {seconds * 1000:.0f} ms")
-    print(f"  median: {startup.median * 1000:.0f} ms")
+    print(f"  median: {startup.median * 1000:.0f} ms", flush=True)
+
+    run_search_bench(args.sizes, args.workdir)
     return 0
 
 
