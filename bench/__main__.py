@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -25,8 +26,14 @@ def _sizes(text: str) -> tuple[int, ...]:
     return sizes
 
 
+def _stop(signum: int, _frame: object) -> None:
+    """End on SIGTERM as on Ctrl-C, so temporary index folders are removed on the way out."""
+    raise SystemExit(128 + signum)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run each benchmark and print its figures."""
+    signal.signal(signal.SIGTERM, _stop)
     parser = argparse.ArgumentParser(prog="python -m bench", description="Print the benchmark figures.")
     parser.add_argument("--sizes", type=_sizes, default=DEFAULT_SIZES,
                         help="synthetic base sizes for the search benchmark (default 1000,10000,100000)")
