@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import threading
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, Sequence
@@ -200,12 +201,15 @@ def export_onnx(model_dir: Path, out_path: Path) -> Path:
                 input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
             ).last_hidden_state
 
-    sample = reference.tokenize(["an example sentence to trace the model"])
+    sample = reference.tokenizer(["an example sentence to trace the model"], return_tensors="pt")
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_name(f".{out_path.name}.{os.getpid()}.tmp")
     dynamic = {"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"},
                "token_type_ids": {0: "batch", 1: "tokens"}, "token_embeddings": {0: "batch", 1: "tokens"}}
-    with torch.no_grad():
+    # The TorchScript exporter is chosen on purpose (dynamo=False: it works offline and gives
+    # vectors equal to the model's); its deprecation and tracer warnings are expected.
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
         torch.onnx.export(
             _ByKeyword(transformer),
             (sample["input_ids"], sample["attention_mask"], sample["token_type_ids"]),

@@ -157,3 +157,13 @@ def test_search_cli_json_and_batch(shipped_index: Path, monkeypatch: pytest.Monk
     assert all(r["kind"] == "practice" for r in printed[1]["results"])
     assert printed[2] == {"line": 3, "error": "not JSON: Expecting value"}
     assert printed[3]["no_good_match"] is True
+
+
+def test_the_model_is_exported_to_onnx_on_first_use(tmp_path: Path) -> None:
+    from indexer.embedder import OnnxEmbedder, load_embedder
+
+    exported = load_embedder(None, cache_dir=tmp_path, backend="onnx")
+    assert isinstance(exported, OnnxEmbedder)
+    assert [p.suffix for p in tmp_path.iterdir()] == [".onnx"]  # no temporary file left behind
+    reference = TorchEmbedder(resolve_model(None)).embed(["what works for county lines"])
+    assert abs(exported.embed(["what works for county lines"]) - reference).max() < 1e-5
