@@ -39,8 +39,10 @@ FORMAT = 2
 KEEP_VERSIONS = 3
 # Above this many distinct passages the dense index is approximate (HNSW); below it every
 # passage is compared with the query. `make bench` prints both at each size, and the
-# approximate index's recall against exact search, which is where this figure comes from.
-APPROXIMATE_ABOVE = 50_000
+# approximate index's recall against exact search, which is where this figure comes from:
+# at 2,206 passages exact search was quicker (p95 0.23 against 0.46 ms), at 17,751 HNSW was
+# (0.6 against 3.3 ms) with recall@5 1.000. A base of about 1,500 real entries stays exact.
+APPROXIMATE_ABOVE = 8_000
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
 HNSW_EF_SEARCH = 384
