@@ -92,10 +92,7 @@ class KnowledgeService:
     def _load(self, version: str) -> Searcher:
         if self._embedder is None:
             self._embedder = load_embedder(self.model, cache_dir=self.model_cache_dir, threads=1)
-        index = KnowledgeIndex(version_dir(self.index_dir, version))
-        if self._searcher is not None:
-            index.speller.english = self._searcher.index.speller.english  # the dictionary never changes
-        return Searcher(index, self._embedder)
+        return Searcher(KnowledgeIndex(version_dir(self.index_dir, version)), self._embedder)
 
     def refresh(self) -> bool:
         """Load the published version if it is not the one served; True if it changed."""

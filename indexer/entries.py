@@ -137,9 +137,6 @@ class Entry:
     review_by: str | None = None
     content_hash: str = field(default="", compare=False)
 
-    def is_stale(self, today: date) -> bool:
-        return bool(self.review_by) and date.fromisoformat(self.review_by) < today
-
     def card_fields(self) -> dict:
         """What the answer card and the index metadata need about the entry."""
         return {

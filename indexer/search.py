@@ -254,7 +254,6 @@ class Searcher:
         crime_type: str | None = None,
         kind: str | None = None,
         effect: str | None = None,
-        today: date | None = None,
     ) -> SearchResult:
         index = self.index
         expanded = index.expand(index.speller.correct(text))

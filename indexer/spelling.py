@@ -10,11 +10,20 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
 WORD = re.compile(r"[a-z][a-z']+")
+
+
+@lru_cache(maxsize=1)
+def english_dictionary():  # type: ignore[no-untyped-def]
+    """pyspellchecker's English dictionary, loaded once per process (it takes a second)."""
+    from spellchecker import SpellChecker
+
+    return SpellChecker()
 
 
 def vocabulary(texts: list[str]) -> dict[str, int]:
@@ -28,9 +37,7 @@ class Speller:
     def __init__(self, kb_words: dict[str, int]) -> None:
         self.kb_words = {w: c for w, c in kb_words.items() if len(w) >= 3}
         self.choices = list(self.kb_words)
-        from spellchecker import SpellChecker
-
-        self.english = SpellChecker()
+        self.english = english_dictionary()
 
     def _correct_word(self, word: str) -> str | None:
         if len(word) < 4 or word in self.kb_words or self.english.known([word]):

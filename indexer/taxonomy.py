@@ -1,8 +1,7 @@
 """The crime-type taxonomy: term ids, labels, and the words officers type for them.
 
 ``knowledge/taxonomy.yaml`` maps each term id to a label and synonyms. The search uses it to
-expand a question ("CL" also searches for "county lines"), and dialogs use it to match a
-typed crime type to a term.
+expand a question ("CL" also searches for "county lines").
 """
 
 from __future__ import annotations
@@ -104,12 +103,6 @@ class Taxonomy:
         labels = [self.terms[t].label for t in self.mentions(text)]
         extra = [label for label in labels if _normal(label) not in normal]
         return f"{text} ({'; '.join(extra)})" if extra else text
-
-    def match(self, typed: str) -> str | None:
-        """The term a typed answer names exactly (id, label or synonym), if exactly one."""
-        normal = _normal(typed)
-        hits = {term.id for term in self.terms.values() for name in term.names if _normal(name) == normal}
-        return hits.pop() if len(hits) == 1 else None
 
 
 def taxonomy_path(source: Path, fallback: Path = Path("knowledge/taxonomy.yaml")) -> Path:
