@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Awaitable, Callable, Mapping
 
@@ -20,21 +22,34 @@ from bot.commands import Recognised, recognise
 from domain.models import utcnow
 from domain.users import UserInfo, Users
 
-__all__ = ["PreventionFirstBot", "CommandHandler", "CardActionHandler", "COMING_SOON"]
+__all__ = ["PreventionFirstBot", "CommandHandler", "CardActionHandler", "StartDialog", "COMING_SOON", "REPEATED_START"]
 
 log = logging.getLogger(__name__)
 
 CommandHandler = Callable[[TurnContext, Recognised, UserInfo], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class StartDialog:
+    """What a card action may return to start a guided dialog (by its command) with options."""
+
+    command: str
+    options: dict = field(default_factory=dict)
+
+
 # A button on a card the bot sent, whose data names its handler: {"action": name, ...}.
-CardActionHandler = Callable[[TurnContext, dict, UserInfo], Awaitable[None]]
+CardActionHandler = Callable[[TurnContext, dict, UserInfo], Awaitable["StartDialog | None"]]
+
+# Teams delivers an activity again when it thinks the first delivery failed; the ids of the
+# last few handled in a conversation are kept so a repeat is not acted on twice.
+RECENT_ACTIVITIES = 20
+# Set in a turn's state when the message names the command of the dialog in progress.
+REPEATED_START = "prevention_first.repeated_start"
 
 # A guided dialog untouched for this long is closed; its answers stay as a draft.
 DIALOG_IDLE_LIMIT = timedelta(hours=12)
 
 COMING_SOON = {
-    "submit": "Submitting to the Hub",
-    "my submissions": "Seeing your submissions",
-    "status": "Checking a submission's status",
     "academy": "The Academy's reflective practice tools",
     "journal": "The reflective journal",
     "my journal": "Reading your journal",
@@ -77,6 +92,8 @@ class PreventionFirstBot(ActivityHandler):
         self._dialog_state = conversation_state.create_property("dialog_state")
         self._last_seen = conversation_state.create_property("last_seen")
         self._welcomed = conversation_state.create_property("welcomed")
+        self._recent = conversation_state.create_property("recent_activities")
+        self._turn_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._dialogs = DialogSet(self._dialog_state)
         self._starts: dict[str, str] = {}
         for command, dialog in (dialogs or {}).items():
@@ -87,11 +104,22 @@ class PreventionFirstBot(ActivityHandler):
         self._card_actions = dict(card_actions or {})
 
     async def on_turn(self, turn_context: TurnContext) -> None:
-        """Handle one activity and save state, after recording the user."""
-        await self._remember_user(turn_context)
-        await super().on_turn(turn_context)
-        await self._conversation_state.save_changes(turn_context)
-        await self._user_state.save_changes(turn_context)
+        """Handle one activity and save state, after recording the user.
+
+        Turns of one conversation run one at a time in this process: replies go out before
+        the turn saves its state, and an officer who answers at once (or taps a button
+        twice) must not be handled against the state of the turn before.
+        """
+        conversation = turn_context.activity.conversation
+        key = conversation.id if conversation and conversation.id else ""
+        lock = self._turn_locks.get(key)
+        if lock is None:
+            lock = self._turn_locks[key] = asyncio.Lock()
+        async with lock:
+            await self._remember_user(turn_context)
+            await super().on_turn(turn_context)
+            await self._conversation_state.save_changes(turn_context)
+            await self._user_state.save_changes(turn_context)
 
     async def _remember_user(self, turn_context: TurnContext) -> UserInfo | None:
         activity = turn_context.activity
@@ -161,19 +189,28 @@ class PreventionFirstBot(ActivityHandler):
                 "I can only help people signed in to Teams with a work account."
             )
             return
+        if await self._is_repeat(turn_context):
+            log.info("repeated delivery of an activity ignored")
+            return
         dc = await self._dialogs.create_context(turn_context)
         await self._expire_idle_dialog(turn_context, dc)
         action = _card_action(turn_context)
         if action is not None and action.get("action") in self._card_actions:
-            await self._card_actions[action["action"]](turn_context, action, user)
-            if dc.active_dialog is not None:
+            start = await self._card_actions[action["action"]](turn_context, action, user)
+            if start is not None and start.command in self._starts:
+                await dc.cancel_all_dialogs()
+                await dc.begin_dialog(self._starts[start.command], start.options)
+            elif dc.active_dialog is not None:
                 await dc.reprompt_dialog()
             return
         recognised = recognise(turn_context.activity.text)
 
         if dc.active_dialog is not None:
             if recognised is not None and self._starts.get(recognised.name) == dc.active_dialog.id:
-                await dc.reprompt_dialog()  # asked again for what is already in progress
+                # Asked again for what is already in progress: the dialog re-asks its
+                # question, except where the words are an answer ("submit" on a summary).
+                turn_context.turn_state[REPEATED_START] = True
+                await dc.continue_dialog()
                 return
             if recognised is not None and recognised.name in self._commands:
                 await self._commands[recognised.name](turn_context, recognised, user)
@@ -198,6 +235,18 @@ class PreventionFirstBot(ActivityHandler):
             await self._fallback(turn_context, Recognised("question", turn_context.activity.text or ""), user)
         else:
             await turn_context.send_activity(help_activity(self._name(turn_context)))
+
+    async def _is_repeat(self, turn_context: TurnContext) -> bool:
+        """Whether this activity was already handled (state is saved only after a turn
+        succeeds, so a delivery that failed is handled again)."""
+        activity_id = turn_context.activity.id
+        if not activity_id:
+            return False
+        recent = list(await self._recent.get(turn_context, list) or [])
+        if activity_id in recent:
+            return True
+        await self._recent.set(turn_context, (recent + [activity_id])[-RECENT_ACTIVITIES:])
+        return False
 
     async def _expire_idle_dialog(self, turn_context: TurnContext, dc) -> None:  # type: ignore[no-untyped-def]
         now = utcnow()

@@ -39,9 +39,12 @@ from botbuilder.schema import Activity
 
 from bot.cards import card_activity, imback
 from bot.commands import normalise
+from bot.handler import REPEATED_START
+from bot.text import plain
 from domain.drafts import Drafts
+from domain.personal_data import describe, find_personal_data
 
-__all__ = ["AnswerError", "Question", "GuidedDialog", "MAX_TEXT", "user_key"]
+__all__ = ["AnswerError", "Question", "GuidedDialog", "Offer", "MAX_TEXT", "choose", "user_key"]
 
 MAX_TEXT = 4000
 _PREVIEW = 200
@@ -71,6 +74,9 @@ class Question:
         optional: ``skip`` leaves it unanswered.
         max_length: longer answers are refused with the count.
         parse: turns the text into the stored value, or raises ``AnswerError``.
+        show: how a stored value reads in the summary (default: as stored).
+        check_personal_data: look for personal data in a free-text answer (one without
+            choices or ``parse``) and ask the user to remove it or say why it is needed.
     """
 
     key: str
@@ -82,6 +88,18 @@ class Question:
     optional: bool = False
     max_length: int = MAX_TEXT
     parse: Callable[[str], Any] | None = None
+    show: Callable[[Any], str] | None = None
+    check_personal_data: bool = True
+
+    @property
+    def is_free_text(self) -> bool:
+        return not self.choices and self.parse is None
+
+    def display(self, value: Any) -> str:
+        """The stored answer as the summary shows it."""
+        if value in (None, ""):
+            return "(not answered)"
+        return self.show(value) if self.show else str(value)
 
     def read(self, text: str | None) -> Any:
         """Check and convert a typed answer.
@@ -121,7 +139,15 @@ def choose(answer: str, choices: tuple[str, ...]) -> str:
 
 def _preview(value: Any) -> str:
     text = str(value)
-    return text if len(text) <= _PREVIEW else text[: _PREVIEW - 1] + "…"
+    return plain(text if len(text) <= _PREVIEW else text[: _PREVIEW - 1] + "…")
+
+
+@dataclass(frozen=True)
+class Offer:
+    """Something to show once before the summary, with choices (see ``before_summary``)."""
+
+    activity: Activity
+    choices: tuple[str, ...]
 
 
 class GuidedDialog(ComponentDialog):
@@ -132,16 +158,22 @@ class GuidedDialog(ComponentDialog):
         title: what is being written, for messages ("submission", "journal entry").
         questions: asked in order (see :meth:`next_index` to skip some).
         drafts: where unfinished answers are kept.
+        save_label: the summary's button that saves ("Save", "Submit").
     """
 
     START = "start"
     LOOP = "loop"
     ANSWER = "answer"
+    # Where the reasons given for keeping personal data are kept among the answers.
+    PERSONAL_DATA = "_personal_data"
 
-    def __init__(self, dialog_id: str, title: str, questions: list[Question], drafts: Drafts) -> None:
+    def __init__(
+        self, dialog_id: str, title: str, questions: list[Question], drafts: Drafts, *, save_label: str = "Save"
+    ) -> None:
         super().__init__(dialog_id)
         self.title = title
         self.questions = questions
+        self.save_label = save_label
         self._drafts = drafts
         self.add_dialog(WaterfallDialog(self.START, [self._offer_draft_step, self._open_step]))
         self.add_dialog(WaterfallDialog(self.LOOP, [self._ask_step, self._answer_step]))
@@ -154,14 +186,22 @@ class GuidedDialog(ComponentDialog):
         """Commit the answers and tell the user; the return value is the dialog's result."""
         raise NotImplementedError
 
+    async def before_summary(self, turn_context: TurnContext, answers: dict[str, Any]) -> Offer | None:
+        """Something to show once when every question is answered (similar records, say)."""
+        return None
+
+    async def on_offer_choice(self, turn_context: TurnContext, answers: dict[str, Any], choice: str) -> Any:
+        """Act on the choice made on the offer; a result other than None ends the dialog."""
+        return None
+
     def next_index(self, answers: dict[str, Any], index: int) -> int:
         """The question after ``index`` (override to skip questions that do not apply)."""
         return index + 1
 
     def summary_lines(self, answers: dict[str, Any]) -> list[str]:
-        """The numbered lines of the summary."""
+        """The numbered lines of the summary, with the user's text escaped."""
         return [
-            f"{n}. {q.label}: {_preview(answers[q.key]) if answers.get(q.key) not in (None, '') else '(not answered)'}"
+            f"{n}. {q.label}: {_preview(q.display(answers.get(q.key)))}"
             for n, q in enumerate(self.questions, 1)
         ]
 
@@ -188,31 +228,39 @@ class GuidedDialog(ComponentDialog):
         )
 
     async def _open_step(self, step: WaterfallStepContext) -> DialogTurnResult:
-        """Open the question loop on the draft or on a fresh set of answers."""
+        """Open the question loop on the draft or on a fresh (possibly pre-filled) set of answers."""
         if step.result == "Continue":
             progress = step.values["draft"]
         else:
             if step.result == "Start again":
                 await asyncio.to_thread(self._drafts.discard, user_key(step.context), self.id)
             options = step.options if isinstance(step.options, dict) else {}
-            progress = {"answers": dict(options.get("prefill") or {}), "index": 0, "asked": [], "review": False}
+            answers = {q.key: options["prefill"][q.key] for q in self.questions if q.key in (options.get("prefill") or {})}
+            first = next((i for i, q in enumerate(self.questions) if answers.get(q.key) in (None, "")), len(self.questions))
+            progress = {"answers": answers, "index": first, "asked": [], "review": False}
         return await step.replace_dialog(self.LOOP, progress)
 
     # -- the question loop ----------------------------------------------------------------
 
     async def _ask_step(self, step: WaterfallStepContext) -> DialogTurnResult:
-        """Ask the current question, or show the summary once all are answered."""
+        """Ask the current question; or settle personal data found in an answer; or, once
+        all are answered, show the offer (once) and then the summary."""
         progress = step.options
+        pending = progress.get("pending")
+        if pending is not None:
+            return await self._ask_about_personal_data(step, pending)
         index = progress["index"]
         if index >= len(self.questions):
-            lines = "\n".join(self.summary_lines(progress["answers"]))
-            text = (
-                f"Here is your {self.title}:\n\n{lines}\n\n"
-                f"Type save to save it, the number of an answer to change it (1 to {len(self.questions)}), or cancel."
-            )
+            if not progress.get("offered"):
+                progress["offered"] = True
+                offer = await self.before_summary(step.context, progress["answers"])
+                if offer is not None:
+                    return await step.prompt(
+                        self.ANSWER,
+                        PromptOptions(prompt=offer.activity, validations={"kind": "offer", "choices": list(offer.choices)}),
+                    )
             return await step.prompt(
-                self.ANSWER,
-                PromptOptions(prompt=self._choice_activity(text, ("Save", "Cancel")), validations={"kind": "summary"}),
+                self.ANSWER, PromptOptions(prompt=self._summary_activity(progress["answers"]), validations={"kind": "summary"})
             )
         question = self.questions[index]
         return await step.prompt(
@@ -223,24 +271,80 @@ class GuidedDialog(ComponentDialog):
             ),
         )
 
+    async def _ask_about_personal_data(self, step: WaterfallStepContext, pending: dict) -> DialogTurnResult:
+        if pending["stage"] == "choice":
+            text = (
+                f"Your answer seems to include personal data: {pending['described']}. "
+                "The Hub does not need personal data to help. Edit your answer to remove it, "
+                "or keep it and tell me why it is needed?"
+            )
+            prompt = self._choice_activity(text, ("Edit", "Keep"))
+            kind = "personal-data"
+        else:
+            prompt = MessageFactory.text(
+                "Why does the Hub need it? For example: the registration is of the van used in the thefts, "
+                "not of a victim."
+            )
+            kind = "personal-data-reason"
+        return await step.prompt(self.ANSWER, PromptOptions(prompt=prompt, validations={"kind": kind}))
+
     async def _answer_step(self, step: WaterfallStepContext) -> DialogTurnResult:
-        """Store the answer (or act on the summary choice) and move on."""
+        """Store the answer (or act on the summary, offer or personal-data choice) and move on."""
         progress = step.options
         result = step.result
-        if isinstance(result, dict) and result.get("action") == "save":
+        action = result.get("action") if isinstance(result, dict) else None
+        if action == "save":
             outcome = await self.on_complete(step.context, progress["answers"])
             await asyncio.to_thread(self._drafts.discard, user_key(step.context), self.id)
             return await step.end_dialog(outcome)
-        if isinstance(result, dict) and result.get("action") == "change":
+        if action == "change":
             progress["index"] = result["index"]
             progress["review"] = True
             return await step.replace_dialog(self.LOOP, progress)
+        if action == "offer":
+            outcome = await self.on_offer_choice(step.context, progress["answers"], result["choice"])
+            if outcome is not None:
+                await asyncio.to_thread(self._drafts.discard, user_key(step.context), self.id)
+                return await step.end_dialog(outcome)
+            return await step.replace_dialog(self.LOOP, progress)
+        if action == "personal-data":
+            if result["keep"]:
+                progress["pending"]["stage"] = "reason"
+            else:
+                progress["pending"] = None  # the question is asked again; nothing was kept
+            return await step.replace_dialog(self.LOOP, progress)
+        if action == "personal-data-reason":
+            pending = progress.pop("pending")
+            found = {"found": pending["found"], "reason": result["reason"]}
+            return await self._store(step, progress, pending["text"], found)
 
+        question = self.questions[progress["index"]]
+        if isinstance(result, str) and question.is_free_text and question.check_personal_data:
+            findings = find_personal_data(result)
+            if findings:
+                # Nothing is kept, not even in the draft, until the user decides.
+                progress["pending"] = {
+                    "text": result, "found": sorted({f.kind for f in findings}), "described": describe(findings),
+                    "stage": "choice",
+                }
+                return await step.replace_dialog(self.LOOP, progress)
+        return await self._store(step, progress, result, None)
+
+    async def _store(self, step: WaterfallStepContext, progress: dict, value: Any, personal: dict | None) -> DialogTurnResult:
         index = progress["index"]
-        progress["answers"][self.questions[index].key] = result
+        key = self.questions[index].key
+        progress["answers"][key] = value
+        reasons = progress["answers"].pop(self.PERSONAL_DATA, {})
+        if personal:
+            reasons[key] = personal
+        else:
+            reasons.pop(key, None)
+        if reasons:  # only answers kept despite personal data in them have a reason
+            progress["answers"][self.PERSONAL_DATA] = reasons
         progress["asked"].append(index)
         progress["index"] = len(self.questions) if progress.get("review") else self.next_index(progress["answers"], index)
         progress["review"] = False
+        progress["pending"] = None
         await asyncio.to_thread(self._drafts.save, user_key(step.context), self.id, progress)
         return await step.replace_dialog(self.LOOP, progress)
 
@@ -252,6 +356,14 @@ class GuidedDialog(ComponentDialog):
                 prompt.recognized.value = choose(text or "", ("Continue", "Start again"))
             elif kind.get("kind") == "summary":
                 prompt.recognized.value = self._summary_choice(text)
+            elif kind.get("kind") == "offer":
+                prompt.recognized.value = {"action": "offer", "choice": choose(text or "", tuple(kind["choices"]))}
+            elif kind.get("kind") == "personal-data":
+                keep = choose(text or "", ("Edit", "Keep")) == "Keep"
+                prompt.recognized.value = {"action": "personal-data", "keep": keep}
+            elif kind.get("kind") == "personal-data-reason":
+                reason = Question("reason", "Reason", "", "", max_length=500, check_personal_data=False).read(text)
+                prompt.recognized.value = {"action": "personal-data-reason", "reason": reason}
             else:
                 prompt.recognized.value = self.questions[kind["index"]].read(text)
             return True
@@ -270,7 +382,7 @@ class GuidedDialog(ComponentDialog):
 
     def _summary_choice(self, text: str | None) -> dict[str, Any]:
         folded = normalise(text)
-        if folded in {"save", "submit", "yes", "done"}:
+        if folded in {"save", "submit", "yes", "done", self.save_label.lower()}:
             return {"action": "save"}
         number = folded.removeprefix("change ").strip()
         if number.isdigit() and 1 <= int(number) <= len(self.questions):
@@ -279,7 +391,8 @@ class GuidedDialog(ComponentDialog):
             if folded in {question.label.lower(), f"change {question.label.lower()}"}:
                 return {"action": "change", "index": n}
         raise AnswerError(
-            f"Type save to save, a number from 1 to {len(self.questions)} to change that answer, or cancel."
+            f"Type {self.save_label.lower()} to save, a number from 1 to {len(self.questions)} to change that answer, "
+            "or cancel."
         )
 
     # -- interruptions ---------------------------------------------------------------------
@@ -298,16 +411,26 @@ class GuidedDialog(ComponentDialog):
                 return await inner_dc.cancel_all_dialogs()
             if command == "back":
                 return await self._back(inner_dc)
+            if inner_dc.context.turn_state.get(REPEATED_START) and not self._at_summary(inner_dc):
+                await inner_dc.reprompt_dialog()  # "submit" typed mid-dialog: the same question again
+                return DialogTurnResult(DialogTurnStatus.Waiting)
         return await super().on_continue_dialog(inner_dc)
+
+    def _at_summary(self, inner_dc: DialogContext) -> bool:
+        progress = self._progress(inner_dc)
+        return progress is not None and progress["index"] >= len(self.questions) and not progress.get("pending")
 
     async def _back(self, inner_dc: DialogContext) -> DialogTurnResult:
         progress = self._progress(inner_dc)
-        if progress is None or not progress["asked"]:
+        if progress is not None and progress.get("pending"):
+            progress["pending"] = None  # back from the personal-data check to its question
+        elif progress is None or not progress["asked"]:
             await inner_dc.context.send_activity("This is the first question, so there is nothing to go back to.")
             await inner_dc.reprompt_dialog()
             return DialogTurnResult(DialogTurnStatus.Waiting)
-        progress["index"] = progress["asked"].pop()
-        progress["review"] = False
+        else:
+            progress["index"] = progress["asked"].pop()
+            progress["review"] = False
         await inner_dc.cancel_all_dialogs()
         return await inner_dc.begin_dialog(self.LOOP, progress)
 
@@ -332,10 +455,40 @@ class GuidedDialog(ComponentDialog):
 
     # -- rendering ---------------------------------------------------------------------------
 
+    def _summary_activity(self, answers: dict[str, Any]) -> Activity:
+        lines = "\n".join(self.summary_lines(answers))
+        text = (
+            f"Here is your {self.title}:\n\n{lines}\n\n"
+            f"Type {self.save_label.lower()}, the number of an answer to change it (1 to {len(self.questions)}), or cancel."
+        )
+        change = {
+            "type": "Action.ShowCard",
+            "title": "Change an answer",
+            "card": {
+                "type": "AdaptiveCard",
+                "body": [{
+                    "type": "Input.ChoiceSet", "id": "choice", "label": "Which answer?", "isRequired": True,
+                    "errorMessage": "Choose the answer to change.",
+                    "choices": [{"title": q.label, "value": f"change {n}"} for n, q in enumerate(self.questions, 1)],
+                }],
+                "actions": [{"type": "Action.Submit", "title": "Change"}],
+            },
+        }
+        card = {
+            "type": "AdaptiveCard",
+            "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+            "version": "1.5",
+            "fallbackText": f"{lines}\n\n{self.save_label}, change an answer by its number, or cancel.",
+            "body": [{"type": "TextBlock", "text": f"Check your {self.title}, then {self.save_label.lower()} it.",
+                      "wrap": True, "isSubtle": True}],
+            "actions": [imback(self.save_label), change, imback("Cancel")],
+        }
+        return card_activity(card, text=text)
+
     def _question_activity(self, question: Question, earlier: Any) -> Activity:
         parts = [question.text, f"For example: {question.example}"]
         if earlier not in (None, ""):
-            parts.append(f"Your earlier answer: {_preview(earlier)}")
+            parts.append(f"Your earlier answer: {_preview(question.display(earlier))}")
         if question.optional:
             parts.append("Optional: type skip to leave it out.")
         text = "\n\n".join(parts)

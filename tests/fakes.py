@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -66,6 +67,7 @@ class FakeConnector:
         return web.json_response({"id": f"reply-{len(self.sent)}"})
 
 
+_ACTIVITY_NUMBERS = itertools.count(1)
 TENANT_ID = "6f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f"
 OFFICER_AAD = "0b6f1b3c-1111-4a4a-9b9b-000000000001"
 BOT_ID = "28:prevention-first-bot"
@@ -81,13 +83,13 @@ def teams_activity(
     tenant_id: str = TENANT_ID,
     activity_type: str = "message",
     expect_replies: bool = True,
-    activity_id: str = "act-1",
+    activity_id: str | None = None,
     **extra: Any,
 ) -> dict[str, Any]:
-    """An activity shaped as Teams sends it from a personal chat."""
+    """An activity shaped as Teams sends it from a personal chat (a new id unless given)."""
     activity: dict[str, Any] = {
         "type": activity_type,
-        "id": activity_id,
+        "id": activity_id or f"act-{next(_ACTIVITY_NUMBERS)}",
         "channelId": "msteams",
         "serviceUrl": service_url,
         "timestamp": "2026-11-26T09:00:00Z",

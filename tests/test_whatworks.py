@@ -39,7 +39,7 @@ async def bot(aiohttp_client, tmp_path: Path, index_dir: Path):  # type: ignore[
 
 
 async def _send(client, text: str | None = None, *, value: dict | None = None, aad: str = OFFICER_AAD,
-                activity_id: str = "act-1") -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+                activity_id: str | None = None) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
     activity = teams_activity(text, aad_object_id=aad, activity_id=activity_id)
     if value is not None:
         activity["value"] = value
