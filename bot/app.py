@@ -22,13 +22,18 @@ from bot.endpoint import MAX_BODY_BYTES, MessagesEndpoint
 from bot.errors import make_turn_error_handler
 from bot.handler import CardActionHandler, CommandHandler, PreventionFirstBot
 from bot.notifications import NotificationService
+from bot.portal import HubChannel, Portal
 from bot.settings import Settings
 from bot.storage import SqlAlchemyStorage
 from bot.whatworks import ACTION as WHAT_WORKS_ACTION
 from bot.whatworks import KnowledgeService, WhatWorks
+from dialogs.submission import SubmissionDialog
 from domain.db import Database
+from domain.drafts import Drafts
+from domain.submissions import Submissions
 from domain.searchlog import SearchLog
 from domain.users import Users
+from indexer.taxonomy import Taxonomy, taxonomy_path
 
 __all__ = ["create_app", "Services", "SERVICES"]
 
@@ -51,6 +56,7 @@ class Services:
     user_state: UserState
     knowledge: KnowledgeService
     search_log: SearchLog
+    portal: Portal
     started_at: float
 
 
@@ -106,6 +112,15 @@ def create_app(
     )
     search_log = SearchLog(database)
     what_works = WhatWorks(knowledge, search_log)
+    taxonomy = Taxonomy.load(
+        taxonomy_path(settings.knowledge_dir, settings.knowledge_dir.parent / "taxonomy.yaml")
+    )
+    hub_channel = (
+        HubChannel(adapter, settings.hub_channel_id, settings.hub_service_url, settings.app_id)
+        if settings.hub_channel_id else None
+    )
+    portal = Portal(Submissions(database), knowledge, notifications, users, taxonomy, hub_channel)
+    drafts = Drafts(database)
     services = Services(
         settings=settings,
         database=database,
@@ -117,6 +132,7 @@ def create_app(
         user_state=user_state,
         knowledge=knowledge,
         search_log=search_log,
+        portal=portal,
         started_at=time.monotonic(),
     )
     card_actions: dict[str, CardActionHandler] = {WHAT_WORKS_ACTION: what_works.on_card_action}
@@ -124,8 +140,16 @@ def create_app(
         conversation_state=conversation_state,
         user_state=user_state,
         users=users,
-        dialogs={command: build(services) for command, build in (dialogs or {}).items()},
-        commands={"what works": what_works.on_question, **(commands or {})},
+        dialogs={
+            "submit": SubmissionDialog(portal, drafts, taxonomy, settings.districts),
+            **{command: build(services) for command, build in (dialogs or {}).items()},
+        },
+        commands={
+            "what works": what_works.on_question,
+            "my submissions": portal.on_my_submissions,
+            "status": portal.on_status,
+            **(commands or {}),
+        },
         fallback=what_works.on_question,
         card_actions=card_actions,
     )

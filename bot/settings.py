@@ -104,6 +104,10 @@ class Settings:
     allowed_tenant_ids: frozenset[str] = frozenset()
     bootstrap_admins: frozenset[str] = frozenset()
     districts: tuple[str, ...] = DEFAULT_DISTRICTS
+    # The Hub's Teams channel (its conversation id, 19:...@thread.tacv2) and the service
+    # address of its tenant: new submissions are announced there when both are set.
+    hub_channel_id: str = ""
+    hub_service_url: str = ""
     log_level: str = "INFO"
 
     @property
@@ -161,6 +165,17 @@ class Settings:
             poll = -1.0
         if not 0.1 <= poll <= 30:
             raise SettingsError(f"INDEX_POLL_SECONDS must be a number of seconds from 0.1 to 30, not {poll_raw!r}")
+        hub_channel = env.get("HUB_CHANNEL_ID", "").strip()
+        hub_service = env.get("HUB_SERVICE_URL", "").strip() or (
+            "https://smba.trafficmanager.net/uk/" if hub_channel else ""
+        )
+        if hub_channel and not hub_channel.startswith("19:"):
+            raise SettingsError(
+                "HUB_CHANNEL_ID must be a Teams channel id (for example 19:abc123@thread.tacv2), "
+                f"not {hub_channel!r}"
+            )
+        if hub_service and not hub_service.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+            raise SettingsError(f"HUB_SERVICE_URL must be an https address, not {hub_service!r}")
         level = env.get("LOG_LEVEL", "INFO").strip().upper()
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise SettingsError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {level!r}")
@@ -181,6 +196,8 @@ class Settings:
             allowed_tenant_ids=_guid_list(env, "ALLOWED_TENANT_IDS"),
             bootstrap_admins=_guid_list(env, "BOOTSTRAP_ADMINS"),
             districts=districts,
+            hub_channel_id=hub_channel,
+            hub_service_url=hub_service,
             log_level=level,
         )
 

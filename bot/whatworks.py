@@ -18,23 +18,29 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity, ActivityTypes
 
 from bot.cards import CARD_VERSION, card_activity
 from bot.commands import Recognised
+from bot.handler import StartDialog
 from bot.text import plain
 from domain.searchlog import SearchLog
+from domain.submissions import Kind
 from domain.users import UserInfo
 from indexer.build import current_version, version_dir
 from indexer.embedder import Embedder, load_embedder
 from indexer.search import KnowledgeIndex, Searcher, SearchResult
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["KnowledgeService", "WhatWorks", "ACTION"]
 
@@ -63,6 +69,7 @@ class KnowledgeService:
         self.model_cache_dir = Path(model_cache_dir)
         self.poll_seconds = poll_seconds
         self._embedder: Embedder | None = None
+        self._model_lock = threading.Lock()
         self._searcher: Searcher | None = None
         self._failed_version: str | None = None
         # One worker: searches are a few milliseconds of CPU each and must not compete
@@ -89,10 +96,14 @@ class KnowledgeService:
             "model": meta["model"], "index_type": meta["index_type"],
         }
 
+    def _model(self) -> Embedder:
+        with self._model_lock:
+            if self._embedder is None:
+                self._embedder = load_embedder(self.model, cache_dir=self.model_cache_dir, threads=1)
+            return self._embedder
+
     def _load(self, version: str) -> Searcher:
-        if self._embedder is None:
-            self._embedder = load_embedder(self.model, cache_dir=self.model_cache_dir, threads=1)
-        return Searcher(KnowledgeIndex(version_dir(self.index_dir, version)), self._embedder)
+        return Searcher(KnowledgeIndex(version_dir(self.index_dir, version)), self._model())
 
     def refresh(self) -> bool:
         """Load the published version if it is not the one served; True if it changed."""
@@ -139,6 +150,11 @@ class KnowledgeService:
                 pass
         self._executor.shutdown(wait=False, cancel_futures=True)
         self._loader.shutdown(wait=False, cancel_futures=True)
+
+    async def embed(self, texts: list[str]) -> "np.ndarray":
+        """Normalised vectors of ``texts`` with the search's model (the Portal compares
+        submissions with them); loads the model if no index has loaded it yet."""
+        return await asyncio.get_running_loop().run_in_executor(self._executor, lambda: self._model().embed(texts))
 
     async def search(self, text: str, **filters: Any) -> SearchResult | None:
         searcher = self._searcher
@@ -313,7 +329,7 @@ class WhatWorks:
         card = answer_card(result, query_id, labels=labels, today=date.today(), offset=request.offset)
         await turn_context.send_activity(card_activity(card))
 
-    async def on_card_action(self, turn_context: TurnContext, data: dict, user: UserInfo) -> None:
+    async def on_card_action(self, turn_context: TurnContext, data: dict, user: UserInfo) -> StartDialog | None:
         """A button on an answer card. The query is looked up as this user's, never trusted."""
         op = data.get("op")
         try:
@@ -336,12 +352,17 @@ class WhatWorks:
             )
             return
         if op == "ask":
-            request_id = await asyncio.to_thread(self.log.request_evidence, query_id, user.aad_object_id)
+            # Recorded for the Hub's gap report, then a submission of kind evidence request
+            # is started with the question filled in.
+            await asyncio.to_thread(self.log.request_evidence, query_id, user.aad_object_id)
             await turn_context.send_activity(
-                f"I have passed your question to the Hub as evidence request ER-{request_id}. "
-                "They will look for evidence and get back to you."
+                "Let's send your question to the Hub as an evidence request. I have filled in what you asked; "
+                "a few more questions and it is on its way."
             )
-            return
+            question = original.text
+            title = question if len(question) <= 120 else question[:119].rstrip() + "…"
+            return StartDialog("submit", {"prefill": {"kind": Kind.EVIDENCE_REQUEST.label, "title": title,
+                                                      "description": question}})
         searcher = self.knowledge.searcher
         crime_type, kind, offset = original.crime_type, original.kind, 0
         if op == "more":

@@ -148,9 +148,21 @@ async def test_no_good_match_says_so_and_asks_the_hub(bot) -> None:  # type: ign
     assert titles[0] == "Ask the Hub" and not any(b["type"] == "ActionSet" for b in card["body"])
     assert validate_cards([card]) == []
     ask = _action(card, "Ask the Hub")["data"]
-    first = (await _send(bot, value=ask))[0]["text"]
-    again = (await _send(bot, value=ask))[0]["text"]
-    assert "evidence request ER-" in first and first == again  # recorded once
+    # "Ask the Hub" starts a submission of kind evidence request with the question filled in.
+    started = [m["text"] for m in await _send(bot, value=ask)]
+    assert started[0].startswith("Let's send your question to the Hub as an evidence request.")
+    assert started[1].startswith("Which crime types does it concern?")  # kind, title, description filled in
+    for answer in ("not crime specific", "Force-wide", "skip", "skip"):
+        await _send(bot, answer)
+    summary = [m["text"] for m in await _send(bot, "skip")]
+    if summary[0].startswith("Before you submit"):
+        summary = [m["text"] for m in await _send(bot, "Carry on with a new submission")]
+    assert "1. Kind: Evidence request\n2. Title: badger sett interference\n3. Description: badger sett" in summary[0]
+    done = (await _send(bot, "submit"))[0]["text"]
+    assert done.startswith("Submitted. Your reference is PF-")
+    view = bot.app[SERVICES].portal.submissions.list_for(OFFICER_AAD)
+    assert [(v.kind.value, v.title) for v in view] == [("evidence-request", "badger sett interference")]
+    # The question also stays on the Hub's record of questions the evidence could not answer.
     [request] = bot.app[SERVICES].search_log.open_evidence_requests()
     assert request.text == "badger sett interference"
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from bot.app import SERVICES, create_app
+from bot.settings import Settings
+from domain.submissions import Status
 from tests.e2e.playground import Playground, adaptive_cards, reply_text
 
 pytestmark = [pytest.mark.e2e, pytest.mark.node]
@@ -64,3 +67,42 @@ async def test_a_what_works_question_a_filter_button_and_feedback(bot_url):
         await teams.submit_card(_button(_answer_card(practice), "Helpful")["data"])
         thanks = await teams.wait_for(lambda a: "glad it helped" in reply_text(a), timeout=30)
         assert reply_text(thanks).startswith("Thanks")
+
+
+async def test_a_submission_by_typed_text_then_my_submissions_and_a_status_update(bot_url, tmp_path):
+    async with Playground(bot_url, users=[USER]) as teams:
+        async def answer(text: str, next_question: str) -> dict:
+            await teams.send(text)
+            return await teams.wait_for(lambda a: reply_text(a).startswith(next_question), timeout=30)
+
+        await answer("submit", "What are you sending the Hub?")
+        await answer("operational problem", "Give it a short title.")
+        await answer("Bike thefts at Stevenage station", "Describe it:")
+        await answer("Bikes locked at the station racks are stolen on weekday mornings; "
+                     "the racks are out of sight of the ticket office.", "Which crime types")
+        await answer("cycle theft", "Which district is it in?")
+        await answer("Stevenage", "What has been tried already")
+        await answer("skip", "What would success look like?")
+        await answer("Half as many bikes stolen by the summer", "Which partners")
+        await teams.send("skip")
+        offer_or_summary = await teams.wait_for(
+            lambda a: reply_text(a).startswith(("Before you submit", "Here is your submission")), timeout=30)
+        if reply_text(offer_or_summary).startswith("Before you submit"):
+            await answer("carry on", "Here is your submission")
+        done = await answer("submit", "Submitted. Your reference is PF-")
+        reference = reply_text(done).split("Your reference is ")[1][:12]
+
+        mine = await answer("my submissions", "Your submissions")
+        assert f"{reference}: Bike thefts at Stevenage station. Received, updated" in reply_text(mine)
+
+        # A second instance of the app on the same database (as the Hub's tools will be)
+        # changes the status; the officer is told in their chat.
+        other = create_app(Settings.from_env({
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'e2e.db'}", "INDEX_DIR": str(tmp_path / "no-index"),
+        }), migrate=False)
+        portal = other[SERVICES].portal
+        await portal.change_status(reference, Status.TRIAGED, "hub-analyst", "Passed to the Stevenage team.")
+        update = await teams.wait_for(lambda a: reply_text(a).startswith(f"Update on your submission {reference}"),
+                                      timeout=30)
+        assert "it is now triaged" in reply_text(update) and "Passed to the Stevenage team." in reply_text(update)
+        other[SERVICES].database.dispose()

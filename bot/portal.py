@@ -1,0 +1,285 @@
+"""The Portal in Teams: saving submissions, joining similar ones, ``my submissions``,
+``status PF-YYYY-NNNN``, and telling people when something changes.
+
+The records and their rules live in :mod:`domain.submissions`; this module turns them into
+messages and cards. Everything an officer typed is escaped before it is shown (see
+:func:`bot.text.plain`), and nobody but the submitter, people who added their support and
+Hub staff can see a submission.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from botbuilder.core import TurnContext
+from botbuilder.schema import ChannelAccount, ConversationAccount, ConversationReference
+
+from bot.cards import CARD_VERSION, card_activity
+from bot.commands import Recognised
+from bot.notifications import NotificationService
+from bot.text import plain
+from bot.whatworks import KnowledgeService
+from domain.submissions import (
+    CannotSupport,
+    Kind,
+    NewSubmission,
+    SimilarSubmission,
+    Status,
+    StatusChange,
+    SubmissionNotFound,
+    Submissions,
+    SupportAdded,
+    embedding_text,
+    normalise_reference,
+)
+from domain.users import UserInfo, Users
+from indexer.search import Hit
+from indexer.taxonomy import Taxonomy
+
+__all__ = ["Portal", "HubChannel"]
+
+log = logging.getLogger(__name__)
+
+RELATED = 3
+
+
+class HubChannel:
+    """The Hub's Teams channel, where new submissions are announced (when configured)."""
+
+    def __init__(self, adapter: Any, channel_id: str, service_url: str, app_id: str) -> None:
+        self._adapter = adapter
+        self._reference = ConversationReference(
+            channel_id="msteams", service_url=service_url,
+            conversation=ConversationAccount(id=channel_id, conversation_type="channel", is_group=True),
+            bot=ChannelAccount(id=app_id or "prevention-first"),
+        )
+        self._app_id = app_id
+
+    async def post(self, card: dict) -> bool:
+        """Post a card; a failure is logged and reported, never raised into the officer's turn."""
+        failure: list[BaseException] = []
+
+        async def callback(turn_context: TurnContext) -> None:
+            try:
+                await turn_context.send_activity(card_activity(card))
+            except Exception as error:  # noqa: BLE001 - reported below
+                failure.append(error)
+
+        try:
+            await self._adapter.continue_conversation(self._reference, callback, self._app_id)
+        except Exception as error:  # noqa: BLE001
+            failure.append(error)
+        if failure:
+            log.warning("hub channel post failed", extra={"reason": type(failure[0]).__name__}, exc_info=failure[0])
+        return not failure
+
+
+def _card(body: list[dict], fallback: str, actions: list[dict] | None = None) -> dict:
+    return {
+        "type": "AdaptiveCard",
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "version": CARD_VERSION,
+        "fallbackText": fallback,
+        "body": body,
+        "actions": actions or [],
+    }
+
+
+class Portal:
+    """What the submission dialog and the Portal's commands do.
+
+    Args:
+        submissions: the records.
+        knowledge: the what-works index and its model (for similarity).
+        notifications: proactive messages to officers.
+        users: the user directory (roles).
+        taxonomy: crime-type labels.
+        hub_channel: where new submissions are announced, if configured.
+    """
+
+    def __init__(
+        self,
+        submissions: Submissions,
+        knowledge: KnowledgeService,
+        notifications: NotificationService,
+        users: Users,
+        taxonomy: Taxonomy,
+        hub_channel: HubChannel | None = None,
+    ) -> None:
+        self.submissions = submissions
+        self.knowledge = knowledge
+        self.notifications = notifications
+        self.users = users
+        self.taxonomy = taxonomy
+        self.hub_channel = hub_channel
+
+    # -- the dialog's steps -----------------------------------------------------------------
+
+    async def related(self, answers: dict[str, Any]) -> tuple[list[SimilarSubmission], list[Hit]]:
+        """Up to three similar submissions (by title and description) and up to three
+        knowledge entries (by title and crime types) for a draft submission."""
+        vector = (await self.knowledge.embed([embedding_text(answers["title"], answers["description"])]))[0]
+        similar = await asyncio.to_thread(self.submissions.similar, vector, RELATED)
+        crime_types = answers.get("crime_types") or []
+        question = answers["title"] + (f" ({self._crime_types(crime_types)})" if crime_types else "")
+        result = await self.knowledge.search(question, k=RELATED)
+        entries = list(result.results) if result is not None and not result.no_good_match else []
+        return similar, entries
+
+    def _new(self, answers: dict[str, Any]) -> NewSubmission:
+        kind = next(k for k in Kind if k.label == answers["kind"])
+        return NewSubmission(
+            kind=kind, title=answers["title"], description=answers["description"],
+            crime_types=list(answers.get("crime_types") or []), area=answers["area"],
+            tried=answers.get("tried"), success=answers.get("success"), partners=answers.get("partners"),
+            personal_data=dict(answers.get("_personal_data") or {}),
+        )
+
+    async def submit(self, turn_context: TurnContext, aad: str, answers: dict[str, Any]) -> str:
+        """Save the submission, then (only then) tell the officer its reference."""
+        new = self._new(answers)
+        vector = (await self.knowledge.embed([embedding_text(new.title, new.description)]))[0]
+        activity = turn_context.activity
+        source = f"{activity.conversation.id}|{activity.id}" if activity.id and activity.conversation else None
+        created = await asyncio.to_thread(self.submissions.create, aad, new, source_key=source, vector=vector)
+        await turn_context.send_activity(
+            f"Submitted. Your reference is {created.reference}. The Hub will triage it and I will message you "
+            f"here when its status changes. Type status {created.reference} to see it at any time."
+        )
+        if created.created and self.hub_channel is not None:
+            await self.hub_channel.post(self._announcement(created.reference, new))
+        return created.reference
+
+    async def support(self, turn_context: TurnContext, aad: str, reference: str, answers: dict[str, Any]) -> SupportAdded | None:
+        """Add the officer's notes and support to an existing submission and tell its owner."""
+        notes = "\n\n".join(
+            f"{label}: {answers[key]}" for key, label in
+            (("title", "Title"), ("description", "Description"), ("tried", "Tried so far"),
+             ("success", "Success would be"), ("partners", "Partners"))
+            if answers.get(key)
+        )
+        try:
+            added = await asyncio.to_thread(self.submissions.add_support, reference, aad, notes)
+        except (CannotSupport, SubmissionNotFound) as error:
+            await turn_context.send_activity(f"{error} Carry on with a new submission instead.")
+            return None
+        await turn_context.send_activity(
+            f"Thank you. Your notes and support are added to {added.reference}, and its submitter and the Hub "
+            f"are told. Type status {added.reference} to follow it."
+        )
+        await self.notifications.notify(
+            added.owner_aad,
+            f"Another officer has added their support and notes to your submission {added.reference} "
+            f"({plain(added.title, limit=120)}).",
+            kind="submission-support", dedupe_key=f"support:{added.reference}:{aad}:{len(notes)}",
+        )
+        if self.hub_channel is not None:
+            await self.hub_channel.post(_card(
+                [{"type": "TextBlock", "text": f"Support added to {added.reference}", "weight": "Bolder", "wrap": True},
+                 {"type": "TextBlock", "text": plain(added.title, limit=200), "wrap": True}],
+                f"Support added to {added.reference}",
+            ))
+        return added
+
+    def _announcement(self, reference: str, new: NewSubmission) -> dict:
+        facts = [
+            {"title": "Kind", "value": new.kind.label},
+            {"title": "Crime types", "value": self._crime_types(new.crime_types)},
+            {"title": "Area", "value": plain(new.area)},
+        ]
+        body = [
+            {"type": "TextBlock", "text": f"New submission {reference}", "weight": "Bolder", "size": "Medium", "wrap": True},
+            {"type": "TextBlock", "text": plain(new.title, limit=200), "wrap": True},
+            {"type": "FactSet", "facts": facts},
+            {"type": "TextBlock", "text": plain(new.description, limit=400), "wrap": True, "isSubtle": True},
+        ]
+        return _card(body, f"New submission {reference}: {plain(new.title, limit=200)}")
+
+    def _crime_types(self, ids: list[str]) -> str:
+        return ", ".join(self.taxonomy.label(i) for i in ids) if ids else "Not crime specific"
+
+    # -- status changes ---------------------------------------------------------------------
+
+    async def change_status(
+        self, reference: str, status: Status, by_aad: str, note: str | None = None, *, merged_into: str | None = None
+    ) -> StatusChange:
+        """Change a submission's status (the Hub's commands call this) and tell the submitter
+        and supporters. Raises ``InvalidTransition`` or ``SubmissionNotFound`` unchanged."""
+        change = await asyncio.to_thread(
+            self.submissions.change_status, reference, status, by_aad, note, merged_into=merged_into
+        )
+        text = f"Update on your submission {change.reference} ({plain(change.title, limit=120)}): it is now " \
+               f"{change.to_status.label.lower()}."
+        if change.to_status is Status.MERGED and merged_into:
+            text += f" It has been joined with {normalise_reference(merged_into) or merged_into}, which you can follow instead."
+        if change.note:
+            text += f"\n\nNote from the Hub: {plain(change.note, limit=1000)}"
+        text += f"\n\nType status {change.reference} to see its history."
+        for recipient in (change.submitter_aad, *change.supporters):
+            await self.notifications.notify(
+                recipient, text, kind="status-change", dedupe_key=f"status:{change.history_id}:{recipient}"
+            )
+        return change
+
+    # -- commands ----------------------------------------------------------------------------
+
+    async def on_my_submissions(self, turn_context: TurnContext, recognised: Recognised, user: UserInfo) -> None:
+        rows = await asyncio.to_thread(self.submissions.list_for, user.aad_object_id)
+        if not rows:
+            await turn_context.send_activity("You have no submissions yet. Type submit to send the Hub an idea or a problem.")
+            return
+        lines = []
+        body: list[dict] = [{"type": "TextBlock", "text": "Your submissions", "weight": "Bolder", "size": "Medium"}]
+        for row in rows[:20]:
+            role = "" if row.role == "submitter" else " (supported)"
+            updated = row.last_update.strftime("%d %b %Y")
+            line = f"{row.reference}: {plain(row.title, limit=100)}{role}. {row.status.label}, updated {updated}"
+            lines.append(f"- {line}")
+            body.append({"type": "TextBlock", "text": line, "wrap": True, "spacing": "Small"})
+        more = f"\n\nShowing the latest 20 of {len(rows)}." if len(rows) > 20 else ""
+        text = "Your submissions:\n\n" + "\n".join(lines) + more + "\n\nType status and a reference to see one."
+        await turn_context.send_activity(text)
+
+    async def on_status(self, turn_context: TurnContext, recognised: Recognised, user: UserInfo) -> None:
+        reference = normalise_reference(recognised.argument)
+        if reference is None:
+            await turn_context.send_activity(
+                "Which submission? Type status and its reference, for example: status PF-2026-0042. "
+                "Type my submissions to see yours."
+            )
+            return
+        try:
+            view = await asyncio.to_thread(self.submissions.get, reference, user.aad_object_id, user.is_hub)
+        except SubmissionNotFound:
+            await turn_context.send_activity(
+                f"I can't find a submission {reference} that you can see. Type my submissions to see yours."
+            )
+            return
+        await turn_context.send_activity(card_activity(*self._status_card(view)))
+
+    def _status_card(self, view: Any) -> tuple[dict, str]:
+        facts = [
+            {"title": "Status", "value": view.status.label},
+            {"title": "Kind", "value": view.kind.label},
+            {"title": "Crime types", "value": self._crime_types(view.crime_types)},
+            {"title": "Area", "value": plain(view.area)},
+            {"title": "Submitted", "value": view.created_at.strftime("%d %b %Y")},
+            {"title": "Supporters", "value": str(len(view.supporters))},
+        ]
+        history = [
+            f"{h.at.strftime('%d %b %Y')}: {h.to_status.label}" + (f". {plain(h.note, limit=300)}" if h.note else "")
+            for h in view.history
+        ]
+        body = [
+            {"type": "TextBlock", "text": f"{view.reference}: {plain(view.title, limit=200)}", "weight": "Bolder",
+             "size": "Medium", "wrap": True},
+            {"type": "FactSet", "facts": facts},
+            {"type": "TextBlock", "text": plain(view.description, limit=600), "wrap": True},
+            {"type": "TextBlock", "text": "History", "weight": "Bolder", "wrap": True},
+            *({"type": "TextBlock", "text": line, "wrap": True, "spacing": "Small"} for line in history),
+        ]
+        text = (f"{view.reference}: {plain(view.title, limit=200)}. Status: {view.status.label}.\n\n"
+                + "\n".join(f"- {line}" for line in history))
+        return _card(body, text), text
