@@ -19,6 +19,7 @@ from domain.models import Draft, Submission
 from domain.submissions import NewSubmission, Kind, Status, embedding_text
 from tests.conftest import MODEL_CACHE
 from tests.fakes import BOT_ID, OFFICER_AAD, TENANT_ID, card_of
+from tests.nodetools import validate_cards
 
 pytestmark = pytest.mark.model
 YEAR = date.today().year
@@ -46,7 +47,8 @@ async def services(aiohttp_client, tmp_path: Path, shipped_index: Path, connecto
 
 
 class Chat:
-    """One officer's personal chat with the bot, through TestAdapter."""
+    """One officer's personal chat with the bot, through TestAdapter (``cards`` keeps every
+    Adaptive Card it was sent)."""
 
     def __init__(self, services: Services, service_url: str, aad: str = OFFICER_AAD, name: str = "Alex Morgan") -> None:
         template = Activity(
@@ -56,6 +58,7 @@ class Chat:
             conversation=ConversationAccount(id=f"a:personal-{aad}", conversation_type="personal", tenant_id=TENANT_ID),
         )
         self.adapter = TestAdapter(services.bot.on_turn, template_or_conversation=template)
+        self.cards: list[dict[str, Any]] = []
 
     async def say(self, text: str | None = None, *, value: dict | None = None, activity_id: str | None = None) -> list[str]:
         """Send a message; return the text of each reply, followed by its card's fallback text."""
@@ -63,7 +66,9 @@ class Chat:
         replies = []
         while (reply := self.adapter.get_next_activity()) is not None:
             if reply.type == "message":
-                fallback = (card_of(reply.serialize()) or {}).get("fallbackText", "")
+                card = card_of(reply.serialize())
+                self.cards.extend([card] if card else [])
+                fallback = (card or {}).get("fallbackText", "")
                 replies.append("\n\n".join(part for part in (reply.text, fallback) if part))
         return replies
 
@@ -309,6 +314,8 @@ async def test_a_similar_submission_is_offered_and_joining_adds_the_notes(servic
     assert [s.aad_object_id for s in view.supporters] == [OFFICER_AAD]
     assert "Sheds on allotments being broken into" in view.supporters[0].notes
     assert any("Another officer has added their support" in t for t in connector.texts())
+    hub = [card_of(a)["fallbackText"] for a in connector.sent if card_of(a)]
+    assert hub == [f"Support added to {original}"]  # the Hub's channel is told too
     # The supporter can now follow it; a stranger cannot see it.
     assert (await chat.say(f"status {original}"))[0].startswith(f"{original}: Allotment shed break-ins. Status: Received.")
 
@@ -348,3 +355,19 @@ async def test_markdown_html_mentions_and_links_are_shown_as_literal_text(servic
     hub = [card_of(a) for a in connector.sent if card_of(a)]
     shown = " ".join(b.get("text", "") for b in hub[-1]["body"])
     assert "<script>" not in shown and "\\<script\\>" in shown and "http://" not in shown
+
+
+async def test_every_card_of_a_submission_is_valid_for_teams(services, chat, connector):
+    portal = services.portal
+    vector = (await portal.knowledge.embed([embedding_text("Allotment shed break-ins", DESCRIPTION)]))[0]
+    other = NewSubmission(Kind.PROBLEM, "Allotment shed break-ins", DESCRIPTION, ["burglary"], "Watford")
+    portal.submissions.create(OTHER_AAD, other, vector=vector)
+    offer = await answer_up_to_the_offer(chat)  # similar submissions and evidence
+    assert f"- PF-{YEAR}-0001: Allotment shed break-ins (Received)" in offer[0]
+    assert "The Hub's evidence may already answer it:" in offer[0]
+    await past_the_offer(chat, offer)
+    await chat.say("submit")
+    await chat.say(f"status PF-{YEAR}-0002")
+    cards = chat.cards + [card_of(a) for a in connector.sent if card_of(a)]
+    assert len(cards) == 6  # kind and area choices, the offer, the summary, the status, the Hub's announcement
+    assert validate_cards(cards) == []
