@@ -23,6 +23,7 @@ from indexer.build import BuildError, build
 from indexer.embedder import EmbedderError, load_embedder
 from indexer.entries import EFFECTS, KINDS, load_entries
 from indexer.search import IndexNotFound, KnowledgeIndex, Searcher
+from indexer.slang import Slang, SlangError, slang_path
 from indexer.taxonomy import Taxonomy, TaxonomyError, taxonomy_path
 
 
@@ -74,6 +75,8 @@ def cmd_validate(args: argparse.Namespace, out: IO[str]) -> int:
         print(f"error: the knowledge folder {source} does not exist", file=sys.stderr)
         return 2
     result = load_entries(source, _taxonomy(source))
+    glossary = slang_path(source)
+    Slang.load(glossary)  # an unreadable glossary stops here with its path and reason
     for problem in result.problems:
         print(problem, file=out)
     errors = len(result.errors)
@@ -164,7 +167,7 @@ def main(argv: list[str] | None = None, *, env: dict[str, str] | None = None, ou
     args = _parser(_defaults(dict(os.environ) if env is None else env)).parse_args(argv)
     try:
         return {"validate": cmd_validate, "build": cmd_build, "search": cmd_search}[args.command](args, out)
-    except (TaxonomyError, EmbedderError, IndexNotFound) as exc:
+    except (TaxonomyError, SlangError, EmbedderError, IndexNotFound) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except BuildError as exc:

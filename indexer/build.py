@@ -32,6 +32,7 @@ from indexer.chunks import CHUNKER_VERSION, lexical_text, passages
 from indexer.embedder import Embedder, model_fingerprint, resolve_model
 from indexer.entries import Entry, LoadResult, ParseCache, Problem, load_entries
 from indexer.lexical import analyse, build_lexical
+from indexer.slang import Slang, slang_path
 from indexer.spelling import vocabulary
 from indexer.taxonomy import Taxonomy, taxonomy_path
 
@@ -122,11 +123,15 @@ def _previous_vectors(index_dir: Path, fingerprint: str) -> dict[str, np.ndarray
     return dict(zip(hashes, vectors))
 
 
+def _cache_key(entry: Entry, taxonomy: Taxonomy) -> str:
+    return f"{entry.content_hash}:{taxonomy.fingerprint}"
+
+
 def _derived(entry: Entry, taxonomy: Taxonomy, cache: ParseCache) -> dict:
     """An entry's passages (with their hashes), BM25 terms and distinct words: computed once
     per version of the file and kept in the parse cache with it (entries read back from the
     cache carry no body: these are what the build uses it for)."""
-    record = cache.get(f"{entry.content_hash}:{taxonomy.fingerprint}")
+    record = cache.get(_cache_key(entry, taxonomy))
     if record is not None and "passages" in record:
         return record
     texts = passages(entry, taxonomy)
@@ -167,6 +172,38 @@ def _previous_parse_cache(index_dir: Path) -> ParseCache:
     return cache if isinstance(cache, dict) else {}
 
 
+def _entry_vocabulary(index_dir: Path, keys: list[str], previous: ParseCache, fresh: ParseCache) -> Counter[str]:
+    """How many entries use each word. Worked out from the served version's counts by
+    taking off the entries that changed or went and adding the new ones; counted afresh
+    when there is no served version to start from."""
+    def words(record: dict) -> list[str]:
+        return record["words"].split()
+
+    served = current_version(index_dir)
+    try:
+        stored = orjson.loads((version_dir(index_dir, served) / "entry_vocabulary.json").read_bytes()) if served else None
+    except (OSError, ValueError):
+        stored = None
+    now = Counter(keys)
+    if stored is not None:
+        before = Counter(stored["keys"])
+        gone, added = before - now, now - before
+        if all(key in previous and "words" in previous[key] for key in gone):
+            counts: Counter[str] = Counter(stored["counts"])
+            for key, times in gone.items():
+                for word in words(previous[key]):
+                    counts[word] -= times
+            for key, times in added.items():
+                for word in words(fresh[key]):
+                    counts[word] += times
+            return +counts  # drops words no entry uses any more
+    counts = Counter()
+    for key, times in now.items():
+        for word in words(fresh[key]):
+            counts[word] += times
+    return counts
+
+
 class _ReadThrough(dict):
     """Parsed files: looked up in the previous build's cache, kept for the next build."""
 
@@ -185,9 +222,10 @@ class _ReadThrough(dict):
         self.fresh[key] = value
 
 
-def _source_hash(result: LoadResult, taxonomy_file: Path, fingerprint: str) -> str:
+def _source_hash(result: LoadResult, taxonomy_file: Path, fingerprint: str, slang_file: Path | None) -> str:
     digest = hashlib.sha256(f"{FORMAT}:{CHUNKER_VERSION}:{fingerprint}".encode())
     digest.update(taxonomy_file.read_bytes())
+    digest.update(b"\0" + (slang_file.read_bytes() if slang_file else b""))
     for entry in sorted(result.entries, key=lambda e: e.id):
         digest.update(f"{entry.path}\0{entry.content_hash}\0".encode())
     for problem in result.problems:  # a newly broken file changes what the version reports
@@ -228,6 +266,7 @@ def build(
     progress: bool = False,
     force: bool = False,
     fallback_taxonomy: Path = Path("knowledge/taxonomy.yaml"),
+    fallback_slang: Path = Path("knowledge/slang.yaml"),
 ) -> BuildReport:
     """Validate ``source``, embed what changed and publish a new version into ``index_dir``.
 
@@ -241,6 +280,8 @@ def build(
         raise BuildError(f"the knowledge folder {source} does not exist")
     taxonomy_file = taxonomy_path(source, fallback_taxonomy)
     taxonomy = Taxonomy.load(taxonomy_file)
+    slang_file = slang_path(source, fallback_slang)
+    Slang.load(slang_file)  # a glossary that cannot be read fails the build, naming the reason
     parse_cache = _previous_parse_cache(index_dir)
     fresh_cache: ParseCache = {}
     result = load_entries(source, taxonomy, cache=_ReadThrough(parse_cache, fresh_cache))
@@ -249,7 +290,7 @@ def build(
     fingerprint = model_fingerprint(resolve_model(model))
 
     with _build_lock(index_dir):
-        source_hash = _source_hash(result, taxonomy_file, fingerprint)
+        source_hash = _source_hash(result, taxonomy_file, fingerprint, slang_file)
         served = current_version(index_dir)
         if served and not force:
             meta = json.loads((version_dir(index_dir, served) / "meta.json").read_text())
@@ -268,11 +309,11 @@ def build(
         embedded_entries = 0
         total_passages = 0
         lexical_terms: list[list[str]] = []
-        word_counts: Counter[str] = Counter()
+        entry_keys: list[str] = []
         for entry in result.entries:
             derived = _derived(entry, taxonomy, fresh_cache)
+            entry_keys.append(_cache_key(entry, taxonomy))
             lexical_terms.append(derived["terms"].split())
-            word_counts.update(derived["words"].split())
             rows = []
             fresh = False
             for text, key in derived["passages"]:
@@ -325,8 +366,14 @@ def build(
                 entries_json.append(fields)
             (staging / "entries.json").write_bytes(orjson.dumps(entries_json))
             shutil.copyfile(taxonomy_file, staging / "taxonomy.yaml")
+            if slang_file is not None:
+                shutil.copyfile(slang_file, staging / "slang.yaml")
             build_lexical(lexical_terms, staging / "lexical")
-            word_counts.update(vocabulary([" ".join(term.names) for term in taxonomy.terms.values()]))
+            entry_words = _entry_vocabulary(index_dir, entry_keys, parse_cache, fresh_cache)
+            (staging / "entry_vocabulary.json").write_bytes(
+                orjson.dumps({"keys": entry_keys, "counts": entry_words})
+            )
+            word_counts = entry_words + Counter(vocabulary([" ".join(t.names) for t in taxonomy.terms.values()]))
             (staging / "vocabulary.json").write_text(json.dumps(word_counts))
             seconds = time.perf_counter() - started
             meta = {

@@ -30,6 +30,7 @@ import orjson
 from indexer.build import current_version, version_dir
 from indexer.embedder import Embedder
 from indexer.lexical import Lexical
+from indexer.slang import Slang
 from indexer.spelling import Speller
 from indexer.taxonomy import Taxonomy
 
@@ -99,6 +100,7 @@ class KnowledgeIndex:
         self.version: str = self.meta["version"]
         self.entries: list[dict] = orjson.loads((self.folder / "entries.json").read_bytes())
         self.taxonomy = Taxonomy.load(self.folder / "taxonomy.yaml")
+        self.slang = Slang.load(self.folder / "slang.yaml")
         self.vectors = np.load(self.folder / "vectors.npy")
         self.pointers = np.load(self.folder / "entry_passage_ptr.npy")
         self.passage_ids = np.load(self.folder / "entry_passage_ids.npy")
@@ -256,11 +258,14 @@ class Searcher:
         effect: str | None = None,
     ) -> SearchResult:
         index = self.index
-        expanded = index.expand(index.speller.correct(text))
+        # Everyday words in plain English for the meaning match; both for the keywords.
+        plain = index.slang.rewrite(text)
+        expanded = index.expand(index.speller.correct(plain))
         vector = self.embedder.embed([dense_text(expanded)])[0]
         mask = index.mask(crime_type, kind, effect)
         dense_positions, dense_scores = self._dense(vector, mask)
-        lexical_positions, lexical_scores = self._lexical(expanded, mask)
+        keywords = expanded if plain == text else f"{expanded} {index.speller.correct(text)}"
+        lexical_positions, lexical_scores = self._lexical(keywords, mask)
 
         similarity = dict(zip(map(int, dense_positions), map(float, dense_scores)))
         missing = [int(p) for p in lexical_positions if int(p) not in similarity]

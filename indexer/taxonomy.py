@@ -14,6 +14,8 @@ from pathlib import Path
 
 import yaml
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
+
 TERM_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -66,7 +68,7 @@ class Taxonomy:
     @classmethod
     def load(cls, path: Path) -> "Taxonomy":
         try:
-            data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+            data = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_LOADER)
         except OSError as exc:
             raise TaxonomyError(f"{path}: cannot be read: {exc.strerror}") from exc
         except yaml.YAMLError as exc:

@@ -57,6 +57,13 @@ def test_abbreviations_typos_and_filters(shipped_index: Path, embedder) -> None:
     assert nothing.no_good_match
 
 
+def test_slang_is_read_through_the_published_glossary(shipped_index: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    searcher = _searcher(shipped_index, embedder)
+    assert len(searcher.index.slang) > 500  # the glossary is published with the version
+    result = searcher.search("scrotes nicking motors off driveways at night")
+    assert not result.no_good_match and result.results[0].id == "keyless-car-theft-prevention"
+
+
 def test_more_results_pages_without_repeats(shipped_index: Path, embedder) -> None:  # type: ignore[no-untyped-def]
     searcher = _searcher(shipped_index, embedder)
     first = searcher.search("violence in the night-time economy", k=5)
@@ -94,6 +101,28 @@ def test_rebuild_embeds_only_the_edited_entry_and_skips_an_unchanged_base(
     assert second.embedded_entries == 1
     assert 1 <= second.embedded_passages <= 2
     assert current_version(index_dir) == second.version
+
+
+def test_the_spelling_vocabulary_after_edits_equals_a_count_from_scratch(
+    knowledge_copy: Path, index_copy: Path, embedder, tmp_path: Path  # type: ignore[no-untyped-def]
+) -> None:
+    """The vocabulary the spelling correction uses is updated from the served version on an
+    incremental build; it must come out as a fresh build would count it."""
+    edited = knowledge_copy / "research" / "alley-gating.md"
+    edited.write_text(edited.read_text().replace("## Effect", "## Effect\nGatekeepers zeppelin-proofed the ginnels.\n", 1))
+    (knowledge_copy / "research" / "improved-street-lighting.md").unlink()
+    cctv = (knowledge_copy / "research" / "cctv-surveillance.md").read_text()
+    (knowledge_copy / "research" / "cctv-in-car-parks.md").write_text(
+        cctv.replace("id: cctv-surveillance", "id: cctv-in-car-parks").replace("## ", "## Car parks: ", 1))
+    incremental = build(knowledge_copy, index_copy, embedder)
+    fresh = build(knowledge_copy, tmp_path / "fresh-index", embedder)
+
+    def vocabulary(index_dir: Path, version: str) -> dict:
+        return json.loads((index_dir / "versions" / version / "vocabulary.json").read_text())
+
+    counted = vocabulary(index_copy, incremental.version)
+    assert counted == vocabulary(tmp_path / "fresh-index", fresh.version)
+    assert counted["ginnels"] == 1 and "zeppelin" in counted
 
 
 def test_a_failed_build_leaves_the_previous_version_serving(

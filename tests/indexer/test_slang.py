@@ -1,0 +1,48 @@
+"""The slang glossary: officers' everyday words rewritten before searching."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from indexer.__main__ import main
+from indexer.slang import Slang, SlangError
+
+SHIPPED = Path(__file__).resolve().parents[2] / "knowledge" / "slang.yaml"
+
+
+def test_the_shipped_glossary_rewrites_whole_words_and_longest_phrases_first() -> None:
+    slang = Slang.load(SHIPPED)
+    assert len(slang) > 500
+    assert slang.rewrite("Motors being pinched off drives") == "car being stolen off drives"
+    assert slang.rewrite("bloke keeps hitting his missus") == "man keeps hitting his partner"
+    # Whole words only, and a hyphenated word is left alone.
+    assert slang.rewrite("promotors of his ex-offender scheme") == "promotors of his ex-offender scheme"
+
+
+def test_an_empty_or_missing_glossary_changes_nothing(tmp_path: Path) -> None:
+    assert Slang.load(tmp_path / "none.yaml").rewrite("selling gear") == "selling gear"
+    (tmp_path / "empty.yaml").write_text("")
+    assert Slang.load(tmp_path / "empty.yaml").rewrite("lads") == "lads"
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("terms: [{say: [motors], means: car}, {say: motors, means: vehicle}]", "term 2: 'motors' is already listed"),
+    ("terms: [{say: [], means: car}]", "term 1: field 'say' must be a list"),
+    ("terms: [{say: [motors]}]", "term 1: field 'means' must be text"),
+    ("terms: {motors: car}", "field 'terms': expected a list"),
+    ("terms: [unclosed", "not valid YAML"),
+])
+def test_a_bad_glossary_is_reported_with_its_path_and_reason(tmp_path: Path, text: str, reason: str) -> None:
+    path = tmp_path / "slang.yaml"
+    path.write_text(text)
+    with pytest.raises(SlangError, match=reason) as error:
+        Slang.load(path)
+    assert str(error.value).startswith(str(path))
+
+
+def test_validate_stops_on_a_bad_glossary_beside_the_entries(knowledge_copy: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    (knowledge_copy / "slang.yaml").write_text("terms: [{say: [motors]}]")
+    assert main(["validate", "--source", str(knowledge_copy)]) == 2
+    assert f"{knowledge_copy / 'slang.yaml'}: term 1: field 'means' must be text" in capsys.readouterr().err
