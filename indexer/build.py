@@ -47,6 +47,16 @@ APPROXIMATE_ABOVE = 8_000
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
 HNSW_EF_SEARCH = 384
+# A graph of a few tens of thousands of passages needs a shorter search for the same recall:
+# at 17,751 passages, passage recall@5 against exact search was 0.998 with 384, 0.994 with
+# 256 (dense search p50 0.77 -> 0.49 ms) and 0.989 with 128; larger graphs keep 384.
+HNSW_EF_SEARCH_SMALL = 256
+HNSW_SMALL_UP_TO = 50_000
+
+
+def ef_search_for(count: int) -> int:
+    """How wide the HNSW search is for a graph of ``count`` passages."""
+    return HNSW_EF_SEARCH_SMALL if count <= HNSW_SMALL_UP_TO else HNSW_EF_SEARCH
 
 
 class BuildError(RuntimeError):
@@ -240,7 +250,7 @@ def _dense_index(vectors: np.ndarray):
     if len(vectors) > APPROXIMATE_ABOVE:
         inner = faiss.IndexHNSWFlat(dimension, HNSW_M, faiss.METRIC_INNER_PRODUCT)
         inner.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-        inner.hnsw.efSearch = HNSW_EF_SEARCH
+        inner.hnsw.efSearch = ef_search_for(len(vectors))
         kind = "hnsw"
     else:
         inner = faiss.IndexFlatIP(dimension)
@@ -391,7 +401,7 @@ def build(
                 "embedded_passages": len(to_embed),
                 "embedded_entries": embedded_entries,
                 "index_type": index_type,
-                "hnsw": {"m": HNSW_M, "ef_construction": HNSW_EF_CONSTRUCTION, "ef_search": HNSW_EF_SEARCH}
+                "hnsw": {"m": HNSW_M, "ef_construction": HNSW_EF_CONSTRUCTION, "ef_search": ef_search_for(len(texts))}
                 if index_type == "hnsw" else None,
                 "source": str(source),
                 "source_hash": source_hash,
