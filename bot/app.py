@@ -22,16 +22,21 @@ from bot.endpoint import MAX_BODY_BYTES, MessagesEndpoint
 from bot.errors import make_turn_error_handler
 from bot.handler import CardActionHandler, CommandHandler, PreventionFirstBot
 from bot.notifications import NotificationService
+from bot.academy import ACTION as JOURNAL_ACTION
+from bot.academy import AcademyService, Background, instance_name
 from bot.portal import HubChannel, Portal
 from bot.settings import Settings
 from bot.storage import SqlAlchemyStorage
 from bot.whatworks import ACTION as WHAT_WORKS_ACTION
 from bot.whatworks import KnowledgeService, WhatWorks
+from dialogs.journal import JournalDialog
 from dialogs.submission import SubmissionDialog
+from domain.academy import Academy
 from domain.db import Database
 from domain.drafts import Drafts
 from domain.submissions import Submissions
 from domain.searchlog import SearchLog
+from domain.scheduler import Jobs, Scheduler, SchedulerLoop
 from domain.users import Users
 from indexer.taxonomy import Taxonomy, taxonomy_path
 
@@ -57,6 +62,9 @@ class Services:
     knowledge: KnowledgeService
     search_log: SearchLog
     portal: Portal
+    academy: AcademyService
+    scheduler: Scheduler
+    background: Background
     started_at: float
 
 
@@ -121,6 +129,13 @@ def create_app(
     )
     portal = Portal(Submissions(database), knowledge, notifications, users, taxonomy, hub_channel)
     drafts = Drafts(database)
+    academy = AcademyService(
+        Academy(database), Jobs(database), notifications,
+        prompt_at=settings.journal_prompt_time, days_after=settings.journal_days_after,
+    )
+    scheduler = Scheduler(database, academy.handle, instance=instance_name())
+    background = Background(SchedulerLoop(scheduler, settings.scheduler_seconds), academy, notifications,
+                            settings.scheduler_seconds)
     services = Services(
         settings=settings,
         database=database,
@@ -133,21 +148,28 @@ def create_app(
         knowledge=knowledge,
         search_log=search_log,
         portal=portal,
+        academy=academy,
+        scheduler=scheduler,
+        background=background,
         started_at=time.monotonic(),
     )
-    card_actions: dict[str, CardActionHandler] = {WHAT_WORKS_ACTION: what_works.on_card_action}
+    card_actions: dict[str, CardActionHandler] = {
+        WHAT_WORKS_ACTION: what_works.on_card_action, JOURNAL_ACTION: academy.on_card_action,
+    }
     services.bot = PreventionFirstBot(
         conversation_state=conversation_state,
         user_state=user_state,
         users=users,
         dialogs={
             "submit": SubmissionDialog(portal, drafts, taxonomy, settings.districts),
+            "journal": JournalDialog(academy.academy, drafts),
             **{command: build(services) for command, build in (dialogs or {}).items()},
         },
         commands={
             "what works": what_works.on_question,
             "my submissions": portal.on_my_submissions,
             "status": portal.on_status,
+            "my journal": academy.on_my_journal,
             **(commands or {}),
         },
         fallback=what_works.on_question,
@@ -181,8 +203,10 @@ async def _health(request: web.Request) -> web.Response:
 
 async def _start(app: web.Application) -> None:
     await app[SERVICES].knowledge.start()
+    app[SERVICES].background.start()
 
 
 async def _close(app: web.Application) -> None:
+    await app[SERVICES].background.stop()
     await app[SERVICES].knowledge.stop()
     app[SERVICES].database.dispose()

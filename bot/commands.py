@@ -24,7 +24,7 @@ COMMANDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "status": ((), ("status",)),
     "academy": (("academy", "reflective practice"), ()),
     "journal": (("journal", "new journal entry"), ()),
-    "my journal": (("my journal",), ()),
+    "my journal": (("my journal",), ("my journal", "my journal page")),
     "six hats": (("six hats", "6 hats"), ("six hats on", "six hats")),
     "action plan": (("action plan", "my action plan"), ()),
     "hub": (("hub", "hub tools"), ()),

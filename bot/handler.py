@@ -51,8 +51,6 @@ DIALOG_IDLE_LIMIT = timedelta(hours=12)
 
 COMING_SOON = {
     "academy": "The Academy's reflective practice tools",
-    "journal": "The reflective journal",
-    "my journal": "Reading your journal",
     "six hats": "Six-hats reflections",
     "action plan": "The SARA action plan",
     "hub": "The Hub's tools",

@@ -23,7 +23,7 @@ from typing import Awaitable, Callable
 import aiohttp
 from botbuilder.core import BotAdapter, MessageFactory, TurnContext
 from botbuilder.schema import Activity, ConversationReference
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from domain.db import Database
@@ -121,7 +121,8 @@ class NotificationService:
         return await self._deliver(notification_id)
 
     async def deliver_due(self, now: datetime | None = None) -> int:
-        """Retry every message whose next attempt is due; returns how many were tried."""
+        """Retry every message whose next attempt is due; returns how many this process tried
+        (each is claimed first, so two processes sweeping together do not both send it)."""
         now = now or utcnow()
         with self._db.session() as session:
             due = session.scalars(
@@ -132,9 +133,27 @@ class NotificationService:
                     (Notification.next_attempt_at.is_(None)) | (Notification.next_attempt_at <= now),
                 )
             ).all()
+        tried = 0
         for notification_id in due:
-            await self._deliver(notification_id)
-        return len(due)
+            if self._claim(notification_id, now):
+                await self._deliver(notification_id)
+                tried += 1
+        return tried
+
+    def _claim(self, notification_id: int, now: datetime) -> bool:
+        """Take a due message for this process: another bot process sweeping at the same
+        moment finds it pushed into the future and leaves it alone."""
+        with self._db.session() as session:
+            claimed = session.execute(
+                update(Notification)
+                .where(
+                    Notification.id == notification_id,
+                    Notification.status.in_([NotificationStatus.PENDING.value, NotificationStatus.RETRYING.value]),
+                    (Notification.next_attempt_at.is_(None)) | (Notification.next_attempt_at <= now),
+                )
+                .values(next_attempt_at=now + self._policy.later)
+            )
+            return claimed.rowcount == 1
 
     def _record(self, aad_object_id: str, kind: str, payload: dict, dedupe_key: str | None) -> int | None:
         try:

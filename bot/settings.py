@@ -11,6 +11,7 @@ import os
 import re
 import sys
 from dataclasses import dataclass, field
+from datetime import time
 from pathlib import Path
 from typing import Mapping
 
@@ -108,6 +109,11 @@ class Settings:
     # address of its tenant: new submissions are announced there when both are set.
     hub_channel_id: str = ""
     hub_service_url: str = ""
+    # The Academy's daily journal prompt (Europe/London), how long prompts go on after a
+    # course, and how often due prompts, reminders and retries are looked for.
+    journal_prompt_time: time = time(18, 0)
+    journal_days_after: int = 14
+    scheduler_seconds: float = 30.0
     log_level: str = "INFO"
 
     @property
@@ -176,6 +182,21 @@ class Settings:
             )
         if hub_service and not hub_service.startswith(("https://", "http://127.0.0.1", "http://localhost")):
             raise SettingsError(f"HUB_SERVICE_URL must be an https address, not {hub_service!r}")
+        prompt_raw = env.get("JOURNAL_PROMPT_TIME", "").strip() or "18:00"
+        try:
+            prompt_time = time.fromisoformat(prompt_raw)
+        except ValueError:
+            raise SettingsError(f"JOURNAL_PROMPT_TIME must be a time of day such as 18:00, not {prompt_raw!r}") from None
+        days_raw = env.get("JOURNAL_DAYS_AFTER", "").strip() or "14"
+        if not days_raw.isdigit() or int(days_raw) > 90:
+            raise SettingsError(f"JOURNAL_DAYS_AFTER must be a number of days from 0 to 90, not {days_raw!r}")
+        every_raw = env.get("SCHEDULER_SECONDS", "").strip() or "30"
+        try:
+            every = float(every_raw)
+        except ValueError:
+            every = -1.0
+        if not 0.05 <= every <= 3600:
+            raise SettingsError(f"SCHEDULER_SECONDS must be a number of seconds from 0.05 to 3600, not {every_raw!r}")
         level = env.get("LOG_LEVEL", "INFO").strip().upper()
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise SettingsError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {level!r}")
@@ -198,6 +219,9 @@ class Settings:
             districts=districts,
             hub_channel_id=hub_channel,
             hub_service_url=hub_service,
+            journal_prompt_time=prompt_time,
+            journal_days_after=int(days_raw),
+            scheduler_seconds=every,
             log_level=level,
         )
 

@@ -106,3 +106,21 @@ async def test_a_submission_by_typed_text_then_my_submissions_and_a_status_updat
                                       timeout=30)
         assert "it is now triaged" in reply_text(update) and "Passed to the Stevenage team." in reply_text(update)
         other[SERVICES].database.dispose()
+
+
+async def test_a_journal_entry_by_typed_text_then_read_back(bot_url):
+    async with Playground(bot_url, users=[USER]) as teams:
+        async def answer(text: str, next_question: str) -> dict:
+            await teams.send(text)
+            return await teams.wait_for(lambda a: reply_text(a).startswith(next_question), timeout=30)
+
+        await answer("journal", "What happened?")
+        await answer("Youths gathering at the skate park again on Friday night.", "What were you thinking")
+        await answer("skip", "What went well")
+        await answer("They talked to me this time.", "What did you learn")
+        await answer("skip", "What will you do next?")
+        await answer("Ask the youth club about Friday opening.", "Here is your journal entry")
+        await answer("save", "Saved your journal entry for")
+        back = await answer("my journal", "Your journal (page 1 of 1, 1 entries")
+        assert "Youths gathering at the skate park again on Friday night." in reply_text(back)
+        assert "Ask the youth club about Friday opening." in reply_text(back)
