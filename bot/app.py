@@ -23,7 +23,7 @@ from bot.errors import make_turn_error_handler
 from bot.handler import CardActionHandler, CommandHandler, PreventionFirstBot
 from bot.notifications import NotificationService
 from bot.academy import ACTION as JOURNAL_ACTION
-from bot.academy import AcademyService, Background, instance_name
+from bot.academy import AcademyService, Background, Export, instance_name
 from bot.portal import HubChannel, Portal
 from bot.settings import Settings
 from bot.storage import SqlAlchemyStorage
@@ -133,6 +133,7 @@ def create_app(
         Academy(database), Jobs(database), notifications,
         prompt_at=settings.journal_prompt_time, days_after=settings.journal_days_after,
     )
+    export = Export(academy.academy)
     scheduler = Scheduler(database, academy.handle, instance=instance_name())
     background = Background(SchedulerLoop(scheduler, settings.scheduler_seconds), academy, notifications,
                             settings.scheduler_seconds)
@@ -170,10 +171,12 @@ def create_app(
             "my submissions": portal.on_my_submissions,
             "status": portal.on_status,
             "my journal": academy.on_my_journal,
+            "export": export.on_command,
             **(commands or {}),
         },
         fallback=what_works.on_question,
         card_actions=card_actions,
+        file_consent=export.on_file_consent,
     )
 
     app = web.Application(client_max_size=MAX_BODY_BYTES)

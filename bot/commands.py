@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "academy": (("academy", "reflective practice"), ()),
     "journal": (("journal", "new journal entry"), ()),
     "my journal": (("my journal",), ("my journal", "my journal page")),
+    "export": (("export", "export my journal", "export journal", "export my reflections"), ()),
     "six hats": (("six hats", "6 hats"), ("six hats on", "six hats")),
     "action plan": (("action plan", "my action plan"), ()),
     "hub": (("hub", "hub tools"), ()),

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Awaitable, Callable, Mapping
 
-from botbuilder.core import ActivityHandler, ConversationState, MessageFactory, TurnContext, UserState
+from botbuilder.core import ActivityHandler, ConversationState, InvokeResponse, MessageFactory, TurnContext, UserState
 from botbuilder.dialogs import Dialog, DialogSet
 from botbuilder.schema import AdaptiveCardInvokeResponse, AdaptiveCardInvokeValue, ChannelAccount
 
@@ -22,7 +22,7 @@ from bot.commands import Recognised, recognise
 from domain.models import utcnow
 from domain.users import UserInfo, Users
 
-__all__ = ["PreventionFirstBot", "CommandHandler", "CardActionHandler", "StartDialog", "COMING_SOON", "REPEATED_START"]
+__all__ = ["PreventionFirstBot", "CommandHandler", "CardActionHandler", "StartDialog", "FileConsentHandler", "COMING_SOON", "REPEATED_START"]
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,8 @@ class StartDialog:
     options: dict = field(default_factory=dict)
 
 
+# Teams' answer to a file consent card: (turn, the invoke's value, the user from the database).
+FileConsentHandler = Callable[[TurnContext, dict, UserInfo], Awaitable[None]]
 # A button on a card the bot sent, whose data names its handler: {"action": name, ...}.
 CardActionHandler = Callable[[TurnContext, dict, UserInfo], Awaitable["StartDialog | None"]]
 
@@ -83,6 +85,7 @@ class PreventionFirstBot(ActivityHandler):
         commands: Mapping[str, CommandHandler] | None = None,
         fallback: CommandHandler | None = None,
         card_actions: Mapping[str, CardActionHandler] | None = None,
+        file_consent: FileConsentHandler | None = None,
     ) -> None:
         self._conversation_state = conversation_state
         self._user_state = user_state
@@ -100,6 +103,7 @@ class PreventionFirstBot(ActivityHandler):
         self._commands = dict(commands or {})
         self._fallback = fallback
         self._card_actions = dict(card_actions or {})
+        self._file_consent = file_consent
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         """Handle one activity and save state, after recording the user.
@@ -158,6 +162,16 @@ class PreventionFirstBot(ActivityHandler):
     async def _welcome(self, turn_context: TurnContext) -> None:
         await turn_context.send_activity(help_activity(self._name(turn_context)))
         await self._welcomed.set(turn_context, True)
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:
+        """Teams' file consent answers go to the file handler; other invokes as the SDK routes them."""
+        activity = turn_context.activity
+        if activity.name == "fileConsent/invoke":
+            user = turn_context.turn_state.get("user")
+            if self._file_consent is not None and user is not None and isinstance(activity.value, dict):
+                await self._file_consent(turn_context, activity.value, user)
+            return InvokeResponse(status=200)
+        return await super().on_invoke_activity(turn_context)
 
     async def on_adaptive_card_invoke(
         self, turn_context: TurnContext, invoke_value: AdaptiveCardInvokeValue

@@ -27,6 +27,7 @@ class FakeConnector:
 
     def __init__(self) -> None:
         self.sent: list[dict[str, Any]] = []
+        self.uploads: dict[str, tuple[bytes, dict[str, str]]] = {}  # files put by name: body, headers
         self.attempts = 0
         self._script: deque[_Scripted] = deque()
         self._server: TestServer | None = None
@@ -40,6 +41,7 @@ class FakeConnector:
         app = web.Application()
         app.router.add_post("/v3/conversations/{conversation}/activities", self._receive)
         app.router.add_post("/v3/conversations/{conversation}/activities/{reply_to}", self._receive)
+        app.router.add_put("/upload/{name}", self._upload)
         self._server = TestServer(app, host="127.0.0.1")
         await self._server.start_server()
         return self
@@ -56,6 +58,11 @@ class FakeConnector:
     def texts(self) -> list[str]:
         """The text of every message the bot sent."""
         return [a.get("text") or "" for a in self.sent if a.get("type") == "message"]
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        """Stands in for the OneDrive upload address Teams gives after a file consent."""
+        self.uploads[request.match_info["name"]] = (await request.read(), dict(request.headers))
+        return web.json_response({"id": "file-1"}, status=201)
 
     async def _receive(self, request: web.Request) -> web.Response:
         self.attempts += 1

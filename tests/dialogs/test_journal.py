@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from botbuilder.schema import Activity
+
 from bot.app import SERVICES, Services, create_app
 from bot.notifications import NotificationService
 from bot.settings import Settings
@@ -122,3 +124,42 @@ async def test_two_bot_processes_sweeping_retries_send_a_message_once(services, 
     assert connector.texts().count("Your plan is due.") == 1
     with services.database.session() as session:
         assert session.query(Notification).one().status == NotificationStatus.SENT.value
+
+
+async def test_export_sends_the_record_as_a_file_after_consent(services, chat, connector):
+    academy = services.academy.academy
+    academy.add_journal_entry(OFFICER_AAD, {"description": "# Not a heading: skate park calls"},
+                              written_on=date(2026, 11, 2))
+    await chat.say("help")
+    await chat.adapter.receive_activity(Activity(type="message", text="export"))
+    consent = chat.adapter.get_next_activity()
+    [attachment] = consent.attachments
+    assert attachment.content_type == "application/vnd.microsoft.teams.card.file.consent"
+    assert attachment.name.endswith(".md") and attachment.content["sizeInBytes"] > 0
+
+    upload = {"name": attachment.name, "uploadUrl": f"{connector.service_url}upload/{attachment.name}",
+              "contentUrl": "https://contoso.sharepoint.com/file.md", "uniqueId": "u-1", "fileType": "md"}
+    await chat.adapter.receive_activity(Activity(
+        type="invoke", name="fileConsent/invoke",
+        value={"type": "fileUpload", "action": "accept", "context": attachment.content["acceptContext"],
+               "uploadInfo": upload}))
+    replies = []
+    while (reply := chat.adapter.get_next_activity()) is not None:
+        replies.append(reply)
+    body, headers = connector.uploads[attachment.name]
+    text = body.decode("utf-8")
+    assert "skate park calls" in text and "\n# Not a heading" not in text  # their text cannot break it
+    assert headers["Content-Range"] == f"bytes 0-{len(body) - 1}/{len(body)}"
+    info = next(r for r in replies if r.type == "message")
+    assert info.attachments[0].content_type == "application/vnd.microsoft.teams.card.file.info"
+    assert info.attachments[0].content_url == "https://contoso.sharepoint.com/file.md"
+    assert any(r.type == "invokeResponse" and r.value.status == 200 for r in replies)
+
+
+async def test_a_declined_export_saves_nothing(services, chat, connector):
+    await chat.say("help")
+    await chat.adapter.receive_activity(Activity(
+        type="invoke", name="fileConsent/invoke",
+        value={"type": "fileUpload", "action": "decline", "context": {"export": "academy-export"}}))
+    reply = chat.adapter.get_next_activity()
+    assert reply.text == "No problem: the document was not saved." and connector.uploads == {}
