@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import Callable, Mapping
+from typing import Callable, Mapping, Sequence
 
 from http import HTTPStatus
 
@@ -20,7 +20,13 @@ from botbuilder.integration.aiohttp import CloudAdapter
 from bot.clients import CachingAuthentication, serialize_replies
 from bot.endpoint import MAX_BODY_BYTES, MessagesEndpoint
 from bot.errors import make_turn_error_handler
-from bot.handler import CardActionHandler, CommandHandler, PreventionFirstBot
+from bot.handler import (
+    CardActionHandler,
+    CommandHandler,
+    ExecuteHandler,
+    MessageInterceptor,
+    PreventionFirstBot,
+)
 from bot.notifications import NotificationService
 from bot.academy import ACTION as JOURNAL_ACTION
 from bot.academy import AcademyService, Background, Export, instance_name
@@ -40,7 +46,7 @@ from domain.scheduler import Jobs, Scheduler, SchedulerLoop
 from domain.users import Users
 from indexer.taxonomy import Taxonomy, taxonomy_path
 
-__all__ = ["create_app", "Services", "SERVICES"]
+__all__ = ["create_app", "Services", "SERVICES", "Feature", "FEATURES"]
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +74,23 @@ class Services:
     started_at: float
 
 
+@dataclass
+class Feature:
+    """What a part of the assistant adds to the conversation, built from the services:
+    guided dialogs and one-shot commands by command name, card buttons by their ``action``,
+    ``Action.Execute`` buttons by verb, and interceptors of plain messages."""
+
+    dialogs: Mapping[str, Dialog] = field(default_factory=dict)
+    commands: Mapping[str, CommandHandler] = field(default_factory=dict)
+    card_actions: Mapping[str, CardActionHandler] = field(default_factory=dict)
+    executes: Mapping[str, ExecuteHandler] = field(default_factory=dict)
+    interceptors: Sequence[MessageInterceptor] = ()
+
+
+# The parts registered in every app, in order; create_app(features=...) adds more.
+FEATURES: list[Callable[["Services"], Feature]] = []
+
+
 class Adapter(CloudAdapter):
     """The SDK's CloudAdapter, answering expectReplies without msrest walking the cards."""
 
@@ -91,6 +114,7 @@ def create_app(
     *,
     dialogs: Mapping[str, Callable[["Services"], Dialog]] | None = None,
     commands: Mapping[str, CommandHandler] | None = None,
+    features: Sequence[Callable[["Services"], Feature]] = (),
     migrate: bool = True,
 ) -> web.Application:
     """Build the aiohttp application with every collaborator wired.
@@ -100,6 +124,7 @@ def create_app(
         dialogs: extra guided dialogs by the command that starts them, each built from the
             services (journeys register theirs here).
         commands: extra one-shot command handlers by command name.
+        features: parts to add to the built-in ones (``FEATURES``), each built from the services.
         migrate: bring the database schema up to date first.
     """
     database = Database(settings.database_url)
@@ -154,9 +179,7 @@ def create_app(
         background=background,
         started_at=time.monotonic(),
     )
-    card_actions: dict[str, CardActionHandler] = {
-        WHAT_WORKS_ACTION: what_works.on_card_action, JOURNAL_ACTION: academy.on_card_action,
-    }
+    parts = [build(services) for build in (*FEATURES, *features)]
     services.bot = PreventionFirstBot(
         conversation_state=conversation_state,
         user_state=user_state,
@@ -164,6 +187,7 @@ def create_app(
         dialogs={
             "submit": SubmissionDialog(portal, drafts, taxonomy, settings.districts),
             "journal": JournalDialog(academy.academy, drafts),
+            **{command: dialog for part in parts for command, dialog in part.dialogs.items()},
             **{command: build(services) for command, build in (dialogs or {}).items()},
         },
         commands={
@@ -172,10 +196,16 @@ def create_app(
             "status": portal.on_status,
             "my journal": academy.on_my_journal,
             "export": export.on_command,
+            **{command: handler for part in parts for command, handler in part.commands.items()},
             **(commands or {}),
         },
         fallback=what_works.on_question,
-        card_actions=card_actions,
+        card_actions={
+            WHAT_WORKS_ACTION: what_works.on_card_action, JOURNAL_ACTION: academy.on_card_action,
+            **{name: handler for part in parts for name, handler in part.card_actions.items()},
+        },
+        executes={verb: handler for part in parts for verb, handler in part.executes.items()},
+        interceptors=[intercept for part in parts for intercept in part.interceptors],
         file_consent=export.on_file_consent,
     )
 

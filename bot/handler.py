@@ -11,7 +11,7 @@ import logging
 import weakref
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Awaitable, Callable, Mapping
+from typing import Awaitable, Callable, Mapping, Sequence
 
 from botbuilder.core import ActivityHandler, ConversationState, InvokeResponse, MessageFactory, TurnContext, UserState
 from botbuilder.dialogs import Dialog, DialogSet
@@ -22,7 +22,8 @@ from bot.commands import Recognised, recognise
 from domain.models import utcnow
 from domain.users import UserInfo, Users
 
-__all__ = ["PreventionFirstBot", "CommandHandler", "CardActionHandler", "StartDialog", "FileConsentHandler", "COMING_SOON", "REPEATED_START"]
+__all__ = ["PreventionFirstBot", "CommandHandler", "CardActionHandler", "StartDialog", "FileConsentHandler", "MessageInterceptor", "ExecuteHandler", "COMING_SOON",
+           "REPEATED_START"]
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,13 @@ class StartDialog:
     options: dict = field(default_factory=dict)
 
 
+# Looks at a typed message before it is routed; True when it has dealt with it (for example
+# the submitter's reply to a Hub question). Only messages outside a dialog that are not
+# commands are offered.
+MessageInterceptor = Callable[[TurnContext, UserInfo], Awaitable[bool]]
+# An ``Action.Execute`` button (Universal Actions) whose verb names its handler: answers with
+# the invoke response, usually the card that replaces the pressed one.
+ExecuteHandler = Callable[[TurnContext, dict, UserInfo], Awaitable[AdaptiveCardInvokeResponse]]
 # Teams' answer to a file consent card: (turn, the invoke's value, the user from the database).
 FileConsentHandler = Callable[[TurnContext, dict, UserInfo], Awaitable[None]]
 # A button on a card the bot sent, whose data names its handler: {"action": name, ...}.
@@ -86,6 +94,8 @@ class PreventionFirstBot(ActivityHandler):
         fallback: CommandHandler | None = None,
         card_actions: Mapping[str, CardActionHandler] | None = None,
         file_consent: FileConsentHandler | None = None,
+        interceptors: Sequence[MessageInterceptor] = (),
+        executes: Mapping[str, ExecuteHandler] | None = None,
     ) -> None:
         self._conversation_state = conversation_state
         self._user_state = user_state
@@ -104,6 +114,8 @@ class PreventionFirstBot(ActivityHandler):
         self._fallback = fallback
         self._card_actions = dict(card_actions or {})
         self._file_consent = file_consent
+        self._interceptors = tuple(interceptors)
+        self._executes = dict(executes or {})
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         """Handle one activity and save state, after recording the user.
@@ -186,6 +198,10 @@ class PreventionFirstBot(ActivityHandler):
                 type="application/vnd.microsoft.card.adaptive",
                 value=welcome_card(self._name(turn_context)),
             )
+        user = turn_context.turn_state.get("user")
+        if verb in self._executes and user is not None:
+            data = action.get("data") if isinstance(action, dict) else getattr(action, "data", None)
+            return await self._executes[verb](turn_context, data if isinstance(data, dict) else {}, user)
         return AdaptiveCardInvokeResponse(
             status_code=400,
             type="application/vnd.microsoft.error",
@@ -232,6 +248,10 @@ class PreventionFirstBot(ActivityHandler):
                 await dc.continue_dialog()
                 return
 
+        if recognised is None:
+            for intercept in self._interceptors:
+                if await intercept(turn_context, user):
+                    return
         if recognised is not None and recognised.name in self._starts:
             await dc.begin_dialog(self._starts[recognised.name], {"argument": recognised.argument})
         elif recognised is not None and recognised.name in self._commands:
