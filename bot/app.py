@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Callable, Mapping, Sequence
 
@@ -20,15 +20,11 @@ from botbuilder.integration.aiohttp import CloudAdapter
 from bot.clients import CachingAuthentication, serialize_replies
 from bot.endpoint import MAX_BODY_BYTES, MessagesEndpoint
 from bot.errors import make_turn_error_handler
-from bot.handler import (
-    CardActionHandler,
-    CommandHandler,
-    ExecuteHandler,
-    MessageInterceptor,
-    PreventionFirstBot,
-)
+from bot.features import Feature
+from bot.handler import CommandHandler, PreventionFirstBot
 from bot.notifications import NotificationService
 from bot.academy import ACTION as JOURNAL_ACTION
+from bot.academy_features import academy_feature
 from bot.academy import AcademyService, Background, Export, instance_name
 from bot.portal import HubChannel, Portal
 from bot.settings import Settings
@@ -74,21 +70,8 @@ class Services:
     started_at: float
 
 
-@dataclass
-class Feature:
-    """What a part of the assistant adds to the conversation, built from the services:
-    guided dialogs and one-shot commands by command name, card buttons by their ``action``,
-    ``Action.Execute`` buttons by verb, and interceptors of plain messages."""
-
-    dialogs: Mapping[str, Dialog] = field(default_factory=dict)
-    commands: Mapping[str, CommandHandler] = field(default_factory=dict)
-    card_actions: Mapping[str, CardActionHandler] = field(default_factory=dict)
-    executes: Mapping[str, ExecuteHandler] = field(default_factory=dict)
-    interceptors: Sequence[MessageInterceptor] = ()
-
-
 # The parts registered in every app, in order; create_app(features=...) adds more.
-FEATURES: list[Callable[["Services"], Feature]] = []
+FEATURES: list[Callable[["Services"], Feature]] = [academy_feature]
 
 
 class Adapter(CloudAdapter):

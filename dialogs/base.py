@@ -237,7 +237,9 @@ class GuidedDialog(ComponentDialog):
             options = step.options if isinstance(step.options, dict) else {}
             answers = {q.key: options["prefill"][q.key] for q in self.questions if q.key in (options.get("prefill") or {})}
             first = next((i for i, q in enumerate(self.questions) if answers.get(q.key) in (None, "")), len(self.questions))
-            progress = {"answers": answers, "index": first, "asked": [], "review": False}
+            # Filled-in answers count as asked, so ``back`` reaches them like any other.
+            asked = [i for i, q in enumerate(self.questions[:first]) if answers.get(q.key) not in (None, "")]
+            progress = {"answers": answers, "index": first, "asked": asked, "review": False}
         return await step.replace_dialog(self.LOOP, progress)
 
     # -- the question loop ----------------------------------------------------------------
