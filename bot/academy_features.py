@@ -29,6 +29,7 @@ from dialogs.self_assessment import SelfAssessmentDialog, day, local_day, london
 from dialogs.six_hats import SixHatsDialog
 from domain.academy import CSV_COLUMNS, Academy, AcademyError, CsvError, CsvReport, Due, ParticipantView
 from domain.drafts import Drafts
+from domain.submissions import SubmissionNotFound, Submissions, normalise_reference
 from domain.users import UserInfo
 
 if TYPE_CHECKING:
@@ -48,6 +49,7 @@ _HUB_HELP = (r"Hub staff: cohort new \<name\>, \<module\>, \<start\>, \<end\> cr
              "enrol Leaders 7: Alex Morgan. "
              f"enrol csv, with the lines {','.join(CSV_COLUMNS)} and one line a person below it in the same "
              "message, enrols from a file.")
+_ATTACH = re.compile(r"(?:reflection\s+)?(?P<number>\d{1,3})\s+to\s+(?P<target>.+)")
 _MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
 _HTML_BREAK = re.compile(r"<br\s*/?>|</p>\s*<p[^>]*>|</?(?:p|div)[^>]*>", re.IGNORECASE)
 _CSV_COMMAND = re.compile(r"\s*enroll?\s+csv[ \t]*(?:\r?\n)?", re.IGNORECASE)
@@ -76,10 +78,11 @@ def academy_dialogs(services: "Services") -> dict[str, Dialog]:
 
 def academy_commands(services: "Services") -> dict[str, CommandHandler]:
     """The Academy's one-shot commands by command name."""
-    commands = AcademyCommands(academy_for(services))
+    commands = AcademyCommands(academy_for(services), services.portal.submissions)
     return {
         "academy": commands.on_academy,
         "my reflections": commands.on_my_reflections,
+        "attach": commands.on_attach,
         "cohort": commands.on_cohort,
         "enrol": commands.on_enrol,
     }
@@ -149,10 +152,12 @@ class AcademyCommands:
 
     Args:
         academy: the cohorts and each participant's records.
+        submissions: the Portal's records, to attach a reflection to one the officer can see.
     """
 
-    def __init__(self, academy: Academy) -> None:
+    def __init__(self, academy: Academy, submissions: Submissions) -> None:
         self.academy = academy
+        self.submissions = submissions
 
     async def on_academy(self, turn_context: TurnContext, recognised: Recognised, user: UserInfo) -> None:
         """The participant's cohorts and what is due in each."""
@@ -176,9 +181,50 @@ class AcademyCommands:
             await turn_context.send_activity(
                 "You have no six hats reflections yet. Type six hats to think a topic through.")
             return
-        lines = [f"- {local_day(r.created_at)}: {plain(r.topic, limit=120)}" for r in reflections[:SHOWN]]
+        lines = [
+            f"{n}\\. {local_day(r.created_at)}: {plain(r.topic, limit=120)}"
+            + (" (attached to your action plan)" if r.plan_id else "")
+            + (f" (attached to {r.submission_reference})" if r.submission_reference else "")
+            for n, r in enumerate(reflections[:SHOWN], 1)
+        ]
         more = f"\n\nShowing the latest {SHOWN} of {len(reflections)}." if len(reflections) > SHOWN else ""
-        await turn_context.send_activity("Your six hats reflections, latest first:\n\n" + "\n".join(lines) + more)
+        await turn_context.send_activity(
+            "Your six hats reflections, latest first:\n\n" + "\n\n".join(lines) + more
+            + "\n\nTo attach one, type for example: attach 1 to plan, or attach 1 to PF-2026-0042."
+        )
+
+    async def on_attach(self, turn_context: TurnContext, recognised: Recognised, user: UserInfo) -> None:
+        """``attach <n> to plan`` or ``attach <n> to PF-YYYY-NNNN``: a reflection (numbered as in
+        my reflections) joins the officer's action plan or a submission they can see."""
+        usage = "Type attach, the reflection's number from my reflections, and where: attach 1 to plan, " \
+                "or attach 1 to PF-2026-0042."
+        match = _ATTACH.fullmatch(normalise(recognised.argument))
+        reflections = await asyncio.to_thread(self.academy.reflections, user.aad_object_id)
+        if match is None or not 1 <= int(match["number"]) <= len(reflections):
+            await turn_context.send_activity(usage if reflections else "You have no six hats reflections yet.")
+            return
+        reflection = reflections[int(match["number"]) - 1]
+        target = match["target"]
+        try:
+            if target in ("plan", "my plan", "action plan", "my action plan"):
+                plan = await asyncio.to_thread(self.academy.plan, user.aad_object_id)
+                if plan is None:
+                    await turn_context.send_activity("You have no action plan yet. Type action plan to start one.")
+                    return
+                await asyncio.to_thread(self.academy.attach_reflection, reflection.id, user.aad_object_id,
+                                        plan_id=plan.id)
+                where = "your action plan"
+            else:
+                reference = normalise_reference(target)
+                # Only a submission the officer may see (their own, one they support, or any for the Hub).
+                await asyncio.to_thread(self.submissions.get, reference or target, user.aad_object_id, user.is_hub)
+                await asyncio.to_thread(self.academy.attach_reflection, reflection.id, user.aad_object_id,
+                                        submission_reference=reference)
+                where = reference
+        except (AcademyError, SubmissionNotFound):
+            await turn_context.send_activity(f"I can't find that to attach to. {usage}")
+            return
+        await turn_context.send_activity(f"Attached your reflection on {plain(reflection.topic, limit=80)} to {where}.")
 
     async def on_cohort(self, turn_context: TurnContext, recognised: Recognised, user: UserInfo) -> None:
         """Hub staff: ``cohort new <name>, <module>, <start>, <end>``; ``cohort`` lists the cohorts."""

@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "export": (("export", "export my journal", "export journal", "export my reflections"), ()),
     "self-assessment": (("self-assessment", "self assessment", "my self-assessment"), ()),
     "my reflections": (("my reflections", "reflections"), ()),
+    "attach": ((), ("attach",)),
     "cohort": (("cohort", "cohorts", "cohort new"), ("cohort new",)),
     "enrol": (("enrol", "enroll", "enrol csv", "enroll csv"), ("enrol", "enroll")),
     "six hats": (("six hats", "6 hats"), ("six hats on", "six hats")),

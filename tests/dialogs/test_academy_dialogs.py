@@ -101,7 +101,27 @@ async def test_six_hats_on_a_topic_is_saved_and_listed(services, academy, chat):
     assert saved.topic == "Repeat calls to the *retail* park"
     assert list(saved.answers.values()) == HAT_ANSWERS
     mine = await chat.say("my reflections")
-    assert mine == [f"Your six hats reflections, latest first:\n\n- {day(TODAY)}: Repeat calls to the \\*retail\\* park"]
+    assert mine[0].startswith(f"Your six hats reflections, latest first:\n\n1\\. {day(TODAY)}: "
+                              "Repeat calls to the \\*retail\\* park\n\nTo attach one, type")
+
+
+async def test_a_reflection_is_attached_to_a_submission_the_officer_can_see_and_to_their_plan(services, academy, chat):
+    reflection = academy.save_reflection(OFFICER_AAD, "Shop theft", {"white": "40 calls since May"})
+    from domain.submissions import Kind, NewSubmission
+    mine = services.portal.submissions.create(
+        OFFICER_AAD, NewSubmission(Kind.PROBLEM, "Shop theft", "Repeat calls", [], "Watford")).reference
+    theirs = services.portal.submissions.create(
+        HUB_AAD, NewSubmission(Kind.IDEA, "Other", "Someone else's", [], "Watford")).reference
+    assert (await chat.say(f"attach 1 to {theirs}"))[0].startswith("I can't find that to attach to.")
+    assert await chat.say(f"attach 1 to {mine.lower()}") == [f"Attached your reflection on Shop theft to {mine}."]
+    assert academy.reflections(OFFICER_AAD)[0].submission_reference == mine
+    assert (await chat.say("attach 1 to plan"))[0] == "You have no action plan yet. Type action plan to start one."
+    cohort = enrolled(services, academy, "Leaders 9", starts_ago=10, ends_in=-1)
+    plan = academy.start_plan(OFFICER_AAD, cohort, "Shop theft at the retail park")
+    assert await chat.say("attach 1 to plan") == ["Attached your reflection on Shop theft to your action plan."]
+    assert academy.reflections(OFFICER_AAD)[0].plan_id == plan.id == reflection.id - reflection.id + plan.id
+    listed = await chat.say("my reflections")
+    assert f"(attached to your action plan) (attached to {mine})" in listed[0]
 
 
 async def test_six_hats_skip_back_and_change_from_the_summary(academy, chat):
