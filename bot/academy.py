@@ -16,12 +16,11 @@ import uuid
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-import aiohttp
-from botbuilder.core import MessageFactory, TurnContext
-from botbuilder.schema import Attachment
+from botbuilder.core import TurnContext
 
 from bot.cards import CARD_VERSION, card_activity, imback
 from bot.commands import Recognised
+from bot.files import FileOffers
 from bot.handler import StartDialog
 from bot.notifications import NotificationService
 from bot.text import plain
@@ -179,59 +178,29 @@ class AcademyService:
         return None
 
 
-FILE_CONSENT = "application/vnd.microsoft.teams.card.file.consent"
-FILE_INFO = "application/vnd.microsoft.teams.card.file.info"
 EXPORT = "academy-export"
 
 
 class Export:
     """``export``: the officer's journal, reflections and action plan as a Markdown file in
-    their chat, through Teams' file consent (Teams asks them where to save it, then the bot
-    uploads it there)."""
+    their chat (through Teams' file consent: :mod:`bot.files`)."""
 
-    def __init__(self, academy: Academy, session_factory: Any = None) -> None:
+    def __init__(self, academy: Academy, files: FileOffers) -> None:
         self.academy = academy
-        self._session_factory = session_factory or aiohttp.ClientSession
+        self.files = files
+        files.register(EXPORT, self._produce)
 
     async def on_command(self, turn_context: TurnContext, recognised: Recognised, user: UserInfo) -> None:
-        text = await asyncio.to_thread(self.academy.export_markdown, user.aad_object_id)
-        name = f"prevention-first-reflections-{london_today():%Y-%m-%d}.md"
-        attachment = Attachment(
-            content_type=FILE_CONSENT, name=name,
-            content={"description": "Your reflective journal, six-hats reflections and action plan",
-                     "sizeInBytes": len(text.encode("utf-8")), "acceptContext": {"export": EXPORT},
-                     "declineContext": {"export": EXPORT}},
+        data = await self._produce(user, {})
+        await self.files.offer(
+            turn_context, EXPORT, name=f"prevention-first-reflections-{london_today():%Y-%m-%d}.md",
+            size=len(data), description="Your reflective journal, six-hats reflections and action plan",
+            text="Here is your Academy record as a document. Allow it to be saved to your OneDrive.",
         )
-        await turn_context.send_activity(MessageFactory.attachment(
-            attachment, text="Here is your Academy record as a document. Allow it to be saved to your OneDrive."))
 
-    async def on_file_consent(self, turn_context: TurnContext, value: dict, user: UserInfo) -> None:
-        """The officer accepted or declined the file. What is uploaded is made again for
-        whoever accepted (Teams says who), never taken from the card."""
-        if (value.get("context") or {}).get("export") != EXPORT:
-            return
-        if value.get("action") != "accept":
-            await turn_context.send_activity("No problem: the document was not saved.")
-            return
-        upload = value.get("uploadInfo") or {}
-        url = str(upload.get("uploadUrl") or "")
-        if not url.startswith(("https://", "http://127.0.0.1")):
-            await turn_context.send_activity("Teams did not give a place to save the document. Please try export again.")
-            return
-        data = (await asyncio.to_thread(self.academy.export_markdown, user.aad_object_id)).encode("utf-8")
-        headers = {"Content-Range": f"bytes 0-{len(data) - 1}/{len(data)}", "Content-Length": str(len(data))}
-        try:
-            async with self._session_factory() as session, session.put(url, data=data, headers=headers) as response:
-                saved = response.status in (200, 201)
-        except aiohttp.ClientError:
-            saved = False
-        if not saved:
-            log.warning("export upload failed")
-            await turn_context.send_activity("The document could not be saved just now. Please try export again.")
-            return
-        info = Attachment(content_type=FILE_INFO, name=upload.get("name"), content_url=upload.get("contentUrl"),
-                          content={"uniqueId": upload.get("uniqueId"), "fileType": upload.get("fileType")})
-        await turn_context.send_activity(MessageFactory.attachment(info, text="Your document is saved."))
+    async def _produce(self, user: UserInfo, arguments: dict) -> bytes:
+        """The record of whoever accepted (Teams says who): never anyone else's."""
+        return (await asyncio.to_thread(self.academy.export_markdown, user.aad_object_id)).encode("utf-8")
 
 
 def prompt_card(day: date) -> dict:

@@ -21,10 +21,12 @@ from bot.clients import CachingAuthentication, serialize_replies
 from bot.endpoint import MAX_BODY_BYTES, MessagesEndpoint
 from bot.errors import make_turn_error_handler
 from bot.features import Feature
+from bot.files import FileOffers
 from bot.handler import CommandHandler, PreventionFirstBot
 from bot.notifications import NotificationService
 from bot.academy import ACTION as JOURNAL_ACTION
 from bot.academy_features import academy_feature
+from bot.board import board_feature
 from bot.academy import AcademyService, Background, Export, instance_name
 from bot.portal import HubChannel, Portal
 from bot.settings import Settings
@@ -64,6 +66,7 @@ class Services:
     knowledge: KnowledgeService
     search_log: SearchLog
     portal: Portal
+    files: FileOffers
     academy: AcademyService
     scheduler: Scheduler
     background: Background
@@ -71,7 +74,7 @@ class Services:
 
 
 # The parts registered in every app, in order; create_app(features=...) adds more.
-FEATURES: list[Callable[["Services"], Feature]] = [academy_feature]
+FEATURES: list[Callable[["Services"], Feature]] = [academy_feature, board_feature]
 
 
 class Adapter(CloudAdapter):
@@ -141,7 +144,8 @@ def create_app(
         Academy(database), Jobs(database), notifications,
         prompt_at=settings.journal_prompt_time, days_after=settings.journal_days_after,
     )
-    export = Export(academy.academy)
+    files = FileOffers()
+    export = Export(academy.academy, files)
     scheduler = Scheduler(database, academy.handle, instance=instance_name())
     background = Background(SchedulerLoop(scheduler, settings.scheduler_seconds), academy, notifications,
                             settings.scheduler_seconds)
@@ -157,6 +161,7 @@ def create_app(
         knowledge=knowledge,
         search_log=search_log,
         portal=portal,
+        files=files,
         academy=academy,
         scheduler=scheduler,
         background=background,
@@ -189,7 +194,7 @@ def create_app(
         },
         executes={verb: handler for part in parts for verb, handler in part.executes.items()},
         interceptors=[intercept for part in parts for intercept in part.interceptors],
-        file_consent=export.on_file_consent,
+        file_consent=files.on_file_consent,
     )
 
     app = web.Application(client_max_size=MAX_BODY_BYTES)

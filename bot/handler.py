@@ -65,7 +65,6 @@ COMING_SOON = {
     "action plan": "The SARA action plan",
     "hub": "The Hub's tools",
     "queue": "The triage queue",
-    "report": "The board report",
 }
 
 

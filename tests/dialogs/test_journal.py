@@ -160,6 +160,6 @@ async def test_a_declined_export_saves_nothing(services, chat, connector):
     await chat.say("help")
     await chat.adapter.receive_activity(Activity(
         type="invoke", name="fileConsent/invoke",
-        value={"type": "fileUpload", "action": "decline", "context": {"export": "academy-export"}}))
+        value={"type": "fileUpload", "action": "decline", "context": {"file": "academy-export"}}))
     reply = chat.adapter.get_next_activity()
     assert reply.text == "No problem: the document was not saved." and connector.uploads == {}
