@@ -49,6 +49,8 @@ __all__ = [
     "AcademyJournalEntry",
     "AcademyPlan",
     "AcademyReflection",
+    "AuditLog",
+    "RetentionRun",
     "utcnow",
 ]
 
@@ -466,3 +468,80 @@ class AcademyReflection(Base):
     # As the officer gave it; not a foreign key, the reflection outlives a merged submission.
     submission_reference: Mapped[str | None] = mapped_column(String(40), nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditLog(Base):
+    """Who read or changed whose record, and when: ids and short codes, never free text.
+
+    Append-only: the database refuses ``UPDATE`` and ``DELETE`` (triggers of migration
+    0006). ``actor`` and ``record_id`` are not foreign keys: the log outlives the people and
+    records in it.
+    """
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(64), index=True)
+    # "submission.read", "user.erase"...
+    action: Mapped[str] = mapped_column(String(40))
+    # "submission", "participant", "user", "audit"
+    record_type: Mapped[str] = mapped_column(String(32))
+    # A reference (PF-2026-0042), an Azure AD object id, or a date range for an export.
+    record_id: Mapped[str] = mapped_column(String(64), index=True)
+
+
+class RetentionRun(Base):
+    """One run of the retention job: the limits it applied and how many records it changed."""
+
+    __tablename__ = "retention_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    submission_days: Mapped[int] = mapped_column(Integer)
+    journal_days: Mapped[int] = mapped_column(Integer)
+    query_days: Mapped[int] = mapped_column(Integer)
+    submissions: Mapped[int] = mapped_column(Integer, default=0)
+    journal_entries: Mapped[int] = mapped_column(Integer, default=0)
+    reflections: Mapped[int] = mapped_column(Integer, default=0)
+    search_queries: Mapped[int] = mapped_column(Integer, default=0)
+    evidence_requests: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SubmissionTriage(Base):
+    """The Hub's hold on a submission: the version its cards carry and the last change
+    made through the Hub's tools (what, who, when).
+
+    Every Hub change raises ``version`` by one, in a compare-and-set on the version the
+    card showed, so a second press of an out-of-date card changes nothing. A submission
+    the Hub has not touched has no row (version 0).
+    """
+
+    __tablename__ = "submission_triage"
+
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    # A short code ("status:triaged", "assign", "merge", "ask"): never free text.
+    last_action: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # Not a foreign key: like the history, it outlives the people in it.
+    last_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    last_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class SubmissionQuestion(Base):
+    """A Hub member's question to a submission's submitter, and the submitter's reply."""
+
+    __tablename__ = "submission_questions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
+    # Not a foreign key: the question outlives the Hub member who asked it.
+    asked_by: Mapped[str] = mapped_column(String(64))
+    # The submitter when it was asked; their next plain message is the reply.
+    asked_to: Mapped[str] = mapped_column(ForeignKey("users.aad_object_id", ondelete="CASCADE"), index=True)
+    asked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    question: Mapped[str] = mapped_column(String(4000))
+    answer: Mapped[str | None] = mapped_column(Text, nullable=True)
+    answered_at: Mapped[datetime | None] = mapped_column(nullable=True)

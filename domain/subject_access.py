@@ -1,0 +1,399 @@
+"""Subject access: everything held about one person, and erasing it on request.
+
+:func:`export_user` gathers what the assistant holds about one Azure AD object id as plain
+JSON data, for an admin answering a subject access request. Other people are not named in
+it: supporters' notes on the person's submissions are given without who wrote them.
+Submission embeddings, conversation references and notification payloads are summarised
+(present or not, dates, status), not copied.
+
+:func:`erase_user` removes or anonymises the person's personal data, in one transaction:
+
+- **Their submissions stay, anonymised**, so the Hub's statistics (counts by kind, status
+  and month) do not change: the reference, kind, crime types, status, dates and the history
+  skeleton (when, from, to) are kept; every free-text field (title, description, area,
+  tried, success, partners, any text column added later) becomes ``"[erased]"``; the
+  personal data record, the embedding and the Teams activity key are cleared, and the
+  history notes on them become ``"[erased]"``. The owner becomes a placeholder user
+  ``erased-<16 random hex digits>`` named ``"(erased)"``: random, not a hash of the id, so
+  it cannot be traced back by hashing a directory of ids, and the same for all of one
+  person's submissions so "submissions per officer" figures still hold.
+- **Where they acted for the Hub** (history entries they made, submissions assigned to
+  them, cohorts they created, enrolments they made) their id becomes the placeholder and
+  their history notes become ``"[erased]"``.
+- **Deleted outright**: support they gave (and its notes), journal entries, six-hats
+  reflections, action plans, self-assessments, enrolments, search queries with their
+  feedback, evidence requests, drafts, their notifications, scheduled jobs, the
+  conversation reference and their bot state (user and personal conversation state).
+- **Their text elsewhere**: another officer's supporter notes quoting one of their
+  submission titles (a merge copies "Merged from PF-...: <title>") have the title replaced;
+  notifications to other people that name one of their submissions lose their text (and
+  are not sent if still waiting).
+- **Their users row stays**, named ``"(erased)"``, without Teams ids, as an officer: it is
+  what the audit log and any later message refer to.
+- **The audit log is not touched** (it is append-only and holds ids, not free text); the
+  erasure adds one ``user.erase`` row naming who erased whom, without the erased content
+  or the placeholder.
+
+Messages already delivered to Teams (the chat itself, Hub channel posts) are outside the
+database and beyond the assistant's reach.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from typing import Any, Callable, Iterable, Mapping
+
+from sqlalchemy import String, Text, case, cast, delete, or_, select, update
+from sqlalchemy.orm import Session
+
+from domain.audit import Action, Audit
+from domain.db import Database
+from domain.models import (
+    AcademyAssessment,
+    AcademyCohort,
+    AcademyEnrolment,
+    AcademyJournalEntry,
+    AcademyPlan,
+    AcademyReflection,
+    AuditLog,
+    Base,
+    BotState,
+    ConversationRef,
+    Draft,
+    EvidenceRequest,
+    Notification,
+    NotificationStatus,
+    Role,
+    ScheduledJob,
+    SearchFeedback,
+    SearchQuery,
+    Submission,
+    SubmissionHistory,
+    SubmissionQuestion,
+    SubmissionTriage,
+    SubmissionSupporter,
+    User,
+    utcnow,
+)
+from domain.users import UnknownUserError
+
+__all__ = ["ERASED", "ERASED_NAME", "ErasureReport", "export_user", "erase_user", "blank_submission"]
+
+ERASED = "[erased]"
+ERASED_NAME = "(erased)"
+# Submission columns that are not free text: kept (or, for the owner, replaced) by erasure
+# and retention. Every other string column of ``submissions`` is free text.
+_NOT_FREE_TEXT = frozenset({"reference", "kind", "status", "owner_aad", "assigned_to", "merged_into", "source_key"})
+
+
+@dataclass(frozen=True)
+class ErasureReport:
+    """How many rows of each table the erasure deleted or changed (no content; tables it
+    did not touch are left out)."""
+
+    counts: Mapping[str, int]
+
+    @property
+    def total(self) -> int:
+        """Rows deleted or changed in all."""
+        return sum(self.counts.values())
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, datetime):
+        aware = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+        return aware.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _row(row: Base, *, skip: Iterable[str] = ()) -> dict[str, Any]:
+    """A model row as JSON data: every column but ``skip`` (and binary columns)."""
+    left_out = set(skip)
+    return {
+        column.key: _json(getattr(row, column.key))
+        for column in row.__table__.columns
+        if column.key not in left_out and not isinstance(getattr(row, column.key), bytes)
+    }
+
+
+def _state_keys(teams_user_id: str | None, conversation_id: str | None) -> Any:
+    """A condition on ``bot_state.key`` for the user's own state documents.
+
+    botbuilder names them ``<channel>/users/<Teams user id>`` (user state) and
+    ``<channel>/conversations/<conversation id>`` (state of their personal chat).
+    """
+    conditions = []
+    if teams_user_id:
+        conditions.append(BotState.key.endswith(f"/users/{teams_user_id}", autoescape=True))
+    if conversation_id:
+        conditions.append(BotState.key.endswith(f"/conversations/{conversation_id}", autoescape=True))
+    return or_(*conditions) if conditions else None
+
+
+def export_user(database: Database, aad: str, *, by: str, clock: Callable[[], datetime] = utcnow) -> dict:
+    """Everything held about the person with Azure AD object id ``aad``, as JSON data.
+
+    The export is audited (``user.export`` by ``by``) in the same transaction as the read.
+
+    Raises:
+        UnknownUserError: no user has that id.
+    """
+    aad = aad.lower()
+    with database.session() as s:
+        user = s.get(User, aad)
+        if user is None:
+            raise UnknownUserError(aad)
+        ref = s.get(ConversationRef, aad)
+        keys = _state_keys(user.teams_user_id, ref.conversation_id if ref else None)
+        state = s.scalars(select(BotState).where(keys).order_by(BotState.key)).all() if keys is not None else []
+
+        submissions = s.scalars(select(Submission).where(Submission.owner_aad == aad).order_by(Submission.id)).all()
+        references = {row.id: row.reference for row in submissions}
+        mine = []
+        for row in submissions:
+            history = s.scalars(
+                select(SubmissionHistory)
+                .where(SubmissionHistory.submission_id == row.id)
+                .order_by(SubmissionHistory.id)
+            )
+            supporters = s.scalars(
+                select(SubmissionSupporter)
+                .where(SubmissionSupporter.submission_id == row.id)
+                .order_by(SubmissionSupporter.created_at)
+            )
+            mine.append({
+                **_row(row, skip=("id", "vector", "source_key")),
+                "history": [_row(h, skip=("id", "submission_id")) for h in history],
+                "supporters_notes": [_row(p, skip=("submission_id", "aad_object_id")) for p in supporters],
+            })
+        support = s.execute(
+            select(SubmissionSupporter, Submission.reference)
+            .join(Submission, Submission.id == SubmissionSupporter.submission_id)
+            .where(SubmissionSupporter.aad_object_id == aad)
+            .order_by(SubmissionSupporter.created_at)
+        ).all()
+        changes = s.execute(
+            select(SubmissionHistory, Submission.reference)
+            .join(Submission, Submission.id == SubmissionHistory.submission_id)
+            .where(SubmissionHistory.by_aad == aad, Submission.owner_aad != aad)  # their own are above
+            .order_by(SubmissionHistory.at, SubmissionHistory.id)
+        ).all()
+        enrolments = s.execute(
+            select(AcademyEnrolment, AcademyCohort.name)
+            .join(AcademyCohort, AcademyCohort.id == AcademyEnrolment.cohort_id)
+            .where(AcademyEnrolment.aad_object_id == aad)
+            .order_by(AcademyEnrolment.enrolled_at)
+        ).all()
+        queries = s.scalars(select(SearchQuery).where(SearchQuery.aad_object_id == aad).order_by(SearchQuery.id)).all()
+        feedback = s.scalars(select(SearchFeedback).where(SearchFeedback.aad_object_id == aad)).all()
+
+        def owned(model: type[Base], *order: Any) -> list[dict[str, Any]]:
+            column = model.aad_object_id  # type: ignore[attr-defined]
+            rows = s.scalars(select(model).where(column == aad).order_by(*order))
+            return [_row(r, skip=("aad_object_id",)) for r in rows]
+
+        audit_rows = s.scalars(
+            select(AuditLog)
+            .where(or_(AuditLog.actor == aad, AuditLog.record_id == aad, AuditLog.record_id.in_(references.values())))
+            .order_by(AuditLog.at, AuditLog.id)
+        ).all()
+        data = {
+            "aad_object_id": aad,
+            "exported_at": _json(clock()),
+            "exported_by": by.lower(),
+            "user": _row(user),
+            "conversation_reference": {
+                "present": ref is not None,
+                "updated_at": _json(ref.updated_at) if ref else None,
+                "unreachable_since": _json(ref.unreachable_since) if ref else None,
+            },
+            "bot_state": [_row(row, skip=("etag",)) for row in state],
+            "submissions": mine,
+            "support_given": [{"reference": reference, **_row(row, skip=("submission_id", "aad_object_id"))}
+                              for row, reference in support],
+            "status_changes_made": [{"reference": reference, **_row(row, skip=("id", "submission_id", "by_aad"))}
+                                    for row, reference in changes],
+            "questions_from_the_hub": [
+                {"reference": reference, **_row(row, skip=("id", "submission_id", "asked_by", "asked_to"))}
+                for row, reference in s.execute(
+                    select(SubmissionQuestion, Submission.reference)
+                    .join(Submission, Submission.id == SubmissionQuestion.submission_id)
+                    .where(SubmissionQuestion.asked_to == aad)
+                    .order_by(SubmissionQuestion.asked_at)
+                ).all()
+            ],
+            "academy": {
+                "enrolments": [{"cohort": name, **_row(row, skip=("aad_object_id",))} for row, name in enrolments],
+                "assessments": owned(AcademyAssessment, AcademyAssessment.saved_at),
+                "journal_entries": owned(AcademyJournalEntry, AcademyJournalEntry.written_on, AcademyJournalEntry.id),
+                "reflections": owned(AcademyReflection, AcademyReflection.id),
+                "plans": owned(AcademyPlan, AcademyPlan.id),
+            },
+            "search_queries": [_row(row, skip=("aad_object_id",)) for row in queries],
+            "search_feedback": [_row(row, skip=("aad_object_id",)) for row in feedback],
+            "evidence_requests": owned(EvidenceRequest, EvidenceRequest.id),
+            "drafts": owned(Draft, Draft.dialog),
+            "notifications": [
+                {k: v for k, v in row.items() if k != "payload"} for row in owned(Notification, Notification.id)
+            ],
+            "scheduled_jobs": owned(ScheduledJob, ScheduledJob.due_at, ScheduledJob.id),
+            "audit": [_row(row) for row in audit_rows],
+        }
+        Audit(database, clock=clock).record(by, Action.USER_EXPORT, "user", aad, session=s)
+    return data
+
+
+def blank_submission(row: Submission, marker: str) -> bool:
+    """Replace the free text of a submission with ``marker`` (a marker already there is
+    kept) and clear what could bring it back; True if anything changed."""
+    changed = False
+    for column in Submission.__table__.columns:
+        if column.key in _NOT_FREE_TEXT or not isinstance(column.type, (String, Text)):
+            continue
+        value = getattr(row, column.key)
+        if value is not None and not _is_marker(value):
+            setattr(row, column.key, marker)
+            changed = True
+    for key, empty in (("personal_data", {}), ("vector", None), ("source_key", None)):
+        if getattr(row, key) not in (empty, None):
+            setattr(row, key, empty)
+            changed = True
+    return changed
+
+
+def _is_marker(text: str) -> bool:
+    return text == ERASED or (text.startswith("[removed after ") and text.endswith(" days]"))
+
+
+def _scrub(value: Any, needles: tuple[str, ...]) -> Any:
+    """``value`` (JSON data) with every string that mentions one of ``needles`` erased."""
+    if isinstance(value, str):
+        return ERASED if any(needle in value for needle in needles) else value
+    if isinstance(value, list):
+        return [_scrub(item, needles) for item in value]
+    if isinstance(value, dict):
+        return {key: _scrub(item, needles) for key, item in value.items()}
+    return value
+
+
+def erase_user(database: Database, aad: str, *, by: str, clock: Callable[[], datetime] = utcnow) -> ErasureReport:
+    """Erase the personal data of the person with Azure AD object id ``aad`` (see the
+    module's description for what is deleted, anonymised and kept), audited as
+    ``user.erase`` by ``by``, all in one transaction.
+
+    Raises:
+        UnknownUserError: no user has that id.
+    """
+    aad = aad.lower()
+    counts: Counter[str] = Counter()
+    now = clock()
+    with database.session() as s:
+        user = s.get(User, aad, with_for_update=True)
+        if user is None:
+            raise UnknownUserError(aad)
+        placeholder = f"erased-{secrets.token_hex(8)}"
+        s.add(User(aad_object_id=placeholder, name=ERASED_NAME, role=Role.OFFICER.value,
+                   created_at=now, updated_at=now))
+        s.flush()
+
+        # Their submissions: kept for the statistics, without their words or their id.
+        owned = s.scalars(select(Submission).where(Submission.owner_aad == aad)).all()
+        ids = [row.id for row in owned]
+        references = tuple(row.reference for row in owned)
+        titles = tuple(row.title for row in owned if row.title and not _is_marker(row.title))
+        merged_notes = [(f"Merged from {row.reference}: {row.title}", f"Merged from {row.reference}: {ERASED}")
+                        for row in owned if not _is_marker(row.title)]
+        for row in owned:
+            blank_submission(row, ERASED)
+            row.owner_aad = placeholder
+        counts["submissions"] += len(owned)
+        counts["submissions"] += _rowcount(s, update(Submission).where(Submission.assigned_to == aad)
+                                           .values(assigned_to=placeholder))
+        counts["submission_history"] = _rowcount(
+            s,
+            update(SubmissionHistory)
+            .where(or_(
+                SubmissionHistory.submission_id.in_(ids) & SubmissionHistory.note.is_not(None),
+                SubmissionHistory.by_aad == aad,
+            ))
+            .values(
+                note=case((SubmissionHistory.note.is_(None), None), else_=ERASED),
+                by_aad=case((SubmissionHistory.by_aad == aad, placeholder), else_=SubmissionHistory.by_aad),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        counts["submission_supporters"] = _rowcount(
+            s, delete(SubmissionSupporter).where(SubmissionSupporter.aad_object_id == aad)
+        )
+        # The Hub's questions about their submissions (and their replies), and questions they
+        # asked as Hub staff: the text goes; who asked becomes the placeholder.
+        counts["submission_questions"] = _rowcount(
+            s,
+            update(SubmissionQuestion)
+            .where(or_(SubmissionQuestion.asked_to == aad, SubmissionQuestion.submission_id.in_(ids)))
+            .values(question=ERASED, answer=case((SubmissionQuestion.answer.is_(None), None), else_=ERASED),
+                    asked_to=case((SubmissionQuestion.asked_to == aad, placeholder), else_=SubmissionQuestion.asked_to))
+            .execution_options(synchronize_session=False),
+        )
+        counts["submission_questions"] += _rowcount(
+            s, update(SubmissionQuestion).where(SubmissionQuestion.asked_by == aad)
+            .values(asked_by=placeholder, question=ERASED).execution_options(synchronize_session=False),
+        )
+        counts["submission_triage"] = _rowcount(
+            s, update(SubmissionTriage).where(SubmissionTriage.last_by == aad).values(last_by=placeholder)
+            .execution_options(synchronize_session=False),
+        )
+        for copied, erased in merged_notes:  # what a merge copied into the other officers' notes
+            quoting = SubmissionSupporter.notes.contains(copied, autoescape=True)
+            for row in s.scalars(select(SubmissionSupporter).where(quoting)):
+                row.notes = row.notes.replace(copied, erased)
+                counts["submission_supporters"] += 1
+
+        # Notifications that name their submissions, sent or waiting for someone else.
+        counts["notifications"] = _rowcount(s, delete(Notification).where(Notification.aad_object_id == aad))
+        if references:
+            mentions = [cast(Notification.payload, String).contains(r, autoescape=True) for r in references]
+            for row in s.scalars(select(Notification).where(or_(*mentions))):
+                scrubbed = _scrub(row.payload, references + titles)
+                if scrubbed != row.payload:
+                    row.payload = scrubbed
+                    if row.status in (NotificationStatus.PENDING.value, NotificationStatus.RETRYING.value):
+                        row.status, row.last_error = NotificationStatus.FAILED.value, "erased"
+                        row.next_attempt_at = None
+                    counts["notifications"] += 1
+
+        # Where they are reached, and the state of their chat.
+        ref = s.get(ConversationRef, aad)
+        keys = _state_keys(user.teams_user_id, ref.conversation_id if ref else None)
+        if keys is not None:
+            counts["bot_state"] = _rowcount(s, delete(BotState).where(keys))
+        counts["conversation_refs"] = _rowcount(s, delete(ConversationRef).where(ConversationRef.aad_object_id == aad))
+
+        # Everything else that is theirs alone. Reflections before plans (they may point at one).
+        for model in (
+            Draft, AcademyJournalEntry, AcademyReflection, AcademyPlan, AcademyAssessment, AcademyEnrolment,
+            SearchFeedback, EvidenceRequest, SearchQuery, ScheduledJob,
+        ):
+            column = model.aad_object_id  # type: ignore[attr-defined]
+            counts[model.__tablename__] = _rowcount(s, delete(model).where(column == aad))
+        counts["academy_enrolments"] += _rowcount(
+            s, update(AcademyEnrolment).where(AcademyEnrolment.enrolled_by == aad).values(enrolled_by=placeholder)
+        )
+        counts["academy_cohorts"] = _rowcount(
+            s, update(AcademyCohort).where(AcademyCohort.created_by == aad).values(created_by=placeholder)
+        )
+
+        user.name, user.teams_user_id, user.tenant_id = ERASED_NAME, None, None
+        user.role, user.updated_at = Role.OFFICER.value, now
+        counts["users"] = 1
+        Audit(database, clock=clock).record(by, Action.USER_ERASE, "user", aad, session=s)
+    return ErasureReport({table: count for table, count in sorted(counts.items()) if count})
+
+
+def _rowcount(session: Session, statement: Any) -> int:
+    return int(session.execute(statement).rowcount or 0)
