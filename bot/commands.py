@@ -35,7 +35,18 @@ COMMANDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "action plan": (("action plan", "my action plan"), ()),
     "hub": (("hub", "hub tools"), ()),
     "queue": (("queue", "triage"), ()),
+    "open": (("open",), ("open",)),
+    "change status": (("change status", "set status"), ("change status", "set status")),
+    "assign": (("assign",), ("assign",)),
+    "merge": (("merge",), ("merge",)),
+    "ask": ((), ("ask",)),
+    "roles": (("roles",), ()),
+    "grant": (("grant",), ("grant",)),
+    "revoke": (("revoke",), ("revoke",)),
     "report": (("report",), ("report",)),
+    "knowledge status": (("knowledge status", "knowledge base status", "index status"), ()),
+    "reindex": (("reindex", "re-index", "rebuild the index"), ()),
+    "gaps": (("gaps", "knowledge gaps", "gap report"), ("gaps", "knowledge gaps", "gap report")),
 }
 
 

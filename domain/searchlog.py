@@ -294,3 +294,39 @@ class SearchLog:
             )
             for row in rows
         ]
+
+    def question_gaps(self, since: datetime) -> list[GapRow]:
+        """:meth:`gaps`, counting each question once, as the officer first asked it.
+
+        "More results" and the filter buttons re-run a search as new rows that refine it;
+        they repeat its words, so they are not counted again. An officer's "not helpful"
+        on any of them counts for the question they came from. Oldest first; a naive
+        ``since`` is read as UTC.
+        """
+        since = _aware(since)
+        # Searches marked not helpful, followed back through what each refines to the first.
+        chain = (
+            select(SearchQuery.id, SearchQuery.refines_id)
+            .join(SearchFeedback, SearchFeedback.query_id == SearchQuery.id)
+            .where(SearchFeedback.helpful.is_(False), SearchQuery.asked_at >= since)
+            .cte("unhelpful", recursive=True)
+        )
+        earlier = SearchQuery.__table__.alias("earlier")
+        chain = chain.union(
+            select(earlier.c.id, earlier.c.refines_id).join(chain, earlier.c.id == chain.c.refines_id)
+        )
+        with self._db.session() as session:
+            rows = session.execute(
+                select(SearchQuery.id, SearchQuery.text, SearchQuery.crime_type, SearchQuery.asked_at,
+                       SearchQuery.no_good_match)
+                .where(
+                    SearchQuery.asked_at >= since, SearchQuery.offset == 0, SearchQuery.refines_id.is_(None),
+                    or_(SearchQuery.no_good_match.is_(True), SearchQuery.id.in_(select(chain.c.id))),
+                )
+                .order_by(SearchQuery.asked_at, SearchQuery.id)
+            ).all()
+        return [
+            GapRow(query_id=row.id, text=row.text, crime_type=row.crime_type, asked_at=_aware(row.asked_at),
+                   reason=GAP_NO_MATCH if row.no_good_match else GAP_NOT_HELPFUL)
+            for row in rows
+        ]
