@@ -14,7 +14,7 @@ import os
 import socket
 import uuid
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Callable
 
 from botbuilder.core import TurnContext
 
@@ -230,19 +230,23 @@ def prompt_card(day: date) -> dict:
 
 class Background:
     """The bot's timed work: due prompts and reminders (claimed, so one process sends each),
-    the notification service's retries, and, every hour, planning the running cohorts'
-    prompts (so a newly enrolled participant is prompted from the next hour)."""
+    the notification service's retries, every hour planning the running cohorts' prompts (so
+    a newly enrolled participant is prompted from the next hour), and once a day the
+    retention rules (what is past its limit is purged or anonymised, and the run recorded)."""
 
     PLAN_EVERY = timedelta(hours=1)
+    RETAIN_EVERY = timedelta(days=1)
 
     def __init__(self, scheduler_loop: Any, academy: AcademyService, notifications: NotificationService,
-                 seconds: float) -> None:
+                 seconds: float, retention: Callable[[datetime], Any] | None = None) -> None:
         self._loop = scheduler_loop
         self._academy = academy
         self._notifications = notifications
         self._seconds = seconds
+        self._retention = retention
         self._task: asyncio.Task | None = None
         self._planned_at: datetime | None = None
+        self._retained_at: datetime | None = None
 
     def start(self) -> None:
         self._loop.start()
@@ -268,6 +272,12 @@ class Background:
                     if added:
                         log.info("academy prompts planned", extra={"added": added})
                 await self._notifications.deliver_due()
+                if self._retention is not None and (
+                        self._retained_at is None or now - self._retained_at >= self.RETAIN_EVERY):
+                    # Idempotent, so two processes running it on the same day change nothing twice.
+                    report = await asyncio.to_thread(self._retention, now)
+                    self._retained_at = now
+                    log.info("retention run", extra={"changed": getattr(report, "total", 0)})
             except Exception as error:  # noqa: BLE001 - the loop must outlive a bad run
                 log.error("background run failed", extra={"reason": type(error).__name__})
             await asyncio.sleep(self._seconds)

@@ -27,6 +27,8 @@ from bot.notifications import NotificationService
 from bot.academy import ACTION as JOURNAL_ACTION
 from bot.academy_features import academy_feature
 from bot.board import board_feature
+from bot.hub import hub_feature
+from bot.knowledge_admin import knowledge_feature
 from bot.academy import AcademyService, Background, Export, instance_name
 from bot.portal import HubChannel, Portal
 from bot.settings import Settings
@@ -74,7 +76,9 @@ class Services:
 
 
 # The parts registered in every app, in order; create_app(features=...) adds more.
-FEATURES: list[Callable[["Services"], Feature]] = [academy_feature, board_feature]
+FEATURES: list[Callable[["Services"], Feature]] = [
+    academy_feature, board_feature, knowledge_feature, hub_feature,
+]
 
 
 class Adapter(CloudAdapter):
@@ -147,8 +151,10 @@ def create_app(
     files = FileOffers()
     export = Export(academy.academy, files)
     scheduler = Scheduler(database, academy.handle, instance=instance_name())
-    background = Background(SchedulerLoop(scheduler, settings.scheduler_seconds), academy, notifications,
-                            settings.scheduler_seconds)
+    background = Background(
+        SchedulerLoop(scheduler, settings.scheduler_seconds), academy, notifications, settings.scheduler_seconds,
+        retention=lambda now: settings.retention.run(database, now),
+    )
     services = Services(
         settings=settings,
         database=database,

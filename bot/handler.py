@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import weakref
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -59,13 +60,8 @@ REPEATED_START = "prevention_first.repeated_start"
 # A guided dialog untouched for this long is closed; its answers stay as a draft.
 DIALOG_IDLE_LIMIT = timedelta(hours=12)
 
-COMING_SOON = {
-    "academy": "The Academy's reflective practice tools",
-    "six hats": "Six-hats reflections",
-    "action plan": "The SARA action plan",
-    "hub": "The Hub's tools",
-    "queue": "The triage queue",
-}
+# Commands recognised before what they do is available in this build.
+COMING_SOON: dict[str, str] = {}
 
 
 class PreventionFirstBot(ActivityHandler):
@@ -231,6 +227,8 @@ class PreventionFirstBot(ActivityHandler):
                 await dc.reprompt_dialog()
             return
         recognised = recognise(turn_context.activity.text)
+        if dc.active_dialog is not None and recognised is not None and not _interrupts(recognised):
+            recognised = None  # "open fields behind the school..." is an answer, not the Hub's open
 
         if dc.active_dialog is not None:
             if recognised is not None and self._starts.get(recognised.name) == dc.active_dialog.id:
@@ -296,6 +294,16 @@ class PreventionFirstBot(ActivityHandler):
     def _name(turn_context: TurnContext) -> str:
         user = turn_context.turn_state.get("user")
         return user.name if user else ""
+
+
+_REFERENCE = re.compile(r"\bPF[\s\-_]*\d{4}[\s\-_]*\d{1,6}\b", re.IGNORECASE)
+
+
+def _interrupts(recognised: Recognised) -> bool:
+    """Whether a command typed during a guided dialog is one (to answer, then re-ask the
+    question) rather than the answer itself: any command typed alone, a what-works
+    question, or a command about a submission reference ("status PF-2026-0042")."""
+    return not recognised.argument or recognised.name == "what works" or bool(_REFERENCE.search(recognised.argument))
 
 
 def _card_action(turn_context: TurnContext) -> dict | None:

@@ -15,6 +15,8 @@ from datetime import time
 from pathlib import Path
 from typing import Mapping
 
+from domain.retention import Retention, RetentionConfigError
+
 __all__ = ["Settings", "SettingsError", "DEFAULT_DISTRICTS", "settings_or_exit"]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -114,6 +116,7 @@ class Settings:
     journal_prompt_time: time = time(18, 0)
     journal_days_after: int = 14
     scheduler_seconds: float = 30.0
+    retention: Retention = field(default_factory=Retention)
     log_level: str = "INFO"
 
     @property
@@ -197,6 +200,10 @@ class Settings:
             every = -1.0
         if not 0.05 <= every <= 3600:
             raise SettingsError(f"SCHEDULER_SECONDS must be a number of seconds from 0.05 to 3600, not {every_raw!r}")
+        try:
+            retention = Retention.from_env(env)
+        except RetentionConfigError as error:
+            raise SettingsError(str(error)) from None
         level = env.get("LOG_LEVEL", "INFO").strip().upper()
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise SettingsError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {level!r}")
@@ -222,6 +229,7 @@ class Settings:
             journal_prompt_time=prompt_time,
             journal_days_after=int(days_raw),
             scheduler_seconds=every,
+            retention=retention,
             log_level=level,
         )
 

@@ -92,7 +92,13 @@ async def test_free_text_is_a_question_and_says_so_when_no_index_is_published(cl
     assert "knowledge base is not available" in sent[0]["text"]
 
 
-async def test_job_buttons_say_plainly_when_a_feature_is_coming(client):
-    response = await client.post("/api/messages", json=teams_activity("academy"))
-    sent = replies(await response.json())
-    assert "coming soon" in sent[0]["text"]
+@pytest.mark.parametrize("command, answer", [
+    ("what works", "What problem would you like evidence on?"),
+    ("submit", "What are you sending the Hub?"),
+    ("academy", "The Academy's reflective practice (daily journal, self-assessment and SARA action plan) is for"),
+    ("hub", "The Hub's tools are for the Prevention First Hub's staff."),
+])
+async def test_each_welcome_card_button_starts_its_job(client, command, answer):
+    response = await client.post("/api/messages", json=teams_activity(command))
+    sent = [a for a in replies(await response.json()) if a["type"] == "message"]
+    assert sent[0]["text"].startswith(answer), sent[0]["text"]

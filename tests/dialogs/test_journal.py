@@ -163,3 +163,15 @@ async def test_a_declined_export_saves_nothing(services, chat, connector):
         value={"type": "fileUpload", "action": "decline", "context": {"file": "academy-export"}}))
     reply = chat.adapter.get_next_activity()
     assert reply.text == "No problem: the document was not saved." and connector.uploads == {}
+
+
+async def test_the_background_work_starts_with_the_app_and_runs_the_retention_rules(services):
+    from domain.models import RetentionRun
+
+    for _ in range(100):  # the first round runs as the app starts
+        with services.database.session() as session:
+            runs = session.query(RetentionRun).all()
+        if runs:
+            break
+        await asyncio.sleep(0.05)
+    assert len(runs) == 1 and runs[0].query_days == services.settings.retention.days_query_logs

@@ -371,3 +371,17 @@ async def test_every_card_of_a_submission_is_valid_for_teams(services, chat, con
     cards = chat.cards + [card_of(a) for a in connector.sent if card_of(a)]
     assert len(cards) == 6  # kind and area choices, the offer, the summary, the status, the Hub's announcement
     assert validate_cards(cards) == []
+
+
+async def test_an_answer_that_begins_like_a_command_is_taken_as_the_answer(services, chat):
+    await chat.say("submit")
+    await chat.say("Operational problem")
+    await chat.say("Dealing on the fields")
+    # "open" and "ask" are Hub commands, but here they begin an answer.
+    assert (await chat.say("Open fields behind the school are used for dealing after 9pm."))[0].startswith(
+        "Which crime types")
+    back = await chat.say("back")
+    assert "Your earlier answer: Open fields behind the school are used for dealing after 9pm." in back[0]
+    # A command about a submission is still answered, and the question asked again.
+    replies = await chat.say("status PF-2026-9999")
+    assert replies[0].startswith("I can't find a submission PF-2026-9999") and replies[1].startswith("Describe it:")

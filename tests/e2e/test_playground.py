@@ -38,8 +38,8 @@ async def test_a_card_button_works_like_typing_its_command(bot_url):
         await teams.send("help")
         await teams.wait_for(_is_help_card, timeout=30)
         await teams.submit_card({"msteams": {"type": "imBack", "value": "academy"}, "command": "academy"})
-        reply = await teams.wait_for(lambda a: "coming soon" in reply_text(a), timeout=30)
-        assert "Academy" in reply_text(reply)
+        reply = await teams.wait_for(lambda a: "Academy" in reply_text(a), timeout=30)
+        assert "you are not enrolled in one" in reply_text(reply)
 
 
 def _answer_card(activity: dict) -> dict | None:
