@@ -11,7 +11,7 @@ from typing import Any
 from botbuilder.core import CardFactory, MessageFactory
 from botbuilder.schema import Activity
 
-__all__ = ["card_activity", "imback", "welcome_card", "help_activity", "JOBS"]
+__all__ = ["adaptive_card", "card_activity", "imback", "welcome_card", "help_activity", "JOBS"]
 
 CARD_VERSION = "1.5"
 
@@ -22,6 +22,18 @@ JOBS: tuple[tuple[str, str, str], ...] = (
     ("Academy", "academy", "Keep your reflective journal, six-hats reflections and SARA action plan."),
     ("Hub tools", "hub", "For Hub staff: triage, knowledge and the board report."),
 )
+
+
+def adaptive_card(body: list[dict], fallback: str, actions: list[dict] | None = None) -> dict[str, Any]:
+    """An Adaptive Card (1.5) with its plain-text fallback."""
+    return {
+        "type": "AdaptiveCard",
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "version": CARD_VERSION,
+        "fallbackText": fallback,
+        "body": body,
+        "actions": actions or [],
+    }
 
 
 def imback(title: str, value: str | None = None) -> dict[str, Any]:

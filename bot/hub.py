@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 from botbuilder.core import TurnContext
 from botbuilder.schema import AdaptiveCardInvokeResponse
 
-from bot.cards import CARD_VERSION, card_activity
+from bot.cards import adaptive_card, card_activity
 from bot.commands import Recognised
 from bot.features import Feature
 from bot.text import plain
@@ -140,17 +140,6 @@ def _version(value: Any) -> int | None:
     except (TypeError, ValueError, OverflowError):
         return None
     return number if 0 <= number < 2**31 else None
-
-
-def _card(body: list[dict], fallback: str, actions: list[dict] | None = None) -> dict:
-    return {
-        "type": "AdaptiveCard",
-        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-        "version": CARD_VERSION,
-        "fallbackText": fallback,
-        "body": body,
-        "actions": actions or [],
-    }
 
 
 def _block(text: str, **style: Any) -> dict:
@@ -289,7 +278,7 @@ def record_card(
         f"Act on it by typing, for example: change status {reference} to triaged: note, "
         f"assign {reference} me, ask {reference} your question, merge {reference} into <the original's reference>.",
     ])
-    return _card(body, fallback, actions)
+    return adaptive_card(body, fallback, actions)
 
 
 def queue_card(items: list[QueueItem], names: dict[str, str]) -> dict:
@@ -324,7 +313,7 @@ def queue_card(items: list[QueueItem], names: dict[str, str]) -> dict:
         body.append(_block(f"Showing the oldest {QUEUE_SHOWN} of {len(items)}.", isSubtle=True))
     body.append(_block("Press a line or type open and its reference to act on it.", isSubtle=True))
     fallback = "Triage queue, oldest first:\n" + "\n".join(lines) if lines else "Nothing is waiting for triage."
-    return _card(body, fallback)
+    return adaptive_card(body, fallback)
 
 
 class Hub:

@@ -16,7 +16,7 @@ from typing import Any
 from botbuilder.core import TurnContext
 from botbuilder.schema import ChannelAccount, ConversationAccount, ConversationReference
 
-from bot.cards import CARD_VERSION, card_activity
+from bot.cards import adaptive_card, card_activity
 from bot.commands import Recognised
 from bot.notifications import NotificationService
 from bot.text import plain
@@ -74,17 +74,6 @@ class HubChannel:
         if failure:
             log.warning("hub channel post failed", extra={"reason": type(failure[0]).__name__}, exc_info=failure[0])
         return not failure
-
-
-def _card(body: list[dict], fallback: str, actions: list[dict] | None = None) -> dict:
-    return {
-        "type": "AdaptiveCard",
-        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-        "version": CARD_VERSION,
-        "fallbackText": fallback,
-        "body": body,
-        "actions": actions or [],
-    }
 
 
 class Portal:
@@ -176,7 +165,7 @@ class Portal:
             kind="submission-support", dedupe_key=f"support:{added.reference}:{aad}:{len(notes)}",
         )
         if self.hub_channel is not None:
-            await self.hub_channel.post(_card(
+            await self.hub_channel.post(adaptive_card(
                 [{"type": "TextBlock", "text": f"Support added to {added.reference}", "weight": "Bolder", "wrap": True},
                  {"type": "TextBlock", "text": plain(added.title, limit=200), "wrap": True}],
                 f"Support added to {added.reference}",
@@ -195,7 +184,7 @@ class Portal:
             {"type": "FactSet", "facts": facts},
             {"type": "TextBlock", "text": plain(new.description, limit=400), "wrap": True, "isSubtle": True},
         ]
-        return _card(body, f"New submission {reference}: {plain(new.title, limit=200)}")
+        return adaptive_card(body, f"New submission {reference}: {plain(new.title, limit=200)}")
 
     def _crime_types(self, ids: list[str]) -> str:
         return ", ".join(self.taxonomy.label(i) for i in ids) if ids else "Not crime specific"
@@ -282,4 +271,4 @@ class Portal:
         ]
         text = (f"{view.reference}: {plain(view.title, limit=200)}. Status: {view.status.label}.\n\n"
                 + "\n".join(f"- {line}" for line in history))
-        return _card(body, text), text
+        return adaptive_card(body, text), text

@@ -8,16 +8,14 @@ told their streak.
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from botbuilder.core import TurnContext
 
 from dialogs.base import GuidedDialog, Question, user_key
+from dialogs.self_assessment import london_today
 from domain.academy import GIBBS, Academy
 from domain.drafts import Drafts
-from domain.scheduler import LONDON
 
 __all__ = ["JournalDialog", "journal_questions", "london_today"]
 
@@ -28,11 +26,6 @@ _HELP = {
     "analysis": "Make sense of it: why it went as it did, and what you would do differently.",
     "action": "One concrete step you will take.",
 }
-
-
-def london_today():  # type: ignore[no-untyped-def]
-    """Today's date in Europe/London (the journal's days)."""
-    return datetime.now(ZoneInfo(LONDON)).date()
 
 
 def journal_questions() -> list[Question]:
