@@ -38,6 +38,7 @@ from bot.features import Feature
 from bot.text import plain
 from bot.whatworks import WhatWorks
 from domain.audit import Action, Audit
+from domain.personal_data import describe, find_personal_data
 from domain.models import NotificationStatus, Role
 from domain.submissions import (
     TRANSITIONS,
@@ -711,6 +712,16 @@ class Hub:
             await turn_context.send_activity(
                 f"Your reply to the Hub's question about {pending.reference} is {len(text):,} characters; "
                 f"please send it in up to {MAX_TEXT:,}."
+            )
+            return True
+        keep = re.match(r"(?i)keep\s*:\s*", text)
+        if keep:
+            text = text[keep.end():].strip()
+        elif findings := find_personal_data(text):
+            await turn_context.send_activity(
+                f"Your reply to the Hub's question about {pending.reference} seems to include personal data: "
+                f"{describe(findings)}. The Hub does not need it to help: please send your reply again without it, "
+                "or, if it is needed, send it again starting with keep: and I will pass it on as it is."
             )
             return True
         reply = await asyncio.to_thread(self.triage.reply, user.aad_object_id, text)

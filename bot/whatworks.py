@@ -239,7 +239,7 @@ def answer_card(result: SearchResult, query_id: int, *, labels: dict[str, str], 
         if result.results:
             body.extend(_entry_items(result.results[0], today, closest=True))
         actions.append({"type": "Action.Submit", "title": "Ask the Hub", "data": _data("ask", query_id)})
-        fallback_lines.append(f"No good match for: {result.query}. Type 'ask the Hub' to pass it to the Hub.")
+        fallback_lines.append(f"No good match for: {result.query}. Type submit to ask the Hub for evidence on it.")
     else:
         shown = f"{offset + 1} to {offset + len(result.results)}"
         body.append({"type": "TextBlock", "text": f"What works: {question}{filter_text}", "weight": "Bolder",

@@ -340,6 +340,20 @@ async def test_ask_stores_the_submitters_reply_and_tells_the_hub_member(teams, b
     assert audit(teams.services) == [(HUB_AAD, "submission.ask", burglary), (HUB_AAD, "submission.read", burglary)]
 
 
+async def test_a_reply_with_personal_data_is_held_back_until_the_submitter_confirms_it(teams, burglary):
+    await teams.text(HUB_AAD, f"ask {burglary} Which nights are the sheds broken into?")
+    warned = await teams.text(OFFICER_AAD, "Fridays; call the plot holder on 07700 900123")
+    assert warned.startswith(f"Your reply to the Hub's question about {burglary} seems to include personal data: "
+                             "a phone number (07700 900123).")
+    with teams.services.database.session() as session:
+        assert session.scalars(select(SubmissionQuestion)).one().answer is None  # nothing kept yet
+    thanks = await teams.text(OFFICER_AAD, "keep: Fridays; the plot holder's number is 07700 900123")
+    assert thanks.startswith(f"Thank you. Your reply is added to {burglary}")
+    with teams.services.database.session() as session:
+        assert session.scalars(select(SubmissionQuestion)).one().answer == (
+            "Fridays; the plot holder's number is 07700 900123")
+
+
 async def test_typed_commands_change_records_and_explain_what_they_cannot_do(teams, burglary):
     services = teams.services
     assert await teams.text(HUB_AAD, f"assign {burglary} me") == f"{burglary} is now assigned to Sam Patel."
