@@ -54,6 +54,11 @@ HNSW_EF_SEARCH_SMALL = 256
 HNSW_SMALL_UP_TO = 50_000
 
 
+# An edited base keeps its HNSW graph and adds only new passages to it, until the rows no
+# entry uses any more are this share of the graph; then the graph is built afresh.
+STALE_ROWS_AT_MOST = 0.10
+
+
 def ef_search_for(count: int) -> int:
     """How wide the HNSW search is for a graph of ``count`` passages."""
     return HNSW_EF_SEARCH_SMALL if count <= HNSW_SMALL_UP_TO else HNSW_EF_SEARCH
@@ -117,20 +122,70 @@ def _build_lock(index_dir: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _previous_vectors(index_dir: Path, fingerprint: str) -> dict[str, np.ndarray]:
+@dataclass
+class _Previous:
+    """The served version's passages, row by row, and where its HNSW graph is (if it has one)."""
+
+    hashes: list[str] = field(default_factory=list)
+    vectors: np.ndarray | None = None
+    graph: Path | None = None
+
+    @property
+    def by_hash(self) -> dict[str, np.ndarray]:
+        return dict(zip(self.hashes, self.vectors)) if self.vectors is not None else {}
+
+
+def _previous(index_dir: Path, fingerprint: str) -> _Previous:
     version = current_version(index_dir)
     if version is None:
-        return {}
+        return _Previous()
     folder = version_dir(index_dir, version)
     try:
         meta = json.loads((folder / "meta.json").read_text())
         if meta.get("model_fingerprint") != fingerprint or meta.get("format") != FORMAT:
-            return {}
+            return _Previous()
         hashes = orjson.loads((folder / "passage_hashes.json").read_bytes())
         vectors = np.load(folder / "vectors.npy")
     except (OSError, ValueError, KeyError):
-        return {}  # an unreadable previous version: embed everything again
-    return dict(zip(hashes, vectors))
+        return _Previous()  # an unreadable previous version: embed everything again
+    graph = folder / "dense.faiss"
+    return _Previous(hashes, vectors, graph if graph.is_file() and meta.get("index_type") == "hnsw" else None)
+
+
+def _reuse_graph(previous: _Previous, keys: list[str], vectors: np.ndarray, ef_search: int):  # type: ignore[no-untyped-def]
+    """The served HNSW graph with only the new passages added, when that is worth it.
+
+    Rows keep their numbers from version to version: a passage seen before keeps its row,
+    a new one is added at the end, and the rows of passages no entry uses any more stay in
+    the graph unreferenced (a search drops them, as no entry owns them). Once they are more
+    than ``STALE_ROWS_AT_MOST`` of the graph, or the graph is not there, the graph is built
+    afresh (None).
+
+    Returns (graph, hashes by row, vectors by row, new row of each current row) or None.
+    """
+    import faiss
+
+    if previous.graph is None or previous.vectors is None:
+        return None
+    old_rows = {h: row for row, h in enumerate(previous.hashes)}
+    new_keys = [k for k in keys if k not in old_rows]
+    total = len(previous.hashes) + len(new_keys)
+    if total - len(keys) > STALE_ROWS_AT_MOST * total:
+        return None
+    try:
+        graph = faiss.read_index(str(previous.graph))
+    except RuntimeError:
+        return None
+    rows = {k: old_rows.get(k) for k in keys}
+    for n, key in enumerate(new_keys):
+        rows[key] = len(previous.hashes) + n
+    remap = np.array([rows[k] for k in keys], dtype=np.int64)
+    fresh = np.array([i for i, k in enumerate(keys) if k not in old_rows], dtype=np.int64)
+    if len(fresh):
+        graph.add_with_ids(vectors[fresh], remap[fresh])
+    faiss.downcast_index(graph.index).hnsw.efSearch = ef_search
+    all_vectors = np.concatenate([previous.vectors, vectors[fresh]]) if len(fresh) else previous.vectors
+    return graph, previous.hashes + new_keys, all_vectors, remap
 
 
 def _cache_key(entry: Entry, taxonomy: Taxonomy) -> str:
@@ -311,7 +366,8 @@ def build(
                     time.perf_counter() - started, result.problems, meta["index_type"],
                 )
 
-        cache = _previous_vectors(index_dir, fingerprint)
+        previous = _previous(index_dir, fingerprint)
+        cache = previous.by_hash
         distinct: dict[str, int] = {}  # passage hash -> row
         texts: list[str] = []
         entry_rows: list[list[int]] = []
@@ -357,9 +413,16 @@ def build(
         staging = index_dir / "versions" / f".building-{version}"
         staging.mkdir(parents=True, exist_ok=False)
         try:
-            dense, index_type = _dense_index(vectors)
             import faiss
 
+            reused = (_reuse_graph(previous, hashes, vectors, ef_search_for(len(texts)))
+                      if len(texts) > APPROXIMATE_ABOVE and not force else None)
+            if reused is not None:
+                dense, hashes, vectors, remap = reused
+                index_type = "hnsw"
+                entry_rows = [[int(remap[row]) for row in rows] for rows in entry_rows]
+            else:
+                dense, index_type = _dense_index(vectors)
             np.save(staging / "vectors.npy", vectors)
             if index_type != "flat":
                 faiss.write_index(dense, str(staging / "dense.faiss"))
@@ -398,6 +461,8 @@ def build(
                 "files": result.files,
                 "passages": total_passages,
                 "distinct_passages": len(texts),
+                "rows": len(hashes),  # more than the distinct passages where an edited base kept its graph
+                "graph_reused": reused is not None,
                 "embedded_passages": len(to_embed),
                 "embedded_entries": embedded_entries,
                 "index_type": index_type,

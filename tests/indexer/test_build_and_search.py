@@ -125,6 +125,41 @@ def test_the_spelling_vocabulary_after_edits_equals_a_count_from_scratch(
     assert counted["ginnels"] == 1 and "zeppelin" in counted
 
 
+def test_an_edited_base_keeps_its_hnsw_graph_and_searches_as_a_fresh_build_would(
+    knowledge_copy: Path, tmp_path: Path, embedder, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+) -> None:
+    import indexer.build as building
+
+    monkeypatch.setattr(building, "APPROXIMATE_ABOVE", 50)  # the shipped base is HNSW-sized here
+    index_dir = tmp_path / "index"
+    first = build(knowledge_copy, index_dir, embedder)
+    meta = lambda version: json.loads((index_dir / "versions" / version / "meta.json").read_text())  # noqa: E731
+    assert meta(first.version)["index_type"] == "hnsw" and not meta(first.version)["graph_reused"]
+    rows = meta(first.version)["rows"]
+
+    entry = knowledge_copy / "research" / "alley-gating.md"
+    entry.write_text(entry.read_text().replace("## Effect", "## Effect\nGates were fitted to 3,000 alleys.\n", 1))
+    (knowledge_copy / "research" / "improved-street-lighting.md").unlink()
+    second = build(knowledge_copy, index_dir, embedder)
+    after = meta(second.version)
+    assert after["graph_reused"] and after["rows"] == rows + second.embedded_passages
+    assert after["rows"] > after["distinct_passages"]  # the removed entry's passages stay, unreferenced
+
+    fresh_dir = tmp_path / "fresh"
+    build(knowledge_copy, fresh_dir, embedder)
+    kept, fresh = _searcher(index_dir, embedder), _searcher(fresh_dir, embedder)
+    for question in ("what works for burglary", "alley gates", "street lighting and crime", "knife crime", "CL"):
+        assert [h.id for h in kept.search(question).results] == [h.id for h in fresh.search(question).results]
+    assert "improved-street-lighting" not in [h.id for h in kept.search("street lighting").results]
+
+    # Once unreferenced rows pass a tenth of the graph, it is built afresh.
+    for name in sorted((knowledge_copy / "research").glob("*.md"))[:8]:
+        name.unlink()
+    third = build(knowledge_copy, index_dir, embedder)
+    assert not meta(third.version)["graph_reused"]
+    assert meta(third.version)["rows"] == meta(third.version)["distinct_passages"]
+
+
 def test_a_failed_build_leaves_the_previous_version_serving(
     knowledge_copy: Path, index_copy: Path, embedder  # type: ignore[no-untyped-def]
 ) -> None:
