@@ -36,6 +36,7 @@ from domain.scheduler import (
     assessment_jobs,
     journal_prompt_jobs,
     plan_reminder_jobs,
+    stop_task,
 )
 from domain.users import UserInfo
 
@@ -255,12 +256,7 @@ class Background:
     async def stop(self) -> None:
         await self._loop.stop()
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            try:
-                await task
-            except asyncio.CancelledError:
-                pass
+        await stop_task(task)
 
     async def _run(self) -> None:
         while True:

@@ -27,7 +27,16 @@ from bot.text import plain
 from dialogs.action_plan import ActionPlanDialog
 from dialogs.self_assessment import SelfAssessmentDialog, day, local_day, london_today
 from dialogs.six_hats import SixHatsDialog
-from domain.academy import CSV_COLUMNS, Academy, AcademyError, CsvError, CsvReport, Due, ParticipantView
+from domain.academy import (
+    CSV_COLUMNS,
+    Academy,
+    AcademyError,
+    CsvError,
+    CsvReport,
+    Due,
+    ParticipantView,
+    parse_date,
+)
 from domain.drafts import Drafts
 from domain.submissions import SubmissionNotFound, Submissions, normalise_reference
 from domain.users import UserInfo
@@ -53,8 +62,6 @@ _ATTACH = re.compile(r"(?:reflection\s+)?(?P<number>\d{1,3})\s+to\s+(?P<target>.
 _MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
 _HTML_BREAK = re.compile(r"<br\s*/?>|</p>\s*<p[^>]*>|</?(?:p|div)[^>]*>", re.IGNORECASE)
 _CSV_COMMAND = re.compile(r"\s*enroll?\s+csv[ \t]*(?:\r?\n)?", re.IGNORECASE)
-_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
-_UK_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 
 def academy_for(services: "Services") -> Academy:
     """The app's Academy records, shared with its journal and scheduler."""
@@ -86,18 +93,6 @@ def academy_commands(services: "Services") -> dict[str, CommandHandler]:
         "cohort": commands.on_cohort,
         "enrol": commands.on_enrol,
     }
-
-
-def _parse_date(text: str) -> date | None:
-    """A date typed YYYY-MM-DD or DD/MM/YYYY, or None."""
-    try:
-        if match := _ISO_DATE.fullmatch(text.strip()):
-            return date(int(match[1]), int(match[2]), int(match[3]))
-        if match := _UK_DATE.fullmatch(text.strip()):
-            return date(int(match[3]), int(match[2]), int(match[1]))
-    except ValueError:
-        pass
-    return None
 
 
 def _due(state: Due, opens: date) -> str:
@@ -246,7 +241,7 @@ class AcademyCommands:
             await turn_context.send_activity(f"I need a name, a module, a start and an end date. {usage}")
             return
         name, module, dates = ", ".join(parts[:-3]), parts[-3], parts[-2:]
-        starts, ends = (_parse_date(text) for text in dates)
+        starts, ends = (parse_date(text) for text in dates)
         bad = next((text for text, parsed in zip(dates, (starts, ends)) if parsed is None), None)
         if bad is not None or starts is None or ends is None:
             await turn_context.send_activity(

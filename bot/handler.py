@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import weakref
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -21,6 +20,7 @@ from botbuilder.schema import AdaptiveCardInvokeResponse, AdaptiveCardInvokeValu
 from bot.cards import help_activity, welcome_card
 from bot.commands import Recognised, recognise
 from domain.models import utcnow
+from domain.submissions import mentions_reference
 from domain.users import UserInfo, Users
 
 __all__ = ["PreventionFirstBot", "CommandHandler", "CardActionHandler", "StartDialog", "FileConsentHandler", "MessageInterceptor", "ExecuteHandler", "COMING_SOON",
@@ -296,14 +296,11 @@ class PreventionFirstBot(ActivityHandler):
         return user.name if user else ""
 
 
-_REFERENCE = re.compile(r"\bPF[\s\-_]*\d{4}[\s\-_]*\d{1,6}\b", re.IGNORECASE)
-
-
 def _interrupts(recognised: Recognised) -> bool:
     """Whether a command typed during a guided dialog is one (to answer, then re-ask the
     question) rather than the answer itself: any command typed alone, a what-works
     question, or a command about a submission reference ("status PF-2026-0042")."""
-    return not recognised.argument or recognised.name == "what works" or bool(_REFERENCE.search(recognised.argument))
+    return not recognised.argument or recognised.name == "what works" or mentions_reference(recognised.argument)
 
 
 def _card_action(turn_context: TurnContext) -> dict | None:

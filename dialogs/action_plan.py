@@ -33,12 +33,11 @@ from botbuilder.dialogs import (
 )
 from botbuilder.schema import Activity
 
-from bot.cards import CARD_VERSION, card_activity, imback
 from bot.commands import normalise
 from bot.handler import REPEATED_START
 from bot.text import plain
 from bot.whatworks import KnowledgeService
-from dialogs.base import AnswerError, GuidedDialog, Question, choose, user_key
+from dialogs.base import AnswerError, choice_activity, choose, GuidedDialog, Question, user_key
 from dialogs.self_assessment import day, local_day, london_today
 from domain.academy import STAGES, Academy, AcademyError, Plan
 from domain.drafts import Drafts
@@ -117,19 +116,6 @@ class StageDialog(GuidedDialog):
 
     async def on_complete(self, turn_context: TurnContext, answers: dict[str, Any]) -> Any:
         return {key: value for key, value in answers.items() if key != self.PERSONAL_DATA}
-
-
-def _choice_activity(text: str, choices: list[str]) -> Activity:
-    listed = "\n".join(f"{n}. {c}" for n, c in enumerate(choices, 1))
-    card = {
-        "type": "AdaptiveCard",
-        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-        "version": CARD_VERSION,
-        "fallbackText": listed,
-        "body": [{"type": "TextBlock", "text": "Choose one, or type its number:", "wrap": True, "isSubtle": True}],
-        "actions": [imback(choice) for choice in choices[:6]],
-    }
-    return card_activity(card, text=f"{text}\n\n{listed}")
 
 
 def _choose_many(text: str, choices: list[str]) -> list[int]:
@@ -348,7 +334,7 @@ class ActionPlanDialog(ComponentDialog):
     async def _ask(self, step: WaterfallStepContext, text: str, choices: list[str], *, many: bool = False,
                    back: dict | None = None, cancelled: str) -> DialogTurnResult:
         return await step.prompt(self.CHOICE, PromptOptions(
-            prompt=_choice_activity(text, choices),
+            prompt=choice_activity(text, choices, buttons=6),
             validations={"choices": choices, "many": many, "back": back, "cancelled": cancelled},
         ))
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from botbuilder.core import MessageFactory, TurnContext
 from botbuilder.dialogs import (
@@ -44,7 +44,7 @@ from bot.text import plain
 from domain.drafts import Drafts
 from domain.personal_data import describe, find_personal_data
 
-__all__ = ["AnswerError", "Question", "GuidedDialog", "Offer", "MAX_TEXT", "choose", "user_key"]
+__all__ = ["AnswerError", "Question", "GuidedDialog", "Offer", "MAX_TEXT", "choose", "choice_activity", "user_key"]
 
 MAX_TEXT = 4000
 _PREVIEW = 200
@@ -135,6 +135,21 @@ def choose(answer: str, choices: tuple[str, ...]) -> str:
         return starts[0]
     listed = "; ".join(f"{n}. {c}" for n, c in enumerate(choices, 1))
     raise AnswerError(f"Please choose one of these, by number or name: {listed}.")
+
+
+def choice_activity(text: str, choices: Sequence[str], *, buttons: int | None = None) -> Activity:
+    """A question whose choices are listed by number in the text and offered as buttons
+    (the first ``buttons`` of them, where a card would hold too many)."""
+    listed = "\n".join(f"{n}. {c}" for n, c in enumerate(choices, 1))
+    card = {
+        "type": "AdaptiveCard",
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "version": "1.5",
+        "fallbackText": listed,
+        "body": [{"type": "TextBlock", "text": "Choose one, or type its number:", "wrap": True, "isSubtle": True}],
+        "actions": [imback(choice) for choice in list(choices)[:buttons]],
+    }
+    return card_activity(card, text=f"{text}\n\n{listed}")
 
 
 def _preview(value: Any) -> str:
@@ -500,13 +515,4 @@ class GuidedDialog(ComponentDialog):
 
     @staticmethod
     def _choice_activity(text: str, choices: tuple[str, ...]) -> Activity:
-        listed = "\n".join(f"{n}. {c}" for n, c in enumerate(choices, 1))
-        card = {
-            "type": "AdaptiveCard",
-            "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-            "version": "1.5",
-            "fallbackText": listed,
-            "body": [{"type": "TextBlock", "text": "Choose one, or type its number:", "wrap": True, "isSubtle": True}],
-            "actions": [imback(choice) for choice in choices],
-        }
-        return card_activity(card, text=f"{text}\n\n{listed}")
+        return choice_activity(text, choices)

@@ -47,6 +47,7 @@ from domain.models import (
 __all__ = [
     "Module",
     "Phase",
+    "parse_date",
     "Due",
     "ITEMS",
     "SCALE",
@@ -188,7 +189,7 @@ _STAGE_KEYS = tuple(key for key, _, _ in STAGES)
 _STAGE_TITLES = {key: title for key, title, _ in STAGES}
 
 _GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
-_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _UK_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 
 
@@ -452,8 +453,9 @@ def _answers(given: Mapping[str, object], questions: Sequence[tuple[str, str]], 
     return {key: _text(given.get(key), f"Your answer to '{question}'") for key, question in questions}
 
 
-def _parse_date(text: str) -> date | None:
+def parse_date(text: str) -> date | None:
     """A date written YYYY-MM-DD or DD/MM/YYYY, or None."""
+    text = text.strip()
     try:
         if match := _ISO_DATE.fullmatch(text):
             return date(int(match[1]), int(match[2]), int(match[3]))
@@ -722,7 +724,7 @@ class Academy:
                 return error(f"unknown module '{row['module']}' ({_MODULES})")
         dates: dict[str, date | None] = {}
         for column in ("starts_on", "ends_on"):
-            dates[column] = _parse_date(row[column]) if row[column] else None
+            dates[column] = parse_date(row[column]) if row[column] else None
             if row[column] and dates[column] is None:
                 return error(f"bad date '{row[column]}' in {column} (use YYYY-MM-DD)")
         starts, ends = dates["starts_on"], dates["ends_on"]

@@ -60,6 +60,7 @@ __all__ = [
     "Jobs",
     "Scheduler",
     "SchedulerLoop",
+    "stop_task",
     "london_times",
     "journal_prompt_jobs",
     "plan_reminder_jobs",
@@ -342,6 +343,16 @@ class Scheduler(Jobs):
             report.superseded += 1
 
 
+async def stop_task(task: "asyncio.Task | None") -> None:
+    """Cancel a background task and wait until it has ended."""
+    if task is not None:
+        task.cancel()
+        try:
+            await task
+        except asyncio.CancelledError:
+            pass
+
+
 class SchedulerLoop:
     """Runs :meth:`Scheduler.run_due` every ``interval`` seconds until stopped.
 
@@ -362,12 +373,7 @@ class SchedulerLoop:
     async def stop(self) -> None:
         """Stop the loop and wait for it to end."""
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            try:
-                await task
-            except asyncio.CancelledError:
-                pass
+        await stop_task(task)
 
     async def _run(self) -> None:
         while True:

@@ -72,6 +72,7 @@ __all__ = [
     "InvalidTransition",
     "CannotSupport",
     "normalise_reference",
+    "mentions_reference",
     "embedding_text",
 ]
 
@@ -294,6 +295,11 @@ class SimilarSubmission:
 
 
 _REFERENCE = re.compile(r"PF[\s\-_–—]*(\d{4})[\s\-_–—]*(\d{1,6})")
+
+
+def mentions_reference(text: str) -> bool:
+    """Whether ``text`` names a submission reference anywhere in it."""
+    return _REFERENCE.search(text.upper()) is not None
 
 
 def normalise_reference(text: str) -> str | None:
