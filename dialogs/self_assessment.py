@@ -18,7 +18,7 @@ from botbuilder.dialogs import DialogContext, DialogTurnResult
 
 from bot.text import plain
 from dialogs.base import GuidedDialog, Question, user_key
-from domain.academy import ITEMS, SCALE, Academy, AcademyError, Due, ItemChange, ParticipantView, Phase
+from domain.academy import ITEM_NAMES, ITEMS, SCALE, Academy, AcademyError, Due, ItemChange, ParticipantView, Phase
 from domain.drafts import Drafts
 
 __all__ = ["SelfAssessmentDialog", "assessment_questions", "change_lines", "due_assessment", "london_today", "day",
@@ -27,15 +27,7 @@ __all__ = ["SelfAssessmentDialog", "assessment_questions", "change_lines", "due_
 _LONDON = ZoneInfo("Europe/London")
 _SCORES = {label: score for score, label in SCALE.items()}
 # How each statement is named in the summary and in the change shown after the course.
-SHORT = {
-    "sara": "Problem solving with SARA",
-    "evidence": "Evidence-based policing",
-    "partnership": "Partnership working",
-    "new_approaches": "Confidence to try new approaches",
-    "reflection": "Reflective practice",
-    "coaching": "Coaching",
-    "ndm": "The National Decision Model",
-}
+SHORT = ITEM_NAMES
 _WHEN = {Phase.BEFORE: "before the course", Phase.AFTER: "after the course"}
 
 

@@ -48,6 +48,7 @@ __all__ = [
     "Module",
     "Phase",
     "parse_date",
+    "ITEM_NAMES",
     "Due",
     "ITEMS",
     "SCALE",
@@ -125,6 +126,16 @@ ITEMS: tuple[tuple[str, str], ...] = (
     ("coaching", "I am confident coaching colleagues to solve problems."),
     ("ndm", "I use the National Decision Model to make and explain my decisions."),
 )
+# The self-assessment statements by their short names (PRODUCT.md's), for summaries and the board.
+ITEM_NAMES: dict[str, str] = {
+    "sara": "Problem solving with SARA",
+    "evidence": "Evidence-based policing",
+    "partnership": "Partnership working",
+    "new_approaches": "Confidence to try new approaches",
+    "reflection": "Reflective practice",
+    "coaching": "Coaching",
+    "ndm": "The National Decision Model",
+}
 SCALE: dict[int, str] = {
     1: "Strongly disagree",
     2: "Disagree",

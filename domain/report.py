@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from domain.academy import ITEMS
+from domain.academy import ITEM_NAMES, ITEMS
 from domain.db import Database
 from domain.models import (
     AcademyAssessment,
@@ -70,15 +70,7 @@ Number = int | float | None
 ADDRESSED = frozenset({Status.RESPONSE.value, Status.ASSESSMENT.value, Status.CLOSED.value})
 
 # The self-assessment statements as the board reads them (PRODUCT.md's names).
-ITEM_LABELS: dict[str, str] = {
-    "sara": "Problem solving with SARA",
-    "evidence": "Evidence-based policing",
-    "partnership": "Partnership working",
-    "new_approaches": "Confidence to try new approaches",
-    "reflection": "Reflective practice",
-    "coaching": "Coaching",
-    "ndm": "The National Decision Model",
-}
+ITEM_LABELS: dict[str, str] = ITEM_NAMES
 
 DEFINITIONS: tuple[str, ...] = (
     "Months are calendar months in UK time. The force's year starts on 1 January: the year to date "
