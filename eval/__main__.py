@@ -8,7 +8,8 @@ published index exactly as the bot does, and prints:
 - MRR: the mean of 1 / rank of the first relevant entry (0 when none is in the top ten);
 - abstention: the share of answerable questions wrongly given "no good match", and the
   share of unanswerable questions correctly given it;
-- a sweep of the no-good-match threshold, which is how ``NO_MATCH_BELOW`` was chosen;
+- a sweep of the no-good-match threshold on the match score (similarity plus keyword
+  evidence), which is how ``NO_MATCH_BELOW`` was chosen;
 - the same figures on ``eval/heldout.yaml``, officers' slang questions written without
   seeing the tuned set or the slang glossary: how the search does on wording nobody tuned for.
 
@@ -46,7 +47,7 @@ class Question:
 class Outcome:
     question: Question
     ranked: list[str]
-    best_similarity: float
+    match_score: float
     no_good_match: bool
 
 
@@ -81,7 +82,7 @@ def run(searcher: Searcher, questions: list[Question]) -> list[Outcome]:
     outcomes = []
     for q in questions:
         result = searcher.search(q.text, k=10, crime_type=q.crime_type, kind=q.kind)
-        outcomes.append(Outcome(q, [h.id for h in result.results], result.best_similarity, result.no_good_match))
+        outcomes.append(Outcome(q, [h.id for h in result.results], result.match_score, result.no_good_match))
     return outcomes
 
 
@@ -101,7 +102,7 @@ def figures(outcomes: list[Outcome], threshold: float | None = None) -> Figures:
     unanswerable = [o for o in outcomes if not o.question.relevant]
 
     def refused(o: Outcome) -> bool:
-        return o.no_good_match if threshold is None else o.best_similarity < threshold
+        return o.no_good_match if threshold is None else o.match_score < threshold
 
     mean = lambda values: sum(values) / len(values) if values else 0.0  # noqa: E731
     return Figures(
@@ -151,21 +152,21 @@ def main(argv: list[str] | None = None) -> int:
           f"Recall@5 {ranks.recall:.3f}, MRR {ranks.mrr:.3f}")
     print("  nDCG@5 by wording: " + ", ".join(
         f"{note} {figures(group).ndcg:.3f} (n={len(group)})" for note, group in sorted(by_note.items())))
-    print(f"  no-good-match threshold (similarity below): {searcher.no_match_below:.2f}; sweep:")
-    for step in range(30, 51, 1):
-        t = step / 100
+    print(f"  no-good-match threshold (match score below): {searcher.no_match_below:.3f}; sweep:")
+    for step in range(-10, 11):
+        t = round(searcher.no_match_below + step / 100, 3)
         f = figures(outcomes, t)
-        print(f"    {t:.2f}: answerable refused {f.answerable_refused:6.1%}, "
+        print(f"    {t:.3f}: answerable refused {f.answerable_refused:6.1%}, "
               f"unanswerable refused {f.unanswerable_refused:6.1%}")
     if args.verbose:
         for o in outcomes:
             q = o.question
             if q.relevant and (ndcg(o.ranked, q.relevant) < 0.7 or o.no_good_match):
-                print(f"  {q.id} nDCG {ndcg(o.ranked, q.relevant):.2f} sim {o.best_similarity:.2f} "
+                print(f"  {q.id} nDCG {ndcg(o.ranked, q.relevant):.2f} match {o.match_score:.2f} "
                       f"{'REFUSED ' if o.no_good_match else ''}{q.text!r} -> {o.ranked[:5]} want "
                       f"{sorted(q.relevant, key=lambda e: -q.relevant[e])[:4]}")
             if not q.relevant and not o.no_good_match:
-                print(f"  {q.id} answered unanswerable sim {o.best_similarity:.2f} {q.text!r} -> {o.ranked[:2]}")
+                print(f"  {q.id} answered unanswerable match {o.match_score:.2f} {q.text!r} -> {o.ranked[:2]}")
     if args.heldout and Path(args.heldout).is_file():
         held = figures(run(searcher, load_questions(Path(args.heldout))))
         print(f"held-out set {args.heldout} ({held.answerable} answerable, {held.unanswerable} unanswerable; "

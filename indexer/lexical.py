@@ -46,7 +46,9 @@ class Lexical:
         # The same steps as bm25s.tokenize (lower case, word pattern, English stop words,
         # Snowball stems) without its per-call set-up, which costs more than the scoring.
         words = [w for w in _token.findall(query.lower()) if w not in _stopwords]
-        known = [t for t in _stemmer.stemWords(words) if t in self.vocab]
+        # Each term once: a word the question repeats, or that both its slang and its
+        # plain-English reading contain, is not counted twice.
+        known = list(dict.fromkeys(t for t in _stemmer.stemWords(words) if t in self.vocab))
         if not known:
             return np.zeros(self.index.scores["num_docs"], dtype=np.float32)
         return self.index.get_scores(known, weight_mask=mask)

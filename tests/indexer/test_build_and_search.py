@@ -64,6 +64,25 @@ def test_slang_is_read_through_the_published_glossary(shipped_index: Path, embed
     assert not result.no_good_match and result.results[0].id == "keyless-car-theft-prevention"
 
 
+def test_everyday_wording_is_answered_on_keyword_evidence_where_meaning_alone_falls_short(
+    shipped_index: Path, embedder  # type: ignore[no-untyped-def]
+) -> None:
+    searcher = _searcher(shipped_index, embedder)
+    result = searcher.search("lads on e-bikes grabbing mobiles out of people's hands")
+    # Far from every entry in meaning, but the best entry shares its keywords.
+    assert result.best_similarity < searcher.no_match_below <= result.match_score
+    assert not result.no_good_match and result.results[0].id == "phone-snatch-hotspot-operation"
+    unrelated = searcher.search("horse riders hit by cars on country lanes")
+    assert unrelated.no_good_match and unrelated.match_score < searcher.no_match_below
+
+
+def test_a_repeated_word_weighs_once_in_the_keyword_match(shipped_index: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    lexical = _searcher(shipped_index, embedder).index.lexical
+    once = lexical.scores("knife amnesty")
+    assert once.max() > 0
+    assert (lexical.scores("knife knife amnesty amnesty Knife") == once).all()
+
+
 def test_more_results_pages_without_repeats(shipped_index: Path, embedder) -> None:  # type: ignore[no-untyped-def]
     searcher = _searcher(shipped_index, embedder)
     first = searcher.search("violence in the night-time economy", k=5)
