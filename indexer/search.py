@@ -247,13 +247,26 @@ class Searcher:
         order = np.argsort(-scores, kind="stable")[:CANDIDATES]
         return positions[order], scores[order]
 
-    def _lexical(self, text: str, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        scores = self.index.lexical.scores(text, mask)
+    def _lexical(self, plain: str, own_words: str, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, float]:
+        """Entry positions and BM25 scores, best first, and the keyword evidence of a match.
+
+        Ranking scores every distinct word of the question's plain-English reading and of
+        the officer's own wording once. The evidence is the best entry's score for the two
+        readings added together (only the plain one when the glossary changed nothing).
+        """
+        lexical = self.index.lexical
+        plain_scores = lexical.scores(plain, mask)
+        if own_words:
+            scores = lexical.scores(f"{plain} {own_words}", mask)
+            evidence = plain_scores + lexical.scores(own_words, mask)
+        else:
+            scores = evidence = plain_scores
+        best = float(evidence.max()) if len(evidence) else 0.0
         count = min(CANDIDATES, len(scores))
         top = np.argpartition(-scores, count - 1)[:count] if count < len(scores) else np.arange(len(scores))
         top = top[scores[top] > 0]
         top = top[np.argsort(-scores[top], kind="stable")]
-        return top, scores[top]
+        return top, scores[top], best
 
     def search(
         self,
@@ -273,7 +286,7 @@ class Searcher:
         mask = index.mask(crime_type, kind, effect)
         dense_positions, dense_scores = self._dense(vector, mask)
         own_words = index.speller.correct(text) if plain != text else ""
-        lexical_positions, lexical_scores = self._lexical(f"{expanded} {own_words}", mask)
+        lexical_positions, lexical_scores, keyword_evidence = self._lexical(expanded, own_words, mask)
 
         similarity = dict(zip(map(int, dense_positions), map(float, dense_scores)))
         missing = [int(p) for p in lexical_positions if int(p) not in similarity]
@@ -293,7 +306,7 @@ class Searcher:
             top_possible = 1.0  # the score is the fused value itself
         ranked = sorted(fused, key=lambda p: (-fused[p], -similarity[p], p))
         best_similarity = float(dense_scores[0]) if len(dense_scores) else 0.0
-        match_score = best_similarity + MATCH_PER_POINT * self._keyword_evidence(expanded, own_words, mask)
+        match_score = best_similarity + MATCH_PER_POINT * keyword_evidence
 
         # Collapse near-duplicates down the ranking until the page is full and one more
         # result shows whether there is a next page.
@@ -326,14 +339,6 @@ class Searcher:
             filters=filters,
             index_version=index.version,
         )
-
-    def _keyword_evidence(self, plain: str, own_words: str, mask: np.ndarray | None) -> float:
-        """The best entry's BM25 score for the question, read both ways when slang was rewritten."""
-        lexical = self.index.lexical
-        scores = lexical.scores(plain, mask)
-        if own_words:
-            scores = scores + lexical.scores(own_words, mask)
-        return float(scores.max()) if len(scores) else 0.0
 
     def _best_passage(self, positions: list[int], vector: np.ndarray) -> np.ndarray:
         """Each entry's best-passage similarity to the query."""
