@@ -36,7 +36,7 @@ from domain.searchlog import SearchLog
 from domain.submissions import Kind
 from domain.users import UserInfo
 from indexer.build import current_version, version_dir
-from indexer.embedder import Embedder, load_embedder
+from indexer.embedder import Embedder, load_embedder, query_threads
 from indexer.search import KnowledgeIndex, Searcher, SearchResult
 
 if TYPE_CHECKING:
@@ -99,7 +99,8 @@ class KnowledgeService:
     def _model(self) -> Embedder:
         with self._model_lock:
             if self._embedder is None:
-                self._embedder = load_embedder(self.model, cache_dir=self.model_cache_dir, threads=1)
+                self._embedder = load_embedder(self.model, cache_dir=self.model_cache_dir,
+                                               threads=query_threads(), spin=False)
             return self._embedder
 
     def _load(self, version: str) -> Searcher:

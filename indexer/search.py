@@ -112,6 +112,7 @@ class KnowledgeIndex:
         self.vectors = np.load(self.folder / "vectors.npy")
         self.pointers = np.load(self.folder / "entry_passage_ptr.npy")
         self.passage_ids = np.load(self.folder / "entry_passage_ids.npy")
+        self.passage_counts = np.diff(self.pointers)
         if (self.folder / "dense.faiss").is_file():
             self.dense = faiss.read_index(str(self.folder / "dense.faiss"))
             faiss.downcast_index(self.dense.index).hnsw.efSearch = int(self.meta["hnsw"]["ef_search"])
@@ -136,7 +137,7 @@ class KnowledgeIndex:
         }
         self.position = {entry_id: i for i, entry_id in enumerate(self.ids)}
         # passage row -> entries holding it (a boilerplate passage may belong to many)
-        owners = np.repeat(np.arange(len(self.entries)), np.diff(self.pointers))
+        owners = np.repeat(np.arange(len(self.entries)), self.passage_counts)
         order = np.argsort(self.passage_ids, kind="stable")
         self.owner_entries = owners[order]
         self.owner_ptr = np.searchsorted(self.passage_ids[order], np.arange(len(self.vectors) + 1))
@@ -234,9 +235,10 @@ class Searcher:
             sims, rows = sims[0][found], rows[0][found]
             # Every entry holding each passage found, best passage first; an entry keeps
             # the similarity of the first (best) of its passages.
-            starts, ends = index.owner_ptr[rows], index.owner_ptr[rows + 1]
-            owners = np.concatenate([index.owner_entries[a:b] for a, b in zip(starts, ends)])
-            owner_sims = np.repeat(sims, ends - starts)
+            starts, counts = index.owner_ptr[rows], index.owner_ptr[rows + 1] - index.owner_ptr[rows]
+            offsets = np.cumsum(counts) - counts
+            owners = index.owner_entries[np.repeat(starts - offsets, counts) + np.arange(counts.sum())]
+            owner_sims = np.repeat(sims, counts)
             positions, first = np.unique(owners, return_index=True)
             scores = owner_sims[first]
         else:
@@ -346,9 +348,10 @@ class Searcher:
         if len(positions) > 2000:  # many entries: score every passage at once
             every = np.maximum.reduceat((index.vectors @ vector)[index.passage_ids], index.pointers[:-1])
             return every[positions]
-        starts, ends = index.pointers[positions], index.pointers[np.asarray(positions) + 1]
-        rows = np.concatenate([index.passage_ids[a:b] for a, b in zip(starts, ends)])
-        offsets = np.concatenate([[0], np.cumsum(ends - starts)[:-1]])
+        positions = np.asarray(positions)
+        starts, counts = index.pointers[positions], index.passage_counts[positions]
+        offsets = np.cumsum(counts) - counts  # where each entry's passages start in ``rows``
+        rows = index.passage_ids[np.repeat(starts - offsets, counts) + np.arange(counts.sum())]
         return np.maximum.reduceat(index.vectors[rows] @ vector, offsets)
 
     def _duplicate_of(self, position: int, kept: list[int]) -> int | None:
