@@ -12,7 +12,8 @@ benchmark runs that search over synthetic bases of 1,000, 10,000 and 100,000 ent
 2. **Incremental rebuild** at 10,000: one entry is revised as the Hub would after a
    follow-up review, and the index is rebuilt; only that entry's passages are embedded.
 3. **Query latency**, embedding plus search, as the bot runs (the question embedded on up to
-   two threads that sleep while they wait, the search on one): our pipeline (ONNX embedder,
+   two threads that sleep while they wait, the search on one): our pipeline (ONNX embedder
+   with 8-bit weights, see ``indexer.embedder``,
    ``Searcher.search``) against the textbook one (sentence-transformers ``encode`` and
    ``util.semantic_search`` over the same passage vectors, given the same threads), and ours
    again while another process keeps one core busy.
@@ -51,7 +52,7 @@ from indexer.build import (
     build,
     version_dir,
 )
-from indexer.embedder import Embedder, load_embedder, query_threads, resolve_model
+from indexer.embedder import Embedder, load_embedder, load_query_embedder, query_threads, resolve_model
 from indexer.search import CANDIDATES, KnowledgeIndex, Searcher
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -417,7 +418,7 @@ def _print_queries(figures: dict, size: int) -> None:
     target = TARGET_QUERY_P95_MS.get(size)
     note = f"target p95 <= {target:g} ms: {_verdict(figures['ours_p95_ms'] <= target)}" if target else ""
     rounds = lambda key: ", ".join(f"{v:.1f}" for v in figures[key])  # noqa: E731
-    _row("ours: ONNX embedder + hybrid Searcher.search",
+    _row("ours: ONNX embedder (8-bit weights) + hybrid Searcher.search",
          [_ms(figures["ours_p50_ms"]), _ms(figures["ours_p95_ms"])], note)
     _row(f"  p95 of each of the {len(figures['ours_round_p95_ms'])} rounds (ms): {rounds('ours_round_p95_ms')}")
     _row("textbook: SentenceTransformer.encode + util.semantic_search",
@@ -600,7 +601,7 @@ def run_search_bench(sizes: Sequence[int] = DEFAULT_SIZES, workdir: Path = DEFAU
          f"questions on {query_threads()} (sleeping while they wait)")
     _status("loading the embedders and the textbook model")
     build_embedder = load_embedder(None, cache_dir=MODEL_CACHE, threads=BUILD_THREADS)
-    query_embedder = load_embedder(None, cache_dir=MODEL_CACHE, threads=query_threads(), spin=False)
+    query_embedder = load_query_embedder(None, cache_dir=MODEL_CACHE)
     textbook = Textbook(resolve_model(None))
     questions = synthetic.queries(WARMUP + QUERIES)
     results = [

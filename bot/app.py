@@ -131,6 +131,7 @@ def create_app(
 
     knowledge = KnowledgeService(
         settings.index_dir, model=settings.embedding_model, model_cache_dir=settings.model_cache_dir,
+        query_precision=settings.query_precision,
         poll_seconds=settings.index_poll_seconds,
     )
     search_log = SearchLog(database)

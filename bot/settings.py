@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Mapping
 
 from domain.retention import Retention, RetentionConfigError
+from indexer.embedder import QUERY_PRECISIONS
 
 __all__ = ["Settings", "SettingsError", "DEFAULT_DISTRICTS", "settings_or_exit"]
 
@@ -99,6 +100,7 @@ class Settings:
     index_dir: Path = PROJECT_ROOT / "data" / "index"
     embedding_model: str = "all-MiniLM-L6-v2"
     model_cache_dir: Path = PROJECT_ROOT / "data" / "models"
+    query_precision: str = "int8"
     index_poll_seconds: float = 10.0
     app_id: str = ""
     app_password: str = field(default="", repr=False)
@@ -174,6 +176,9 @@ class Settings:
             poll = -1.0
         if not 0.1 <= poll <= 30:
             raise SettingsError(f"INDEX_POLL_SECONDS must be a number of seconds from 0.1 to 30, not {poll_raw!r}")
+        precision = env.get("QUERY_PRECISION", "").strip().lower() or "int8"
+        if precision not in QUERY_PRECISIONS:
+            raise SettingsError(f"QUERY_PRECISION must be {' or '.join(QUERY_PRECISIONS)}, not {precision!r}")
         hub_channel = env.get("HUB_CHANNEL_ID", "").strip()
         hub_service = env.get("HUB_SERVICE_URL", "").strip() or (
             "https://smba.trafficmanager.net/uk/" if hub_channel else ""
@@ -216,6 +221,7 @@ class Settings:
             index_dir=Path(env.get("INDEX_DIR") or PROJECT_ROOT / "data" / "index"),
             embedding_model=env.get("EMBEDDING_MODEL", "").strip() or "all-MiniLM-L6-v2",
             model_cache_dir=Path(env.get("MODEL_CACHE_DIR") or PROJECT_ROOT / "data" / "models"),
+            query_precision=precision,
             index_poll_seconds=poll,
             app_id=app_id,
             app_password=password,

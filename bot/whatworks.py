@@ -36,7 +36,7 @@ from domain.searchlog import SearchLog
 from domain.submissions import Kind
 from domain.users import UserInfo
 from indexer.build import current_version, version_dir
-from indexer.embedder import Embedder, load_embedder, query_threads
+from indexer.embedder import Embedder, load_query_embedder
 from indexer.search import KnowledgeIndex, Searcher, SearchResult
 
 if TYPE_CHECKING:
@@ -63,10 +63,12 @@ QUALITY_LABELS = {
 class KnowledgeService:
     """The index being served, swapped for a newer published version when one appears."""
 
-    def __init__(self, index_dir: Path, *, model: str, model_cache_dir: Path, poll_seconds: float = 10.0) -> None:
+    def __init__(self, index_dir: Path, *, model: str, model_cache_dir: Path, poll_seconds: float = 10.0,
+                 query_precision: str = "int8") -> None:
         self.index_dir = Path(index_dir)
         self.model = model
         self.model_cache_dir = Path(model_cache_dir)
+        self.query_precision = query_precision
         self.poll_seconds = poll_seconds
         self._embedder: Embedder | None = None
         self._model_lock = threading.Lock()
@@ -99,8 +101,8 @@ class KnowledgeService:
     def _model(self) -> Embedder:
         with self._model_lock:
             if self._embedder is None:
-                self._embedder = load_embedder(self.model, cache_dir=self.model_cache_dir,
-                                               threads=query_threads(), spin=False)
+                self._embedder = load_query_embedder(self.model, cache_dir=self.model_cache_dir,
+                                                     precision=self.query_precision)
             return self._embedder
 
     def _load(self, version: str) -> Searcher:

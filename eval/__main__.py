@@ -27,7 +27,7 @@ from pathlib import Path
 
 import yaml
 
-from indexer.embedder import load_embedder
+from indexer.embedder import load_query_embedder
 from indexer.search import KnowledgeIndex, Searcher
 
 K = 5
@@ -131,7 +131,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     index = KnowledgeIndex.load_current(Path(args.index))
-    searcher = Searcher(index, load_embedder(os.environ.get("EMBEDDING_MODEL"), cache_dir=args.models))
+    searcher = Searcher(index, load_query_embedder(os.environ.get("EMBEDDING_MODEL"), cache_dir=args.models,
+                                                   precision=os.environ.get("QUERY_PRECISION") or "int8"))
     questions = load_questions(Path(args.questions))
     outcomes = run(searcher, questions)
     result = figures(outcomes)

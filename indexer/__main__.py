@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import IO, Iterable
 
 from indexer.build import BuildError, build
-from indexer.embedder import EmbedderError, load_embedder
+from indexer.embedder import EmbedderError, load_embedder, load_query_embedder
 from indexer.entries import EFFECTS, KINDS, load_entries
 from indexer.search import IndexNotFound, KnowledgeIndex, Searcher
 from indexer.slang import Slang, SlangError, slang_path
@@ -131,7 +131,8 @@ def cmd_search(args: argparse.Namespace, out: IO[str]) -> int:
     if args.crime_type and args.crime_type not in index.taxonomy:
         print(f"error: --crime-type {args.crime_type!r} is not a taxonomy term", file=sys.stderr)
         return 2
-    searcher = Searcher(index, load_embedder(args.model, cache_dir=args.models))
+    searcher = Searcher(index, load_query_embedder(args.model, cache_dir=args.models,
+                                                   precision=os.environ.get("QUERY_PRECISION") or "int8"))
     if args.batch:
         handle = sys.stdin if args.batch == "-" else open(args.batch, encoding="utf-8")
         with handle:

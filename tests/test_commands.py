@@ -53,6 +53,7 @@ def test_words_that_only_contain_a_command_are_not_commands(text):
         ({"BOOTSTRAP_ADMINS": "x,y"}, "BOOTSTRAP_ADMINS"),
         ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL"),
         ({"HOST": "0.0.0.0"}, "HOST"),
+        ({"QUERY_PRECISION": "int4"}, "QUERY_PRECISION"),
     ],
 )
 def test_a_malformed_setting_is_refused_naming_the_variable(env, variable):

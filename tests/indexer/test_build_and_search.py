@@ -250,3 +250,40 @@ def test_the_model_is_exported_to_onnx_on_first_use(tmp_path: Path) -> None:
     assert [p.suffix for p in tmp_path.iterdir()] == [".onnx"]  # no temporary file left behind
     reference = TorchEmbedder(resolve_model(None)).embed(["what works for county lines"])
     assert abs(exported.embed(["what works for county lines"]) - reference).max() < 1e-5
+
+
+def test_questions_are_embedded_with_8_bit_weights_close_to_the_model(tmp_path: Path) -> None:
+    from indexer.embedder import QUERY_MIN_COSINE, OnnxEmbedder, load_embedder, load_query_embedder
+
+    questions = ["what works for county lines", "bloke keeps hitting his missus, how do we change him",
+                 "is scared straight effective", "CL"]
+    reference = TorchEmbedder(resolve_model(None)).embed(questions)
+    fast = load_query_embedder(None, cache_dir=tmp_path)
+    assert isinstance(fast, OnnxEmbedder)
+    made = sorted(p.name for p in tmp_path.iterdir())
+    assert len(made) == 2 and any("-q8b32" in name for name in made)  # the export and its 8-bit copy
+    cosines = (fast.embed(questions) * reference).sum(axis=1)
+    assert cosines.min() >= max(QUERY_MIN_COSINE, 0.999) and abs(fast.embed(questions) - reference).max() > 1e-5
+    # Made once: a second load reuses the file.
+    stamp = max(p.stat().st_mtime_ns for p in tmp_path.iterdir())
+    load_query_embedder(None, cache_dir=tmp_path)
+    assert max(p.stat().st_mtime_ns for p in tmp_path.iterdir()) == stamp
+    exact = load_query_embedder(None, cache_dir=tmp_path, precision="float32")
+    assert abs(exact.embed(questions) - load_embedder(None, cache_dir=tmp_path).embed(questions)).max() == 0
+
+
+def test_a_question_embedder_that_cannot_be_made_falls_back_to_the_full_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import indexer.embedder as embedder_module
+
+    def drifts(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise embedder_module.EmbedderError("8-bit question vectors drift to cosine 0.9 from the model's")
+
+    monkeypatch.setattr(embedder_module, "quantize_for_questions", drifts)
+    fallback = embedder_module.load_query_embedder(None, cache_dir=tmp_path)
+    reference = TorchEmbedder(resolve_model(None)).embed(["what works for county lines"])
+    assert abs(fallback.embed(["what works for county lines"]) - reference).max() < 1e-5
+    assert not any("-q8" in p.name for p in tmp_path.iterdir())
+    with pytest.raises(embedder_module.EmbedderError, match="precision"):
+        embedder_module.load_query_embedder(None, cache_dir=tmp_path, precision="int4")
