@@ -350,18 +350,21 @@ def load_query_embedder(model: str | None = None, *, cache_dir: Path | str = "da
     """
     if precision not in QUERY_PRECISIONS:
         raise EmbedderError(f"unknown question precision {precision!r}: use {' or '.join(QUERY_PRECISIONS)}")
-    embedder = load_embedder(model, cache_dir=cache_dir, threads=query_threads(), spin=False)
-    if precision == "float32" or not isinstance(embedder, OnnxEmbedder):
-        return embedder
+    if precision == "float32":
+        return load_embedder(model, cache_dir=cache_dir, threads=query_threads(), spin=False)
     model_dir = resolve_model(model)
     full = onnx_path_for(model_dir, Path(cache_dir))
     path = full.with_name(f"{full.stem}-q{QUERY_WEIGHT_BITS}b{QUERY_BLOCK_SIZE}.onnx")
-    with _export_lock:
-        if not path.is_file():
-            try:
-                quantize_for_questions(model_dir, full, path)
-            except Exception as exc:
-                log.warning("8-bit question embedder not made; using the full model",
-                            extra={"error": type(exc).__name__})
-                return embedder
+    if not path.is_file():  # first use: the full model (exported if need be), then its 8-bit copy
+        embedder = load_embedder(model, cache_dir=cache_dir, threads=query_threads(), spin=False)
+        if not isinstance(embedder, OnnxEmbedder):
+            return embedder
+        with _export_lock:
+            if not path.is_file():
+                try:
+                    quantize_for_questions(model_dir, full, path)
+                except Exception as exc:
+                    log.warning("8-bit question embedder not made; using the full model",
+                                extra={"error": type(exc).__name__})
+                    return embedder
     return OnnxEmbedder(model_dir, path, threads=query_threads(), spin=False)
