@@ -30,7 +30,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 node: node_modules/.package-lock.json
 
 migrate: setup
-	$(PY) -m domain.migrate
+	$(PY) -m domain.ops.migrate
 
 index: setup
 	OMP_NUM_THREADS=1 $(PY) -m indexer validate

@@ -10,7 +10,7 @@ from aiohttp import web
 
 from bot.app import create_app
 from bot.logs import configure_logging
-from bot.settings import settings_or_exit
+from domain.settings import settings_or_exit
 
 
 def main() -> int:

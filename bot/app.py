@@ -24,14 +24,14 @@ from bot.features import Feature
 from bot.files import FileOffers
 from bot.handler import CommandHandler, PreventionFirstBot
 from bot.notifications import NotificationService
-from bot.academy import ACTION as JOURNAL_ACTION
-from bot.academy_features import academy_feature
-from bot.board import board_feature
-from bot.hub import hub_feature
-from bot.knowledge_admin import knowledge_feature
-from bot.academy import AcademyService, Background, Export, instance_name
+from bot.academy.prompts import ACTION as JOURNAL_ACTION
+from bot.academy.commands import academy_feature
+from bot.hub.board import board_feature
+from bot.hub.triage import hub_feature
+from bot.hub.knowledge import knowledge_feature
+from bot.academy.prompts import AcademyService, Background, Export, instance_name
 from bot.portal import HubChannel, Portal
-from bot.settings import Settings
+from domain.settings import Settings
 from bot.storage import SqlAlchemyStorage
 from bot.whatworks import ACTION as WHAT_WORKS_ACTION
 from bot.whatworks import KnowledgeService, WhatWorks
@@ -40,9 +40,9 @@ from dialogs.submission import SubmissionDialog
 from domain.academy import Academy
 from domain.db import Database
 from domain.drafts import Drafts
-from domain.submissions import Submissions
-from domain.searchlog import SearchLog
-from domain.scheduler import Jobs, Scheduler, SchedulerLoop
+from domain.portal.submissions import Submissions
+from domain.whatworks.searchlog import SearchLog
+from domain.ops.scheduler import Jobs, Scheduler, SchedulerLoop
 from domain.users import Users
 from indexer.taxonomy import Taxonomy, taxonomy_path
 

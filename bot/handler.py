@@ -20,7 +20,7 @@ from botbuilder.schema import AdaptiveCardInvokeResponse, AdaptiveCardInvokeValu
 from bot.cards import help_activity, welcome_card
 from bot.commands import Recognised, recognise
 from domain.models import utcnow
-from domain.submissions import mentions_reference
+from domain.portal.submissions import mentions_reference
 from domain.users import UserInfo, Users
 
 __all__ = ["PreventionFirstBot", "CommandHandler", "CardActionHandler", "StartDialog", "FileConsentHandler", "MessageInterceptor", "ExecuteHandler", "COMING_SOON",

@@ -1,7 +1,7 @@
 """The Portal in Teams: saving submissions, joining similar ones, ``my submissions``,
 ``status PF-YYYY-NNNN``, and telling people when something changes.
 
-The records and their rules live in :mod:`domain.submissions`; this module turns them into
+The records and their rules live in :mod:`domain.portal.submissions`; this module turns them into
 messages and cards. Everything an officer typed is escaped before it is shown (see
 :func:`bot.text.plain`), and nobody but the submitter, people who added their support and
 Hub staff can see a submission.
@@ -21,7 +21,7 @@ from bot.commands import Recognised
 from bot.notifications import NotificationService
 from bot.text import plain
 from bot.whatworks import KnowledgeService
-from domain.submissions import (
+from domain.portal.submissions import (
     CannotSupport,
     Kind,
     NewSubmission,

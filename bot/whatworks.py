@@ -32,8 +32,8 @@ from bot.cards import CARD_VERSION, card_activity
 from bot.commands import Recognised
 from bot.handler import StartDialog
 from bot.text import plain
-from domain.searchlog import SearchLog
-from domain.submissions import Kind
+from domain.whatworks.searchlog import SearchLog
+from domain.portal.submissions import Kind
 from domain.users import UserInfo
 from indexer.build import current_version, version_dir
 from indexer.embedder import Embedder, load_query_embedder

@@ -21,7 +21,7 @@ from bot.cards import card_activity, imback
 from bot.text import plain
 from dialogs.base import AnswerError, GuidedDialog, Offer, Question, user_key
 from domain.drafts import Drafts
-from domain.submissions import Kind
+from domain.portal.submissions import Kind
 from indexer.taxonomy import Taxonomy
 
 if TYPE_CHECKING:

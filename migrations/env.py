@@ -33,7 +33,7 @@ connection = config.attributes.get("connection")
 if connection is not None:
     _run(connection)
 else:
-    from bot.settings import Settings
+    from domain.settings import Settings
 
     url = config.attributes.get("connection_url") or Settings.from_env(os.environ).database_url
     engine = create_engine(normalise_url(url))

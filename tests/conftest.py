@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from bot.app import SERVICES, Services, create_app
-from bot.settings import Settings
+from domain.settings import Settings
 from domain.db import Database
 
 from tests.fakes import FakeConnector

@@ -14,9 +14,9 @@ from botbuilder.schema import Activity
 
 from bot.app import SERVICES, Services, create_app
 from bot.notifications import NotificationService
-from bot.settings import Settings
+from domain.settings import Settings
 from domain.models import Notification, NotificationStatus
-from domain.scheduler import Scheduler
+from domain.ops.scheduler import Scheduler
 from tests.dialogs.test_submission import Chat
 from tests.fakes import OFFICER_AAD, card_of
 from tests.nodetools import validate_cards

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from bot.app import SERVICES, create_app
-from bot.settings import Settings
-from domain.submissions import Status
+from domain.settings import Settings
+from domain.portal.submissions import Status
 from tests.e2e.playground import Playground, adaptive_cards, reply_text
 
 pytestmark = [pytest.mark.e2e, pytest.mark.node]

@@ -1,0 +1,279 @@
+"""The Academy in Teams: the daily journal prompt and reminders on time, the journal answered
+in the prompt's card or step by step, and ``my journal``.
+
+Prompts and reminders are jobs in the database (:mod:`domain.ops.scheduler`), planned for every
+participant of a running cohort and sent exactly once by whichever bot process claims them,
+through the notification service (whose key makes a re-sent job a no-op).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import uuid
+from datetime import date, datetime, time, timedelta
+from typing import Any, Callable
+
+from botbuilder.core import TurnContext
+
+from bot.cards import CARD_VERSION, card_activity, imback
+from bot.commands import Recognised
+from bot.files import FileOffers
+from bot.handler import StartDialog
+from bot.notifications import NotificationService
+from bot.text import plain
+from dialogs.journal import london_today
+from domain.academy import GIBBS, Academy, Phase
+from domain.models import NotificationStatus, utcnow
+from domain.personal_data import describe, find_personal_data
+from domain.ops.scheduler import (
+    Job,
+    Jobs,
+    NewJob,
+    Outcome,
+    assessment_jobs,
+    journal_prompt_jobs,
+    plan_reminder_jobs,
+    stop_task,
+)
+from domain.users import UserInfo
+
+__all__ = ["AcademyService", "Background", "Export", "ACTION", "instance_name", "prompt_card"]
+
+log = logging.getLogger(__name__)
+
+ACTION = "journal"
+PAGE = 5
+
+
+def instance_name() -> str:
+    """A name for this bot process in job claims: host, process and a random part."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+class AcademyService:
+    """Plans and sends the Academy's prompts and reminders, and the journal's commands.
+
+    Args:
+        academy: the Academy's records.
+        jobs: where prompts and reminders are scheduled.
+        notifications: proactive messages.
+        prompt_at: the local (Europe/London) time of the daily journal prompt.
+        days_after: how many days after a course the prompts continue.
+    """
+
+    def __init__(self, academy: Academy, jobs: Jobs, notifications: NotificationService, *,
+                 prompt_at: time, days_after: int) -> None:
+        self.academy = academy
+        self.jobs = jobs
+        self.notifications = notifications
+        self.prompt_at = prompt_at
+        self.days_after = days_after
+
+    # -- planning and sending ------------------------------------------------------------------
+
+    def plan_jobs(self, now: datetime | None = None) -> int:
+        """Schedule every prompt and reminder of the running cohorts' participants (those
+        already scheduled are left alone; ones whose time has passed are not added)."""
+        now = now or utcnow()
+        today = now.date()
+        jobs: list[NewJob] = []
+        for cohort in self.academy.cohorts():
+            if cohort.plan_due_on + timedelta(days=2) < today:
+                continue
+            for aad in cohort.participants:
+                jobs += journal_prompt_jobs(aad, cohort.id, cohort.starts_on, cohort.ends_on, self.days_after,
+                                            self.prompt_at)
+                jobs += assessment_jobs(aad, cohort.id, cohort.starts_on, cohort.ends_on, time(9, 0))
+                jobs += plan_reminder_jobs(aad, cohort.id, cohort.plan_due_on, time(9, 0))
+        recent = now - timedelta(hours=1)
+        return self.jobs.schedule(job for job in jobs if job.due_at >= recent)
+
+    async def handle(self, job: Job) -> Outcome:
+        """Send one due prompt or reminder, unless it no longer applies."""
+        message = await asyncio.to_thread(self._message_for, job)
+        if message is None:
+            return Outcome.SKIPPED
+        status = await self.notifications.notify(job.aad_object_id, message, kind=job.kind, dedupe_key=job.dedupe_key)
+        if status in (NotificationStatus.UNREACHABLE, NotificationStatus.FAILED):
+            return Outcome.GIVE_UP
+        return Outcome.DONE
+
+    def _message_for(self, job: Job) -> Any:
+        cohort_id = int(job.payload.get("cohort_id") or job.dedupe_key.split(":")[1])
+        aad = job.aad_object_id
+        if job.kind == "journal-prompt":
+            day = date.fromisoformat(job.dedupe_key.rsplit(":", 1)[1])
+            if day in self.academy.journal_days(aad):
+                return None  # already written today
+            return card_activity(prompt_card(day), text="Time for today's reflective journal.")
+        if job.kind == "plan-reminder":
+            plan = self.academy.plan(aad, cohort_id)
+            if plan is not None and plan.completed_at is not None:
+                return None
+            cohort = self.academy.cohort(cohort_id)
+            due = cohort.plan_due_on if cohort else None
+            when = job.dedupe_key.rsplit(":", 1)[1]
+            lead = {"4-weeks": "is due in four weeks", "1-week": "is due in a week", "overdue": "is overdue"}.get(
+                when, "is due soon")
+            return (f"Your SARA action plan {lead}" + (f" ({due:%d %B %Y})" if due else "")
+                    + ". Type action plan to carry on where you left off.")
+        if job.kind in ("assessment-before", "assessment-after"):
+            phase = Phase.BEFORE if job.kind.endswith("before") else Phase.AFTER
+            if self.academy.assessment(aad, cohort_id, phase) is not None:
+                return None
+            moment = "before your course starts" if phase is Phase.BEFORE else "now your course has ended"
+            return (f"Please take the self-assessment {moment}: seven statements, one tap each. "
+                    "Type self-assessment to start.")
+        log.warning("unknown job kind", extra={"kind": job.kind})
+        return None
+
+    # -- the journal in the chat ----------------------------------------------------------------
+
+    async def on_my_journal(self, turn_context: TurnContext, recognised: Recognised, user: UserInfo) -> None:
+        argument = recognised.argument.strip().lower().removeprefix("page").strip()
+        page = int(argument) if argument.isdigit() else 1
+        result = await asyncio.to_thread(self.academy.journal_page, user.aad_object_id, page, PAGE)
+        streak = await asyncio.to_thread(self.academy.streak, user.aad_object_id, london_today())
+        if not result.total:
+            await turn_context.send_activity("Your journal is empty. Type journal to write your first entry.")
+            return
+        lines = [f"Your journal (page {result.page} of {result.pages}, {result.total} entries; "
+                 f"streak {streak} {'day' if streak == 1 else 'days'}):"]
+        labels = {key: question for key, question, _ in GIBBS}
+        for entry in result.entries:
+            lines.append(f"**{entry.written_on:%A %d %B %Y}**")
+            lines += [f"- {labels[k]} {plain(v, limit=600)}" for k, v in entry.answers.items() if v]
+        if result.page < result.pages:
+            lines.append(f"Type my journal {result.page + 1} for older entries.")
+        await turn_context.send_activity("\n\n".join(lines))
+
+    async def on_card_action(self, turn_context: TurnContext, data: dict, user: UserInfo) -> StartDialog | None:
+        """The prompt card answered in place: kept as today's entry, or the questions asked
+        one by one where an answer looks like it holds personal data."""
+        answers = {key: " ".join(str(data.get(key) or "").split()) or None for key, _, _ in GIBBS}
+        if not answers["description"]:
+            await turn_context.send_activity("Please say what happened, at least. Type journal to write it step by step.")
+            return None
+        too_long = [key for key, value in answers.items() if value and len(value) > 4000]
+        found = {key: find_personal_data(value) for key, value in answers.items() if value}
+        flagged = [key for key, findings in found.items() if findings]
+        if too_long or flagged:
+            clean = {k: v for k, v in answers.items() if v and k not in flagged and k not in too_long}
+            reason = ("an answer is over 4,000 characters" if too_long else
+                      f"your answer seems to include personal data: {describe([f for k in flagged for f in found[k]])}")
+            await turn_context.send_activity(f"I haven't saved it yet: {reason}. Let's go through that part.")
+            return StartDialog("journal", {"prefill": clean})
+        activity = turn_context.activity
+        source = f"{activity.conversation.id}|{activity.id}" if activity.id and activity.conversation else None
+        today = london_today()
+        entry = await asyncio.to_thread(self.academy.add_journal_entry, user.aad_object_id, answers,
+                                        written_on=today, prompted=True, source_key=source)
+        streak = await asyncio.to_thread(self.academy.streak, user.aad_object_id, today)
+        await turn_context.send_activity(
+            f"Saved your journal entry for {entry.written_on:%A %d %B}. Your streak: "
+            f"{streak} {'day' if streak == 1 else 'days in a row'}."
+        )
+        return None
+
+
+EXPORT = "academy-export"
+
+
+class Export:
+    """``export``: the officer's journal, reflections and action plan as a Markdown file in
+    their chat (through Teams' file consent: :mod:`bot.files`)."""
+
+    def __init__(self, academy: Academy, files: FileOffers) -> None:
+        self.academy = academy
+        self.files = files
+        files.register(EXPORT, self._produce)
+
+    async def on_command(self, turn_context: TurnContext, recognised: Recognised, user: UserInfo) -> None:
+        data = await self._produce(user, {})
+        await self.files.offer(
+            turn_context, EXPORT, name=f"prevention-first-reflections-{london_today():%Y-%m-%d}.md",
+            size=len(data), description="Your reflective journal, six-hats reflections and action plan",
+            text="Here is your Academy record as a document. Allow it to be saved to your OneDrive.",
+        )
+
+    async def _produce(self, user: UserInfo, arguments: dict) -> bytes:
+        """The record of whoever accepted (Teams says who): never anyone else's."""
+        return (await asyncio.to_thread(self.academy.export_markdown, user.aad_object_id)).encode("utf-8")
+
+
+def prompt_card(day: date) -> dict:
+    """The daily prompt: Gibbs' questions to answer in the card, or a button to go one by one."""
+    body: list[dict] = [
+        {"type": "TextBlock", "text": f"Reflective journal: {day:%A %d %B}", "weight": "Bolder", "size": "Medium",
+         "wrap": True},
+        {"type": "TextBlock", "text": "A few minutes on today, through Gibbs' reflective cycle. Leave out names "
+         "and other personal details.", "wrap": True, "isSubtle": True},
+    ]
+    for key, question, example in GIBBS:
+        body.append({"type": "Input.Text", "id": key, "label": question, "placeholder": example, "isMultiline": True,
+                     "maxLength": 4000, **({"isRequired": True, "errorMessage": "Say what happened."}
+                                           if key == "description" else {})})
+    return {
+        "type": "AdaptiveCard",
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "version": CARD_VERSION,
+        "fallbackText": "Time for today's reflective journal. Type journal to write it.",
+        "body": body,
+        "actions": [
+            {"type": "Action.Submit", "title": "Save", "data": {"action": ACTION, "op": "save"}},
+            imback("One question at a time", "journal"),
+        ],
+    }
+
+
+class Background:
+    """The bot's timed work: due prompts and reminders (claimed, so one process sends each),
+    the notification service's retries, every hour planning the running cohorts' prompts (so
+    a newly enrolled participant is prompted from the next hour), and once a day the
+    retention rules (what is past its limit is purged or anonymised, and the run recorded)."""
+
+    PLAN_EVERY = timedelta(hours=1)
+    RETAIN_EVERY = timedelta(days=1)
+
+    def __init__(self, scheduler_loop: Any, academy: AcademyService, notifications: NotificationService,
+                 seconds: float, retention: Callable[[datetime], Any] | None = None) -> None:
+        self._loop = scheduler_loop
+        self._academy = academy
+        self._notifications = notifications
+        self._seconds = seconds
+        self._retention = retention
+        self._task: asyncio.Task | None = None
+        self._planned_at: datetime | None = None
+        self._retained_at: datetime | None = None
+
+    def start(self) -> None:
+        self._loop.start()
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="background")
+
+    async def stop(self) -> None:
+        await self._loop.stop()
+        task, self._task = self._task, None
+        await stop_task(task)
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                now = utcnow()
+                if self._planned_at is None or now - self._planned_at >= self.PLAN_EVERY:
+                    added = await asyncio.to_thread(self._academy.plan_jobs, now)
+                    self._planned_at = now
+                    if added:
+                        log.info("academy prompts planned", extra={"added": added})
+                await self._notifications.deliver_due()
+                if self._retention is not None and (
+                        self._retained_at is None or now - self._retained_at >= self.RETAIN_EVERY):
+                    # Idempotent, so two processes running it on the same day change nothing twice.
+                    report = await asyncio.to_thread(self._retention, now)
+                    self._retained_at = now
+                    log.info("retention run", extra={"changed": getattr(report, "total", 0)})
+            except Exception as error:  # noqa: BLE001 - the loop must outlive a bad run
+                log.error("background run failed", extra={"reason": type(error).__name__})
+            await asyncio.sleep(self._seconds)

@@ -1,0 +1,95 @@
+"""``report [YYYY-MM]`` in the chat, for Hub staff: the month's headline figures on a card
+and the full board report (charts, tables, every figure) as a self-contained HTML file.
+
+The month defaults to the last complete one. The report is drawn in a worker thread
+(matplotlib); the file is made again for whoever accepts it, after checking again, from
+the database, that they are Hub staff.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from botbuilder.core import TurnContext
+
+from bot.cards import CARD_VERSION, card_activity
+from bot.commands import Recognised
+from bot.features import Feature
+from bot.text import plain
+from domain.hub.figures import BadMonth
+from domain.users import UserInfo
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+__all__ = ["board_feature", "BoardReport", "REPORT"]
+
+REPORT = "board-report"
+
+
+def last_month(now: datetime | None = None) -> str:
+    """The last complete month in Europe/London, as YYYY-MM."""
+    today = (now or datetime.now(ZoneInfo("Europe/London"))).date()
+    return f"{today.year - 1}-12" if today.month == 1 else f"{today.year}-{today.month - 1:02d}"
+
+
+class BoardReport:
+    def __init__(self, services: "Services") -> None:
+        self.services = services
+        services.files.register(REPORT, self._produce)
+
+    def _build(self, month: str):  # type: ignore[no-untyped-def]
+        from domain.hub.report import build_report  # drawn on demand: matplotlib is not loaded at start-up
+
+        with tempfile.TemporaryDirectory(prefix="board-report-") as folder:
+            files = build_report(self.services.database, month, Path(folder))
+            return files.summary, files.html.read_bytes()
+
+    async def on_command(self, turn_context: TurnContext, recognised: Recognised, user: UserInfo) -> None:
+        if not user.is_hub:
+            await turn_context.send_activity("The board report is for Hub staff.")
+            return
+        month = recognised.argument.strip() or last_month()
+        await turn_context.send_activity("Working out the figures and drawing the charts...")
+        try:
+            summary, html = await asyncio.to_thread(self._build, month)
+        except BadMonth as error:
+            await turn_context.send_activity(f"{plain(str(error))} For example: report 2026-10.")
+            return
+        lines = summary.summary_lines()
+        card = {
+            "type": "AdaptiveCard",
+            "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+            "version": CARD_VERSION,
+            "fallbackText": f"Board report: {summary.title}\n" + "\n".join(lines),
+            "body": [
+                {"type": "TextBlock", "text": f"Board report: {summary.title}", "weight": "Bolder", "size": "Medium",
+                 "wrap": True},
+                *({"type": "TextBlock", "text": f"- {line}", "wrap": True, "spacing": "Small"} for line in lines),
+            ],
+        }
+        await turn_context.send_activity(card_activity(card))
+        await self.services.files.offer(
+            turn_context, REPORT, name=f"board-report-{summary.month:%Y-%m}.html", size=len(html),
+            description=f"The Prevention First board report for {summary.title}", arguments={"month": month},
+            text="The full report, with its charts and every figure, opens in any browser.",
+        )
+
+    async def _produce(self, user: UserInfo, arguments: dict) -> bytes | None:
+        if not self.services.users.get(user.aad_object_id).is_hub:  # checked again, from the database
+            return None
+        try:
+            _, html = await asyncio.to_thread(self._build, str(arguments.get("month") or ""))
+        except BadMonth:
+            return None
+        return html
+
+
+def board_feature(services: "Services") -> Feature:
+    """The Hub's board report command."""
+    return Feature(commands={"report": BoardReport(services).on_command})

@@ -1,0 +1,249 @@
+"""Typed settings, read once from the environment.
+
+Every value is checked when the server starts: a malformed value stops start-up with an
+error that names the variable, rather than surfacing later as a confusing failure.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from datetime import time
+from pathlib import Path
+from typing import Mapping
+
+from domain.ops.retention import Retention, RetentionConfigError
+from indexer.embedder import QUERY_PRECISIONS
+
+__all__ = ["Settings", "SettingsError", "DEFAULT_DISTRICTS", "settings_or_exit"]
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_APP_TYPES = {"MultiTenant", "SingleTenant", "UserAssignedMSI"}
+
+DEFAULT_DISTRICTS = (
+    "Broxbourne",
+    "Dacorum",
+    "East Hertfordshire",
+    "Hertsmere",
+    "North Hertfordshire",
+    "St Albans",
+    "Stevenage",
+    "Three Rivers",
+    "Watford",
+    "Welwyn Hatfield",
+)
+
+
+class SettingsError(ValueError):
+    """A configuration value is missing or malformed; the message names the variable."""
+
+
+def _guid_list(env: Mapping[str, str], name: str) -> frozenset[str]:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return frozenset()
+    values = [part.strip() for part in raw.split(",") if part.strip()]
+    bad = [v for v in values if not _GUID.match(v)]
+    if bad:
+        raise SettingsError(
+            f"{name} must be a comma-separated list of GUIDs "
+            f"(for example 72f988bf-86f1-41af-91ab-2d7cd011db47); not a GUID: {bad[0]!r}"
+        )
+    return frozenset(v.lower() for v in values)
+
+
+def _port(env: Mapping[str, str]) -> int:
+    raw = env.get("PORT", "3978").strip()
+    if not raw.isdigit() or not 0 <= int(raw) <= 65535:
+        raise SettingsError(f"PORT must be a whole number from 0 to 65535, not {raw!r}")
+    return int(raw)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _database_url(env: Mapping[str, str]) -> str:
+    raw = env.get("DATABASE_URL", "").strip()
+    if not raw:
+        return f"sqlite:///{PROJECT_ROOT / 'data' / 'prevention_first.db'}"
+    if not re.match(r"^(sqlite|postgresql)(\+\w+)?://", raw):
+        raise SettingsError(
+            "DATABASE_URL must start with sqlite:// or postgresql:// "
+            "(for example postgresql://user@127.0.0.1:5432/prevention)"
+        )
+    return raw
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The assistant's configuration.
+
+    Build it with :meth:`from_env`; tests pass their own mapping instead of the process
+    environment.
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 3978
+    database_url: str = f"sqlite:///{PROJECT_ROOT / 'data' / 'prevention_first.db'}"
+    knowledge_dir: Path = PROJECT_ROOT / "knowledge" / "entries"
+    index_dir: Path = PROJECT_ROOT / "data" / "index"
+    embedding_model: str = "all-MiniLM-L6-v2"
+    model_cache_dir: Path = PROJECT_ROOT / "data" / "models"
+    query_precision: str = "int8"
+    index_poll_seconds: float = 10.0
+    app_id: str = ""
+    app_password: str = field(default="", repr=False)
+    app_type: str = "MultiTenant"
+    app_tenant_id: str = ""
+    allowed_tenant_ids: frozenset[str] = frozenset()
+    bootstrap_admins: frozenset[str] = frozenset()
+    districts: tuple[str, ...] = DEFAULT_DISTRICTS
+    # The Hub's Teams channel (its conversation id, 19:...@thread.tacv2) and the service
+    # address of its tenant: new submissions are announced there when both are set.
+    hub_channel_id: str = ""
+    hub_service_url: str = ""
+    # The Academy's daily journal prompt (Europe/London), how long prompts go on after a
+    # course, and how often due prompts, reminders and retries are looked for.
+    journal_prompt_time: time = time(18, 0)
+    journal_days_after: int = 14
+    scheduler_seconds: float = 30.0
+    retention: Retention = field(default_factory=Retention)
+    log_level: str = "INFO"
+
+    @property
+    def auth_enabled(self) -> bool:
+        """True when inbound requests must carry a valid Bot Framework token."""
+        return bool(self.app_id)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> "Settings":
+        """Read and check every setting.
+
+        Args:
+            env: the environment, usually ``os.environ``.
+
+        Raises:
+            SettingsError: a value is malformed; the message names the variable.
+        """
+        app_id = env.get("MicrosoftAppId", "").strip()
+        if app_id and not _GUID.match(app_id):
+            raise SettingsError(
+                "MicrosoftAppId must be the bot's Azure app registration id, a GUID "
+                f"(for example 8f9a1c2e-0000-4000-8000-1234567890ab), not {app_id!r}"
+            )
+        password = env.get("MicrosoftAppPassword", "")
+        app_type = env.get("MicrosoftAppType", "").strip() or "MultiTenant"
+        if app_type not in _APP_TYPES:
+            raise SettingsError(
+                f"MicrosoftAppType must be one of {', '.join(sorted(_APP_TYPES))}, not {app_type!r}"
+            )
+        tenant_id = env.get("MicrosoftAppTenantId", "").strip()
+        if tenant_id and not _GUID.match(tenant_id):
+            raise SettingsError(f"MicrosoftAppTenantId must be a GUID, not {tenant_id!r}")
+        if app_id and app_type == "SingleTenant" and not tenant_id:
+            raise SettingsError("MicrosoftAppTenantId is required when MicrosoftAppType is SingleTenant")
+        if app_id and app_type != "UserAssignedMSI" and not password:
+            raise SettingsError("MicrosoftAppPassword is required when MicrosoftAppId is set")
+
+        host = env.get("HOST", "").strip() or "127.0.0.1"
+        if not app_id and not _is_loopback(host):
+            raise SettingsError(
+                f"HOST={host} needs MicrosoftAppId: without an app id authentication is off, "
+                "so the bot only listens on 127.0.0.1"
+            )
+
+        districts_raw = env.get("DISTRICTS", "").strip()
+        districts = (
+            tuple(d.strip() for d in districts_raw.split(",") if d.strip())
+            if districts_raw
+            else DEFAULT_DISTRICTS
+        )
+        poll_raw = env.get("INDEX_POLL_SECONDS", "").strip() or "10"
+        try:
+            poll = float(poll_raw)
+        except ValueError:
+            poll = -1.0
+        if not 0.1 <= poll <= 30:
+            raise SettingsError(f"INDEX_POLL_SECONDS must be a number of seconds from 0.1 to 30, not {poll_raw!r}")
+        precision = env.get("QUERY_PRECISION", "").strip().lower() or "int8"
+        if precision not in QUERY_PRECISIONS:
+            raise SettingsError(f"QUERY_PRECISION must be {' or '.join(QUERY_PRECISIONS)}, not {precision!r}")
+        hub_channel = env.get("HUB_CHANNEL_ID", "").strip()
+        hub_service = env.get("HUB_SERVICE_URL", "").strip() or (
+            "https://smba.trafficmanager.net/uk/" if hub_channel else ""
+        )
+        if hub_channel and not hub_channel.startswith("19:"):
+            raise SettingsError(
+                "HUB_CHANNEL_ID must be a Teams channel id (for example 19:abc123@thread.tacv2), "
+                f"not {hub_channel!r}"
+            )
+        if hub_service and not hub_service.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+            raise SettingsError(f"HUB_SERVICE_URL must be an https address, not {hub_service!r}")
+        prompt_raw = env.get("JOURNAL_PROMPT_TIME", "").strip() or "18:00"
+        try:
+            prompt_time = time.fromisoformat(prompt_raw)
+        except ValueError:
+            raise SettingsError(f"JOURNAL_PROMPT_TIME must be a time of day such as 18:00, not {prompt_raw!r}") from None
+        days_raw = env.get("JOURNAL_DAYS_AFTER", "").strip() or "14"
+        if not days_raw.isdigit() or int(days_raw) > 90:
+            raise SettingsError(f"JOURNAL_DAYS_AFTER must be a number of days from 0 to 90, not {days_raw!r}")
+        every_raw = env.get("SCHEDULER_SECONDS", "").strip() or "30"
+        try:
+            every = float(every_raw)
+        except ValueError:
+            every = -1.0
+        if not 0.05 <= every <= 3600:
+            raise SettingsError(f"SCHEDULER_SECONDS must be a number of seconds from 0.05 to 3600, not {every_raw!r}")
+        try:
+            retention = Retention.from_env(env)
+        except RetentionConfigError as error:
+            raise SettingsError(str(error)) from None
+        level = env.get("LOG_LEVEL", "INFO").strip().upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise SettingsError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {level!r}")
+
+        return cls(
+            host=host,
+            port=_port(env),
+            database_url=_database_url(env),
+            knowledge_dir=Path(env.get("KNOWLEDGE_DIR") or PROJECT_ROOT / "knowledge" / "entries"),
+            index_dir=Path(env.get("INDEX_DIR") or PROJECT_ROOT / "data" / "index"),
+            embedding_model=env.get("EMBEDDING_MODEL", "").strip() or "all-MiniLM-L6-v2",
+            model_cache_dir=Path(env.get("MODEL_CACHE_DIR") or PROJECT_ROOT / "data" / "models"),
+            query_precision=precision,
+            index_poll_seconds=poll,
+            app_id=app_id,
+            app_password=password,
+            app_type=app_type,
+            app_tenant_id=tenant_id,
+            allowed_tenant_ids=_guid_list(env, "ALLOWED_TENANT_IDS"),
+            bootstrap_admins=_guid_list(env, "BOOTSTRAP_ADMINS"),
+            districts=districts,
+            hub_channel_id=hub_channel,
+            hub_service_url=hub_service,
+            journal_prompt_time=prompt_time,
+            journal_days_after=int(days_raw),
+            scheduler_seconds=every,
+            retention=retention,
+            log_level=level,
+        )
+
+
+def settings_or_exit() -> Settings:
+    """The settings from the process environment, or exit 2 with the reason on stderr."""
+    try:
+        return Settings.from_env(os.environ)
+    except SettingsError as error:
+        print(f"Configuration error: {error}", file=sys.stderr)
+        raise SystemExit(2) from None

@@ -1,0 +1,218 @@
+"""What works in Teams: the answer card, its buttons, the record kept, and the index swap."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import SERVICES, create_app
+from domain.settings import Settings
+from indexer.build import build, current_version
+from tests.conftest import MODEL_CACHE
+from tests.fakes import OFFICER_AAD, card_of, replies, teams_activity
+from tests.nodetools import validate_cards
+
+pytestmark = pytest.mark.model
+OTHER_AAD = "0f1e2d3c-0000-4000-8000-00000000beef"
+
+
+@pytest.fixture
+def index_dir(shipped_index: Path, tmp_path: Path) -> Path:
+    shutil.copytree(shipped_index, tmp_path / "index")
+    return tmp_path / "index"
+
+
+@pytest.fixture
+async def bot(aiohttp_client, tmp_path: Path, index_dir: Path):  # type: ignore[no-untyped-def]
+    settings = Settings.from_env({
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
+        "INDEX_DIR": str(index_dir),
+        "MODEL_CACHE_DIR": str(MODEL_CACHE),
+        "INDEX_POLL_SECONDS": "0.2",
+    })
+    return await aiohttp_client(create_app(settings))
+
+
+async def _send(client, text: str | None = None, *, value: dict | None = None, aad: str = OFFICER_AAD,
+                activity_id: str | None = None) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+    activity = teams_activity(text, aad_object_id=aad, activity_id=activity_id)
+    if value is not None:
+        activity["value"] = value
+    response = await client.post("/api/messages", json=activity)
+    assert response.status == 200
+    return [a for a in replies(await response.json()) if a["type"] == "message"]
+
+
+def _card(messages: list[dict[str, Any]]) -> dict[str, Any]:
+    cards = [card_of(m) for m in messages if card_of(m)]
+    assert cards, messages
+    return cards[-1]
+
+
+def _titles(card: dict[str, Any]) -> list[str]:
+    return [b["text"] for b in card["body"] if b.get("weight") == "Bolder"][1:]
+
+
+def _action(card: dict[str, Any], title: str) -> dict[str, Any]:
+    in_body = [a for b in card["body"] if b["type"] == "ActionSet" for a in b["actions"]]
+    for action in card["actions"] + in_body:
+        if action["title"] == title:
+            return action
+    raise AssertionError(f"no {title!r} button in {[a['title'] for a in card['actions']]}")
+
+
+async def test_a_question_gets_the_answer_card(bot) -> None:  # type: ignore[no-untyped-def]
+    card = _card(await _send(bot, "what works for CL"))
+    assert card["version"] == "1.5" and card["fallbackText"].startswith("What works: CL\n- ")
+    text = " ".join(b.get("text", "") for b in card["body"])
+    assert "County lines" in text
+    assert "Research · Mixed effect · limited evidence" in text  # effect and quality badges
+    assert any(b["type"] == "FactSet" and b["facts"][0]["title"] == "Source" for b in card["body"])
+    titles = [a["title"] for a in card["actions"]]
+    assert titles == ["More results", "Research only", "Practice only", "Filter by crime type"]
+    assert card["body"][-1]["type"] == "ActionSet"
+    assert [a["title"] for a in card["body"][-1]["actions"]] == ["Helpful", "Not helpful"]
+    assert validate_cards([card]) == []
+
+    [query] = bot.app[SERVICES].search_log.gaps(since=datetime(2000, 1, 1)) or [None]
+    assert query is None  # answered and not marked unhelpful: not a gap for the Hub
+
+
+async def test_practice_entries_show_force_contact_and_stale_warning(bot) -> None:  # type: ignore[no-untyped-def]
+    card = _card(await _send(bot, "what works for knife crime"))
+    practice = _card(await _send(bot, value=_action(card, "Practice only")["data"]))
+    text = " ".join(b.get("text", "") for b in practice["body"])
+    assert "Practice example · " in text and "(practice only)" in practice["body"][0]["text"]
+    facts = [f["title"] for b in practice["body"] if b["type"] == "FactSet" for f in b["facts"]]
+    assert "Contact" in facts
+    research = _card(await _send(bot, value=_action(card, "Research only")["data"]))
+    assert "Practice example" not in " ".join(b.get("text", "") for b in research["body"])
+    assert [a["title"] for a in research["actions"]][:2] == ["More results", "Practice only"]
+
+    stale = _card(await _send(bot, "scared straight prison visits"))  # review_by 2024: past
+    assert any("Past its review date" in b.get("text", "") for b in stale["body"])
+
+
+async def test_more_and_crime_type_filter_buttons(bot) -> None:  # type: ignore[no-untyped-def]
+    card = _card(await _send(bot, "violence in the night-time economy"))
+    first = _titles(card)
+    more = _card(await _send(bot, value=_action(card, "More results")["data"]))
+    assert "6 to 10" in more["body"][1]["text"]
+    assert not set(first) & set(_titles(more))
+
+    show = _action(card, "Filter by crime type")
+    choices = show["card"]["body"][0]["choices"]
+    assert {"title": "Domestic abuse", "value": "domestic-abuse"} in choices
+    data = {**show["card"]["actions"][0]["data"], "crime_type": "domestic-abuse"}
+    filtered = _card(await _send(bot, value=data))
+    assert "Domestic abuse" in filtered["body"][0]["text"]
+    services = bot.app[SERVICES]
+    entries = {e["id"]: e for e in services.knowledge.searcher.index.entries}
+    shown = services.search_log.query_for(int(data["query"]) + 2, OFFICER_AAD)
+    assert shown.crime_type == "domestic-abuse" and shown.refines_id == int(data["query"])
+    assert shown.shown and all("domestic-abuse" in entries[s["id"]]["crime_types"] for s in shown.shown)
+
+    messages = await _send(bot, value={**data, "crime_type": "jaywalking"})
+    assert "don't know that crime type" in messages[0]["text"]
+
+
+async def test_feedback_is_stored_once_per_user_and_only_for_their_own_query(bot) -> None:  # type: ignore[no-untyped-def]
+    card = _card(await _send(bot, "domestic abuse repeat victims"))
+    helpful = _action(card, "Helpful")["data"]
+    query_id = int(helpful["query"])
+    log = bot.app[SERVICES].search_log
+    assert "glad it helped" in (await _send(bot, value=helpful))[0]["text"]
+    assert log.feedback_for(query_id, OFFICER_AAD) is True
+    await _send(bot, value=_action(card, "Not helpful")["data"])
+    assert log.feedback_for(query_id, OFFICER_AAD) is False
+
+    # Another officer replaying the card data cannot mark someone else's answer.
+    messages = await _send(bot, value=helpful, aad=OTHER_AAD)
+    assert "expired" in messages[0]["text"]
+    assert log.feedback_for(query_id, OTHER_AAD) is None
+    assert log.feedback_for(query_id, OFFICER_AAD) is False
+    for forged in (10**20, "1e3", None, -1):
+        assert "expired" in (await _send(bot, value={**helpful, "query": forged}))[0]["text"]
+
+
+async def test_no_good_match_says_so_and_asks_the_hub(bot) -> None:  # type: ignore[no-untyped-def]
+    card = _card(await _send(bot, "badger sett interference"))
+    assert card["body"][0]["text"].startswith("I found no good match for: badger sett interference")
+    assert any("Closest entry" in b.get("text", "") for b in card["body"])
+    titles = [a["title"] for a in card["actions"]]
+    assert titles[0] == "Ask the Hub" and not any(b["type"] == "ActionSet" for b in card["body"])
+    assert validate_cards([card]) == []
+    ask = _action(card, "Ask the Hub")["data"]
+    # "Ask the Hub" starts a submission of kind evidence request with the question filled in.
+    started = [m["text"] for m in await _send(bot, value=ask)]
+    assert started[0].startswith("Let's send your question to the Hub as an evidence request.")
+    assert started[1].startswith("Which crime types does it concern?")  # kind, title, description filled in
+    for answer in ("not crime specific", "Force-wide", "skip", "skip"):
+        await _send(bot, answer)
+    summary = [m["text"] for m in await _send(bot, "skip")]
+    if summary[0].startswith("Before you submit"):
+        summary = [m["text"] for m in await _send(bot, "Carry on with a new submission")]
+    assert "1. Kind: Evidence request\n2. Title: badger sett interference\n3. Description: badger sett" in summary[0]
+    done = (await _send(bot, "submit"))[0]["text"]
+    assert done.startswith("Submitted. Your reference is PF-")
+    view = bot.app[SERVICES].portal.submissions.list_for(OFFICER_AAD)
+    assert [(v.kind.value, v.title) for v in view] == [("evidence-request", "badger sett interference")]
+    # The question also stays on the Hub's record of questions the evidence could not answer.
+    [request] = bot.app[SERVICES].search_log.open_evidence_requests()
+    assert request.text == "badger sett interference"
+
+
+async def test_questions_are_escaped_and_limited(bot) -> None:  # type: ignore[no-untyped-def]
+    card = _card(await _send(bot, "what works for **[click](http://evil.example)** <b>x</b>"))
+    heading = card["body"][0]["text"]
+    assert "[click](http://" not in heading and "**" not in heading and "<b>" not in heading
+    long = await _send(bot, "what works for " + "x" * 600)
+    assert "characters; please ask in up to 500" in long[0]["text"]
+    empty = await _send(bot, "what works")
+    assert "For example: what works for" in empty[0]["text"]
+
+
+async def test_a_newly_published_index_is_served_without_restart(
+    bot, knowledge_copy: Path, index_dir: Path, embedder  # type: ignore[no-untyped-def]
+) -> None:
+    services = bot.app[SERVICES]
+    old_version = services.knowledge.version
+    health = await (await bot.get("/healthz")).json()
+    assert health["index"]["version"] == old_version and health["index"]["entries"] == 60
+
+    new_entry = (knowledge_copy / "research" / "alley-gating.md").read_text()
+    new_entry = new_entry.replace("id: alley-gating", "id: goat-grazing-firebreaks").replace(
+        "title: Alley gating", "title: Goat grazing firebreaks against arson on heathland")
+    (knowledge_copy / "research" / "goat-grazing.md").write_text(new_entry)
+
+    # Officers keep asking while the Hub publishes; none of their questions fails.
+    stop = asyncio.Event()
+    failures: list[str] = []
+
+    async def keep_asking() -> None:
+        n = 0
+        while not stop.is_set():
+            n += 1
+            messages = await _send(bot, "what works for burglary", activity_id=f"load-{n}")
+            if not card_of(messages[-1]):
+                failures.append(messages[-1].get("text", ""))
+
+    asker = asyncio.create_task(keep_asking())
+    report = await asyncio.to_thread(build, knowledge_copy, index_dir, embedder)
+    assert report.published and current_version(index_dir) == report.version
+    for _ in range(100):  # the bot checks every 0.2 s in this test (INDEX_POLL_SECONDS)
+        if services.knowledge.version == report.version:
+            break
+        await asyncio.sleep(0.1)
+    stop.set()
+    await asker
+    assert services.knowledge.version == report.version and not failures
+    health = await (await bot.get("/healthz")).json()
+    assert health["index"]["version"] == report.version and health["index"]["entries"] == 61
+    card = _card(await _send(bot, "goat grazing firebreaks against arson"))
+    assert "Goat grazing firebreaks" in _titles(card)[0]
