@@ -6,20 +6,21 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.requirements-installed
 
-.PHONY: help setup node migrate index eval run test bench package clean
+.PHONY: help setup node migrate index eval run lint test bench package clean
 
 help:
 	@echo "make run      set up, migrate and serve the bot on http://127.0.0.1:3978/api/messages"
 	@echo "make test     set up and run the whole test suite (SQLite, PostgreSQL, Teams emulator)"
+	@echo "make lint     check the import contracts and the types"
 	@echo "make index    validate the knowledge files and publish the search index (incremental)"
 	@echo "make eval     print the search quality figures on eval/questions.yaml"
 	@echo "make bench    print the benchmark figures"
 	@echo "make package  write the Teams app zip (needs MicrosoftAppId)"
 
-$(STAMP): requirements.txt
+$(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet -r requirements.txt -r requirements-dev.txt
 	touch $@
 
 setup: $(STAMP)
@@ -41,6 +42,13 @@ eval: index
 
 run: setup migrate index
 	OMP_NUM_THREADS=1 $(PY) -m bot
+
+# The architecture's contracts (pyproject.toml) and the types: strict for the domain and the
+# indexer; the chat layer is checked with botbuilder's imports untyped (it ships no stubs).
+lint: setup
+	$(VENV)/bin/lint-imports
+	$(PY) -m mypy --strict domain indexer
+	$(PY) -m mypy bot dialogs
 
 test: setup node
 	$(PY) -m pytest

@@ -22,19 +22,20 @@ from bot.endpoint import MAX_BODY_BYTES, MessagesEndpoint
 from bot.errors import make_turn_error_handler
 from bot.features import Feature
 from bot.files import FileOffers
-from bot.handler import CommandHandler, PreventionFirstBot
+from bot.handler import PreventionFirstBot
+from bot.turn import CommandHandler
 from bot.notifications import NotificationService
 from bot.academy.prompts import ACTION as JOURNAL_ACTION
 from bot.academy.commands import academy_feature
 from bot.hub.board import board_feature
 from bot.hub.triage import hub_feature
 from bot.hub.knowledge import knowledge_feature
-from bot.academy.prompts import AcademyService, Background, Export, instance_name
+from bot.academy.prompts import AcademyService, Export
 from bot.portal import HubChannel, Portal
 from domain.settings import Settings
 from bot.storage import SqlAlchemyStorage
 from bot.whatworks import ACTION as WHAT_WORKS_ACTION
-from bot.whatworks import KnowledgeService, WhatWorks
+from bot.whatworks import WhatWorks
 from dialogs.journal import JournalDialog
 from dialogs.submission import SubmissionDialog
 from domain.academy import Academy
@@ -42,7 +43,10 @@ from domain.db import Database
 from domain.drafts import Drafts
 from domain.portal.submissions import Submissions
 from domain.whatworks.searchlog import SearchLog
+from domain.ops.background import Background, instance_name
+from domain.ops.retention import Retention
 from domain.ops.scheduler import Jobs, Scheduler, SchedulerLoop
+from domain.whatworks.knowledge import KnowledgeService
 from domain.users import Users
 from indexer.taxonomy import Taxonomy, taxonomy_path
 
@@ -154,7 +158,7 @@ def create_app(
     scheduler = Scheduler(database, academy.handle, instance=instance_name())
     background = Background(
         SchedulerLoop(scheduler, settings.scheduler_seconds), academy, notifications, settings.scheduler_seconds,
-        retention=lambda now: settings.retention.run(database, now),
+        retention=lambda now: Retention.of(settings.retention).run(database, now),
     )
     services = Services(
         settings=settings,

@@ -7,7 +7,7 @@ from typing import Mapping, Sequence
 
 from botbuilder.dialogs import Dialog
 
-from bot.handler import CardActionHandler, CommandHandler, ExecuteHandler, MessageInterceptor
+from bot.turn import CardActionHandler, CommandHandler, ExecuteHandler, MessageInterceptor
 
 __all__ = ["Feature"]
 

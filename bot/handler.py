@@ -9,9 +9,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Awaitable, Callable, Mapping, Sequence
+from typing import Mapping, Sequence
 
 from botbuilder.core import ActivityHandler, ConversationState, InvokeResponse, MessageFactory, TurnContext, UserState
 from botbuilder.dialogs import Dialog, DialogSet
@@ -19,44 +18,26 @@ from botbuilder.schema import AdaptiveCardInvokeResponse, AdaptiveCardInvokeValu
 
 from bot.cards import help_activity, welcome_card
 from bot.commands import Recognised, recognise
+from bot.turn import (
+    REPEATED_START,
+    CardActionHandler,
+    CommandHandler,
+    ExecuteHandler,
+    FileConsentHandler,
+    MessageInterceptor,
+    StartDialog,
+)
 from domain.models import utcnow
 from domain.portal.submissions import mentions_reference
 from domain.users import UserInfo, Users
 
-__all__ = ["PreventionFirstBot", "CommandHandler", "CardActionHandler", "StartDialog", "FileConsentHandler", "MessageInterceptor", "ExecuteHandler", "COMING_SOON",
-           "REPEATED_START"]
+__all__ = ["PreventionFirstBot", "COMING_SOON"]
 
 log = logging.getLogger(__name__)
-
-CommandHandler = Callable[[TurnContext, Recognised, UserInfo], Awaitable[None]]
-
-
-@dataclass(frozen=True)
-class StartDialog:
-    """What a card action may return to start a guided dialog (by its command) with options."""
-
-    command: str
-    options: dict = field(default_factory=dict)
-
-
-# Looks at a typed message before it is routed; True when it has dealt with it (for example
-# the submitter's reply to a Hub question). Only messages outside a dialog that are not
-# commands are offered.
-MessageInterceptor = Callable[[TurnContext, UserInfo], Awaitable[bool]]
-# An ``Action.Execute`` button (Universal Actions) whose verb names its handler: answers with
-# the invoke response, usually the card that replaces the pressed one.
-ExecuteHandler = Callable[[TurnContext, dict, UserInfo], Awaitable[AdaptiveCardInvokeResponse]]
-# Teams' answer to a file consent card: (turn, the invoke's value, the user from the database).
-FileConsentHandler = Callable[[TurnContext, dict, UserInfo], Awaitable[None]]
-# A button on a card the bot sent, whose data names its handler: {"action": name, ...}.
-CardActionHandler = Callable[[TurnContext, dict, UserInfo], Awaitable["StartDialog | None"]]
 
 # Teams delivers an activity again when it thinks the first delivery failed; the ids of the
 # last few handled in a conversation are kept so a repeat is not acted on twice.
 RECENT_ACTIVITIES = 20
-# Set in a turn's state when the message names the command of the dialog in progress.
-REPEATED_START = "prevention_first.repeated_start"
-
 # A guided dialog untouched for this long is closed; its answers stay as a draft.
 DIALOG_IDLE_LIMIT = timedelta(hours=12)
 

@@ -20,7 +20,7 @@ from bot.cards import adaptive_card, card_activity
 from bot.commands import Recognised
 from bot.notifications import NotificationService
 from bot.text import plain
-from bot.whatworks import KnowledgeService
+from domain.whatworks.knowledge import KnowledgeService
 from domain.portal.submissions import (
     CannotSupport,
     Kind,

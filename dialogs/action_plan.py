@@ -34,9 +34,9 @@ from botbuilder.dialogs import (
 from botbuilder.schema import Activity
 
 from bot.commands import normalise
-from bot.handler import REPEATED_START
+from bot.turn import REPEATED_START
 from bot.text import plain
-from bot.whatworks import KnowledgeService
+from domain.whatworks.knowledge import KnowledgeService
 from dialogs.base import AnswerError, choice_activity, choose, GuidedDialog, Question, user_key
 from dialogs.self_assessment import day, local_day, london_today
 from domain.academy import STAGES, Academy, AcademyError, Plan

@@ -39,7 +39,7 @@ from botbuilder.schema import Activity
 
 from bot.cards import card_activity, imback
 from bot.commands import normalise
-from bot.handler import REPEATED_START
+from bot.turn import REPEATED_START
 from bot.text import plain
 from domain.drafts import Drafts
 from domain.personal_data import describe, find_personal_data

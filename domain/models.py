@@ -24,6 +24,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from domain.clock import utcnow
+
 __all__ = [
     "Base",
     "Role",
@@ -53,11 +55,6 @@ __all__ = [
     "RetentionRun",
     "utcnow",
 ]
-
-
-def utcnow() -> datetime:
-    """The current time, timezone-aware in UTC."""
-    return datetime.now(timezone.utc)
 
 
 class Base(DeclarativeBase):

@@ -13,12 +13,12 @@ import sys
 from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
-from typing import Mapping
+from typing import Mapping, Self
 
-from domain.ops.retention import Retention, RetentionConfigError
 from indexer.embedder import QUERY_PRECISIONS
 
-__all__ = ["Settings", "SettingsError", "DEFAULT_DISTRICTS", "settings_or_exit"]
+__all__ = ["Settings", "SettingsError", "RetentionDays", "RetentionConfigError", "RETENTION_DEFAULTS", "DEFAULT_DISTRICTS",
+           "settings_or_exit"]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,6 +37,50 @@ DEFAULT_DISTRICTS = (
     "Watford",
     "Welwyn Hatfield",
 )
+
+
+class RetentionConfigError(ValueError):
+    """A retention setting is malformed; the message names the variable."""
+
+
+RETENTION_DEFAULTS = {"RETENTION_SUBMISSION_DAYS": 730, "RETENTION_JOURNAL_DAYS": 1095, "RETENTION_QUERY_DAYS": 365}
+_MAX_DAYS = 36500
+
+
+@dataclass(frozen=True)
+class RetentionDays:
+    """How long closed submissions, journals and query logs are kept, in days."""
+
+    days_closed_submissions: int = RETENTION_DEFAULTS["RETENTION_SUBMISSION_DAYS"]
+    days_journals: int = RETENTION_DEFAULTS["RETENTION_JOURNAL_DAYS"]
+    days_query_logs: int = RETENTION_DEFAULTS["RETENTION_QUERY_DAYS"]
+
+    def __post_init__(self) -> None:
+        for name in ("days_closed_submissions", "days_journals", "days_query_logs"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= _MAX_DAYS:
+                raise RetentionConfigError(
+                    f"{name} must be a whole number of days from 1 to {_MAX_DAYS}, not {value!r}"
+                )
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Self:
+        """The limits from ``RETENTION_SUBMISSION_DAYS``, ``RETENTION_JOURNAL_DAYS`` and
+        ``RETENTION_QUERY_DAYS`` (defaults 730, 1095 and 365 when unset or empty).
+
+        Raises:
+            RetentionConfigError: a value is not a whole number of days from 1 to 36500.
+        """
+        values = []
+        for name, default in RETENTION_DEFAULTS.items():
+            raw = (env.get(name) or "").strip()
+            if not raw:
+                values.append(default)
+                continue
+            if not raw.isdigit() or not 1 <= int(raw) <= _MAX_DAYS:
+                raise RetentionConfigError(f"{name} must be a whole number of days from 1 to {_MAX_DAYS}, not {raw!r}")
+            values.append(int(raw))
+        return cls(*values)
 
 
 class SettingsError(ValueError):
@@ -118,7 +162,7 @@ class Settings:
     journal_prompt_time: time = time(18, 0)
     journal_days_after: int = 14
     scheduler_seconds: float = 30.0
-    retention: Retention = field(default_factory=Retention)
+    retention: RetentionDays = field(default_factory=RetentionDays)
     log_level: str = "INFO"
 
     @property
@@ -206,7 +250,7 @@ class Settings:
         if not 0.05 <= every <= 3600:
             raise SettingsError(f"SCHEDULER_SECONDS must be a number of seconds from 0.05 to 3600, not {every_raw!r}")
         try:
-            retention = Retention.from_env(env)
+            retention = RetentionDays.from_env(env)
         except RetentionConfigError as error:
             raise SettingsError(str(error)) from None
         level = env.get("LOG_LEVEL", "INFO").strip().upper()

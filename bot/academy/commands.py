@@ -22,7 +22,7 @@ from botbuilder.dialogs import Dialog
 
 from bot.commands import Recognised, normalise
 from bot.features import Feature
-from bot.handler import CommandHandler
+from bot.turn import CommandHandler
 from bot.text import plain
 from dialogs.action_plan import ActionPlanDialog
 from dialogs.self_assessment import SelfAssessmentDialog, day, local_day, london_today

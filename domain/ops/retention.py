@@ -30,12 +30,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
-from typing import Mapping
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from domain.db import Database
+from domain.settings import RETENTION_DEFAULTS as ENV_DEFAULTS
+from domain.settings import RetentionConfigError, RetentionDays
 from domain.models import (
     AcademyJournalEntry,
     AcademyReflection,
@@ -54,12 +55,6 @@ __all__ = ["Retention", "RetentionReport", "RetentionConfigError", "FINAL_STATUS
 
 # Statuses after which the Hub has finished with a submission.
 FINAL_STATUSES = ("closed", "declined", "merged")
-ENV_DEFAULTS = {"RETENTION_SUBMISSION_DAYS": 730, "RETENTION_JOURNAL_DAYS": 1095, "RETENTION_QUERY_DAYS": 365}
-_MAX_DAYS = 36500
-
-
-class RetentionConfigError(ValueError):
-    """A retention setting is malformed; the message names the variable."""
 
 
 def removed_marker(days: int) -> str:
@@ -95,39 +90,13 @@ class RetentionReport:
 
 
 @dataclass(frozen=True)
-class Retention:
-    """How long closed submissions, journals and query logs are kept, in days."""
-
-    days_closed_submissions: int = ENV_DEFAULTS["RETENTION_SUBMISSION_DAYS"]
-    days_journals: int = ENV_DEFAULTS["RETENTION_JOURNAL_DAYS"]
-    days_query_logs: int = ENV_DEFAULTS["RETENTION_QUERY_DAYS"]
-
-    def __post_init__(self) -> None:
-        for name in ("days_closed_submissions", "days_journals", "days_query_logs"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= _MAX_DAYS:
-                raise RetentionConfigError(
-                    f"{name} must be a whole number of days from 1 to {_MAX_DAYS}, not {value!r}"
-                )
+class Retention(RetentionDays):
+    """The retention limits (:class:`~domain.settings.RetentionDays`) and the run that applies them."""
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> Retention:
-        """The limits from ``RETENTION_SUBMISSION_DAYS``, ``RETENTION_JOURNAL_DAYS`` and
-        ``RETENTION_QUERY_DAYS`` (defaults 730, 1095 and 365 when unset or empty).
-
-        Raises:
-            RetentionConfigError: a value is not a whole number of days from 1 to 36500.
-        """
-        values = []
-        for name, default in ENV_DEFAULTS.items():
-            raw = (env.get(name) or "").strip()
-            if not raw:
-                values.append(default)
-                continue
-            if not raw.isdigit() or not 1 <= int(raw) <= _MAX_DAYS:
-                raise RetentionConfigError(f"{name} must be a whole number of days from 1 to {_MAX_DAYS}, not {raw!r}")
-            values.append(int(raw))
-        return cls(*values)
+    def of(cls, days: RetentionDays) -> Retention:
+        """The run for limits read from the settings."""
+        return cls(days.days_closed_submissions, days.days_journals, days.days_query_logs)
 
     def run(self, database: Database, now: datetime) -> RetentionReport:
         """Purge or anonymise everything past its limit at ``now`` (aware; naive is read as

@@ -1,0 +1,46 @@
+"""What the chat layer's parts exchange in a turn: handler signatures and turn-state keys.
+
+The handler routes to these; features, dialogs and the app wiring import them from here, so
+nothing but the app needs the handler itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Awaitable, Callable
+
+from botbuilder.core import TurnContext
+from botbuilder.schema import AdaptiveCardInvokeResponse
+
+from bot.commands import Recognised
+from domain.users import UserInfo
+
+__all__ = ["CommandHandler", "CardActionHandler", "ExecuteHandler", "FileConsentHandler", "MessageInterceptor",
+           "StartDialog", "REPEATED_START"]
+
+# Set in a turn's state when the message names the command of the dialog in progress.
+REPEATED_START = "prevention_first.repeated_start"
+
+CommandHandler = Callable[[TurnContext, Recognised, UserInfo], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class StartDialog:
+    """What a card action may return to start a guided dialog (by its command) with options."""
+
+    command: str
+    options: dict = field(default_factory=dict)
+
+
+# Looks at a typed message before it is routed; True when it has dealt with it (for example
+# the submitter's reply to a Hub question). Only messages outside a dialog that are not
+# commands are offered.
+MessageInterceptor = Callable[[TurnContext, UserInfo], Awaitable[bool]]
+# An ``Action.Execute`` button (Universal Actions) whose verb names its handler: answers with
+# the invoke response, usually the card that replaces the pressed one.
+ExecuteHandler = Callable[[TurnContext, dict, UserInfo], Awaitable[AdaptiveCardInvokeResponse]]
+# Teams' answer to a file consent card: (turn, the invoke's value, the user from the database).
+FileConsentHandler = Callable[[TurnContext, dict, UserInfo], Awaitable[None]]
+# A button on a card the bot sent, whose data names its handler: {"action": name, ...}.
+CardActionHandler = Callable[[TurnContext, dict, UserInfo], Awaitable["StartDialog | None"]]
+
