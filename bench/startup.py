@@ -32,10 +32,11 @@ def free_port() -> int:
     """A TCP port on loopback that nothing listens on now."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
-def start_bot(env_overrides: dict[str, str], timeout: float = 60.0) -> tuple[subprocess.Popen, str, float]:
+def start_bot(env_overrides: dict[str, str], timeout: float = 60.0) -> tuple[subprocess.Popen[bytes], str, float]:
     """Start the bot and wait for ``/healthz``; returns the process, base URL and seconds taken."""
     port = free_port()
     env = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1", **env_overrides}
@@ -47,7 +48,8 @@ def start_bot(env_overrides: dict[str, str], timeout: float = 60.0) -> tuple[sub
     url = f"http://127.0.0.1:{port}"
     while time.perf_counter() - started < timeout:
         if process.poll() is not None:
-            raise RuntimeError(f"the bot exited: {process.stderr.read().decode()[-2000:]}")
+            said = process.stderr.read().decode() if process.stderr is not None else ""
+            raise RuntimeError(f"the bot exited: {said[-2000:]}")
         try:
             with urllib.request.urlopen(f"{url}/healthz", timeout=1) as response:
                 if response.status == 200:

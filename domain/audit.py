@@ -33,8 +33,9 @@ from typing import Callable
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from domain.clock import aware, utcnow
 from domain.db import Database
-from domain.models import AuditLog, utcnow
+from domain.models import AuditLog
 
 __all__ = ["Action", "AuditEntry", "Audit", "CSV_COLUMNS", "day_range"]
 
@@ -76,13 +77,8 @@ def _checked(value: str, pattern: re.Pattern[str], limit: int, what: str) -> str
     return value
 
 
-def _aware(moment: datetime) -> datetime:
-    """``moment`` as aware UTC (SQLite hands back naive UTC; a naive argument is read as UTC)."""
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
-
-
 def _entry(row: AuditLog) -> AuditEntry:
-    return AuditEntry(row.id, _aware(row.at), row.actor, row.action, row.record_type, row.record_id)
+    return AuditEntry(row.id, aware(row.at), row.actor, row.action, row.record_type, row.record_id)
 
 
 def day_range(start: date, end: date) -> tuple[datetime, datetime]:
@@ -160,9 +156,9 @@ class Audit:
         record id (a reference, or an Azure AD object id)."""
         query = select(AuditLog).order_by(AuditLog.at, AuditLog.id)
         if start is not None:
-            query = query.where(AuditLog.at >= _aware(start))
+            query = query.where(AuditLog.at >= aware(start))
         if end is not None:
-            query = query.where(AuditLog.at < _aware(end))
+            query = query.where(AuditLog.at < aware(end))
         if actor is not None:
             query = query.where(AuditLog.actor == actor.lower())
         if record is not None:

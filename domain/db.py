@@ -9,14 +9,19 @@ from __future__ import annotations
 import logging
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import CursorResult, Engine, Result, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.sql.expression import TableClause
 
-__all__ = ["Database", "normalise_url", "MIGRATIONS_DIR"]
+if TYPE_CHECKING:
+    from sqlalchemy.dialects.postgresql import Insert as PostgresInsert
+    from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
+
+__all__ = ["Database", "normalise_url", "rows_changed", "MIGRATIONS_DIR"]
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +36,14 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+def rows_changed(result: Result[Any]) -> int:
+    """How many rows the ``UPDATE`` or ``DELETE`` that gave ``result`` changed."""
+    if not isinstance(result, CursorResult):
+        raise TypeError("only the result of an UPDATE or DELETE counts the rows it changed")
+    return result.rowcount
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -88,13 +100,15 @@ class Database:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
 
-    def insert(self, table):  # type: ignore[no-untyped-def]
+    def insert(self, table: type[DeclarativeBase] | TableClause) -> PostgresInsert | SqliteInsert:
         """An ``INSERT`` for this dialect that supports ``ON CONFLICT`` clauses."""
         if self.dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        return insert(table)
+            from sqlalchemy.dialects.postgresql import insert as postgres_insert
+
+            return postgres_insert(table)
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(table)
 
     def dispose(self) -> None:
         """Close every pooled connection."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete
 
@@ -17,7 +18,7 @@ __all__ = ["Drafts", "SavedDraft"]
 class SavedDraft:
     """A draft as stored: the dialog's progress and when it was last touched."""
 
-    progress: dict
+    progress: dict[str, Any]
     updated_at: datetime
 
 
@@ -27,7 +28,7 @@ class Drafts:
     def __init__(self, database: Database) -> None:
         self._db = database
 
-    def save(self, aad_object_id: str, dialog: str, progress: dict) -> None:
+    def save(self, aad_object_id: str, dialog: str, progress: dict[str, Any]) -> None:
         """Keep ``progress`` as the user's draft of ``dialog``."""
         key = aad_object_id.lower()
         with self._db.session() as session:

@@ -8,7 +8,7 @@ message. Roles are only ever read from here, never from what a client sends.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Any, Iterable
 
 from sqlalchemy import select, update
 
@@ -121,7 +121,7 @@ class Users:
             user.role = role.value
             return _info(user)
 
-    def save_reference(self, aad_object_id: str, reference: dict) -> None:
+    def save_reference(self, aad_object_id: str, reference: dict[str, Any]) -> None:
         """Keep the latest personal-chat conversation reference for proactive messages."""
         key = aad_object_id.lower()
         values = {
@@ -138,7 +138,7 @@ class Users:
                 .on_conflict_do_update(index_elements=[ConversationRef.aad_object_id], set_=values)
             )
 
-    def reference_for(self, aad_object_id: str) -> dict | None:
+    def reference_for(self, aad_object_id: str) -> dict[str, Any] | None:
         """The saved conversation reference, or None if there is none or it stopped working."""
         with self._db.session() as session:
             row = session.execute(

@@ -24,6 +24,7 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 import yaml
 
@@ -104,7 +105,9 @@ def figures(outcomes: list[Outcome], threshold: float | None = None) -> Figures:
     def refused(o: Outcome) -> bool:
         return o.no_good_match if threshold is None else o.match_score < threshold
 
-    mean = lambda values: sum(values) / len(values) if values else 0.0  # noqa: E731
+    def mean(values: Sequence[float]) -> float:
+        return sum(values) / len(values) if values else 0.0
+
     return Figures(
         ndcg=mean([ndcg(o.ranked, o.question.relevant) for o in answerable]),
         recall=mean([recall(o.ranked, o.question.relevant) for o in answerable]),

@@ -17,7 +17,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import IO, Iterable
+from typing import IO, Any, Iterable
 
 from indexer.build import BuildError, build
 from indexer.embedder import EmbedderError, load_embedder, load_query_embedder
@@ -105,7 +105,7 @@ def cmd_build(args: argparse.Namespace, out: IO[str]) -> int:
     return 0
 
 
-def _questions(handle: IO[str]) -> Iterable[tuple[int, dict | None, str | None]]:
+def _questions(handle: IO[str]) -> Iterable[tuple[int, dict[str, Any] | None, str | None]]:
     for number, line in enumerate(handle, 1):
         if not line.strip():
             continue
@@ -138,7 +138,7 @@ def cmd_search(args: argparse.Namespace, out: IO[str]) -> int:
         with handle:
             status = 0
             for number, item, error in _questions(handle):
-                if error:
+                if item is None:  # the line's error says why
                     print(json.dumps({"line": number, "error": error}), file=out)
                     status = 1
                     continue

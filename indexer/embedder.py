@@ -31,9 +31,10 @@ import threading
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Protocol, Sequence, cast
 
 import numpy as np
+import numpy.typing as npt
 
 log = logging.getLogger(__name__)
 
@@ -141,10 +142,11 @@ def _read_config(model_dir: Path) -> _ModelConfig:
     return _ModelConfig(max_len, int(pool["word_embedding_dimension"]), normalize)
 
 
-def _normalise(vectors: np.ndarray) -> np.ndarray:
+def _normalise(vectors: np.ndarray) -> npt.NDArray[np.float32]:
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
-    return (vectors / norms).astype(np.float32, copy=False)
+    unit: npt.NDArray[np.float32] = (vectors / norms).astype(np.float32, copy=False)
+    return unit
 
 
 class OnnxEmbedder:
@@ -201,7 +203,10 @@ class TorchEmbedder:
         self.name = model_name(model_dir)
         self.model = SentenceTransformer(str(model_dir), device="cpu", local_files_only=True)
         dimension = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
-        self.dimension = int(dimension())
+        size = dimension()
+        if size is None:
+            raise EmbedderError(f"{model_dir} does not say the dimension of its embeddings")
+        self.dimension = int(size)
 
     def embed(self, texts: Sequence[str], *, batch_size: int = 64) -> np.ndarray:
         vectors = self.model.encode(
@@ -221,17 +226,20 @@ def export_onnx(model_dir: Path, out_path: Path) -> Path:
 
     torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
     reference = SentenceTransformer(str(model_dir), device="cpu", local_files_only=True)
-    transformer = reference[0].auto_model.eval()
+    transformer = cast(torch.nn.Module, reference[0].auto_model).eval()
 
     class _ByKeyword(torch.nn.Module):
         def __init__(self, inner: torch.nn.Module) -> None:
             super().__init__()
             self.inner = inner
 
-        def forward(self, input_ids, attention_mask, token_type_ids):  # noqa: D401 - torch API
-            return self.inner(
+        def forward(  # noqa: D401 - torch API
+            self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor
+        ) -> torch.Tensor:
+            hidden: torch.Tensor = self.inner(
                 input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
             ).last_hidden_state
+            return hidden
 
     sample = reference.tokenizer(["an example sentence to trace the model"], return_tensors="pt")
     out_path.parent.mkdir(parents=True, exist_ok=True)

@@ -12,11 +12,11 @@ import re
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Any, Iterable, TypeGuard
 
-import frontmatter
 import jsonschema
 import yaml
+from frontmatter.default_handlers import YAMLHandler
 
 from indexer.taxonomy import TERM_ID, Taxonomy
 
@@ -68,7 +68,7 @@ SCHEMA = {
 KNOWN_FIELDS = frozenset(SCHEMA["properties"])
 
 
-def _iso_date(value: object) -> bool:
+def _iso_date(value: object) -> TypeGuard[str]:
     if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
         return False
     try:
@@ -83,7 +83,13 @@ _checker.checks("iso-date")(_iso_date)
 _validator = jsonschema.Draft202012Validator(SCHEMA, format_checker=_checker)
 
 
-class _TextLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when available
+if TYPE_CHECKING:
+    _FastSafeLoader = yaml.SafeLoader
+else:
+    _FastSafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
+
+
+class _TextLoader(_FastSafeLoader):
     """SafeLoader that keeps dates as the text written, so a bad date is reported, not thrown."""
 
 
@@ -137,7 +143,7 @@ class Entry:
     review_by: str | None = None
     content_hash: str = field(default="", compare=False)
 
-    def card_fields(self) -> dict:
+    def card_fields(self) -> dict[str, Any]:
         """What the answer card and the index metadata need about the entry."""
         return {
             "id": self.id, "title": self.title, "kind": self.kind, "summary": self.summary,
@@ -161,7 +167,8 @@ class LoadResult:
 def split_sections(body: str) -> tuple[Section, ...]:
     """The body's sections by Markdown heading; text before the first heading has none."""
     sections: list[Section] = []
-    heading, lines = "", []
+    heading = ""
+    lines: list[str] = []
     for line in body.splitlines():
         match = re.match(r"^#{1,6}\s+(.*?)\s*#*\s*$", line)
         if match:
@@ -210,15 +217,17 @@ def _reason_of(error: jsonschema.ValidationError) -> str:
         )
         return f"must be {expected}, not {type(value).__name__}"
     if error.validator == "additionalProperties":
-        return error.message
-    return error.message
+        return str(error.message)
+    return str(error.message)
 
 
-def entry_to_dict(entry: Entry) -> dict:
+def entry_to_dict(entry: Entry) -> dict[str, Any]:
+    """The entry as plain data, as the parse cache keeps it."""
     return asdict(entry)
 
 
-def entry_from_dict(data: dict, path: str) -> Entry:
+def entry_from_dict(data: dict[str, Any], path: str) -> Entry:
+    """An entry back from the parse cache, at ``path``."""
     fields = {**data, "path": path, "sections": tuple(Section(**s) for s in data["sections"])}
     for name in ("crime_types", "settings", "tags"):
         fields[name] = tuple(fields[name])
@@ -226,7 +235,7 @@ def entry_from_dict(data: dict, path: str) -> Entry:
 
 
 # Parsed files by content and taxonomy: {key: {"entry": dict | None, "problems": [...]}}.
-ParseCache = dict[str, dict]
+ParseCache = dict[str, dict[str, Any]]
 
 
 def parse_file(
@@ -263,7 +272,7 @@ def _parse(raw: bytes, relative: str, taxonomy: Taxonomy) -> tuple[Entry | None,
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         return None, [Problem(relative, "", "is not UTF-8 text")]
-    handler = frontmatter.YAMLHandler()
+    handler = YAMLHandler()
     if not handler.detect(text):
         return None, [Problem(relative, "front matter", "missing: the file must start with a '---' YAML block")]
     try:

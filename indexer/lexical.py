@@ -51,4 +51,5 @@ class Lexical:
         known = list(dict.fromkeys(t for t in _stemmer.stemWords(words) if t in self.vocab))
         if not known:
             return np.zeros(self.index.scores["num_docs"], dtype=np.float32)
-        return self.index.get_scores(known, weight_mask=mask)
+        scores: np.ndarray = self.index.get_scores(known, weight_mask=mask)
+        return scores

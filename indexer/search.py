@@ -23,8 +23,10 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any, Sequence
 
 import numpy as np
+import numpy.typing as npt
 import orjson
 
 from indexer.build import current_version, version_dir
@@ -67,14 +69,16 @@ class Hit:
     kind: str
     score: float
     similarity: float
-    entry: dict
+    entry: dict[str, Any]
     duplicates: tuple[str, ...] = ()
 
     def is_stale(self, today: date | None = None) -> bool:
-        review_by = self.entry.get("review_by")
-        return bool(review_by) and date.fromisoformat(review_by) < (today or date.today())
+        review_by: str | None = self.entry.get("review_by")
+        if not review_by:
+            return False
+        return date.fromisoformat(review_by) < (today or date.today())
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         return {"id": self.id, "title": self.title, "kind": self.kind, "score": round(self.score, 4)}
 
 
@@ -86,10 +90,10 @@ class SearchResult:
     has_more: bool
     best_similarity: float
     match_score: float
-    filters: dict = field(default_factory=dict)
+    filters: dict[str, Any] = field(default_factory=dict)
     index_version: str = ""
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         return {
             "query": self.query,
             "no_good_match": self.no_good_match,
@@ -106,7 +110,7 @@ class KnowledgeIndex:
         self.folder = Path(folder)
         self.meta = json.loads((self.folder / "meta.json").read_text())
         self.version: str = self.meta["version"]
-        self.entries: list[dict] = orjson.loads((self.folder / "entries.json").read_bytes())
+        self.entries: list[dict[str, Any]] = orjson.loads((self.folder / "entries.json").read_bytes())
         self.taxonomy = Taxonomy.load(self.folder / "taxonomy.yaml")
         self.slang = Slang.load(self.folder / "slang.yaml")
         self.vectors = np.load(self.folder / "vectors.npy")
@@ -114,8 +118,11 @@ class KnowledgeIndex:
         self.passage_ids = np.load(self.folder / "entry_passage_ids.npy")
         self.passage_counts = np.diff(self.pointers)
         if (self.folder / "dense.faiss").is_file():
-            self.dense = faiss.read_index(str(self.folder / "dense.faiss"))
-            faiss.downcast_index(self.dense.index).hnsw.efSearch = int(self.meta["hnsw"]["ef_search"])
+            # Any: faiss's wrappers do not type the attributes of the index read back.
+            graph: Any = faiss.read_index(str(self.folder / "dense.faiss"))
+            inner: Any = faiss.downcast_index(graph.index)
+            inner.hnsw.efSearch = int(self.meta["hnsw"]["ef_search"])
+            self.dense: Any = graph
         else:
             self.dense = faiss.IndexIDMap2(faiss.IndexFlatIP(self.vectors.shape[1]))
             self.dense.add_with_ids(self.vectors, np.arange(len(self.vectors), dtype=np.int64))
@@ -144,7 +151,7 @@ class KnowledgeIndex:
         self.card_rows = self.passage_ids[self.pointers[:-1]]  # each entry's first passage
         self.kinds = np.array([e["kind"] for e in self.entries])
         self.effects = np.array([e.get("effect") or "" for e in self.entries])
-        self._masks: OrderedDict[tuple, np.ndarray] = OrderedDict()
+        self._masks: OrderedDict[tuple[str | None, str | None, str | None], np.ndarray] = OrderedDict()
         self._mask_lock = threading.Lock()
 
     def expand(self, text: str) -> str:
@@ -347,14 +354,14 @@ class Searcher:
             index_version=index.version,
         )
 
-    def _best_passage(self, positions: list[int], vector: np.ndarray) -> np.ndarray:
+    def _best_passage(self, positions: Sequence[int] | npt.NDArray[np.intp], vector: np.ndarray) -> np.ndarray:
         """Each entry's best-passage similarity to the query."""
         index = self.index
         if len(positions) > 2000:  # many entries: score every passage at once
             every = np.maximum.reduceat((index.vectors @ vector)[index.passage_ids], index.pointers[:-1])
             return every[positions]
-        positions = np.asarray(positions)
-        gather, offsets = _ranges(index.pointers[positions], index.passage_counts[positions])
+        rows = np.asarray(positions)
+        gather, offsets = _ranges(index.pointers[rows], index.passage_counts[rows])
         return np.maximum.reduceat(index.vectors[index.passage_ids[gather]] @ vector, offsets)
 
     def _duplicate_of(self, position: int, kept: list[int]) -> int | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from functools import lru_cache
+from typing import Any
 
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
@@ -19,7 +20,7 @@ WORD = re.compile(r"[a-z][a-z']+")
 
 
 @lru_cache(maxsize=1)
-def english_dictionary():  # type: ignore[no-untyped-def]
+def english_dictionary() -> Any:  # pyspellchecker ships no type information
     """pyspellchecker's English dictionary, loaded once per process (it takes a second)."""
     from spellchecker import SpellChecker
 

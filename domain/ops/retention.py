@@ -31,10 +31,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, delete, func, select, update
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from domain.db import Database
+from domain.db import Database, rows_changed
 from domain.settings import RETENTION_DEFAULTS as ENV_DEFAULTS
 from domain.settings import RetentionConfigError, RetentionDays
 from domain.models import (
@@ -67,7 +67,7 @@ def _cutoff(now: datetime, days: int) -> datetime:
     return datetime.combine(now.date() - timedelta(days=days), time(), timezone.utc)
 
 
-def _not_removed(column):  # type: ignore[no-untyped-def]
+def _not_removed(column: InstrumentedAttribute[str] | InstrumentedAttribute[str | None]) -> ColumnElement[bool]:
     """A condition: the text column holds neither a retention marker nor the erasure one."""
     return (column != ERASED) & ~column.startswith("[removed after ")
 
@@ -172,11 +172,11 @@ class Retention(RetentionDays):
             .values(text=marker)
             .execution_options(synchronize_session=False)
         )
-        return {"search_queries": int(queries.rowcount or 0), "evidence_requests": int(requests.rowcount or 0)}
+        return {"search_queries": rows_changed(queries), "evidence_requests": rows_changed(requests)}
 
 
 def _deleted(session: Session, model: type[AcademyJournalEntry] | type[AcademyReflection], cutoff: datetime) -> int:
     result = session.execute(
         delete(model).where(model.created_at < cutoff).execution_options(synchronize_session=False)
     )
-    return int(result.rowcount or 0)
+    return rows_changed(result)

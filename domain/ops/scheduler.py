@@ -41,15 +41,16 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta, timezone
-from typing import Awaitable, Callable, Iterable
-from zoneinfo import ZoneInfo
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any, Awaitable, Callable, Iterable
 
-from sqlalchemy import Update, or_, select, update
+from sqlalchemy import ColumnElement, Update, or_, select, update
 
-from domain.db import Database
-from domain.models import JobStatus, ScheduledJob, User, utcnow
+from domain.clock import LONDON, aware, utcnow
+from domain.db import Database, rows_changed
+from domain.models import JobStatus, ScheduledJob, User
+from domain.ops.timetable import NewJob, assessment_jobs, journal_prompt_jobs, london_times, plan_reminder_jobs
 
 __all__ = [
     "LONDON",
@@ -69,19 +70,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-LONDON = "Europe/London"
 _MAX_BACKOFF = timedelta(hours=1)
-
-
-@dataclass(frozen=True)
-class NewJob:
-    """A job to schedule: what, for whom, when (aware), and the key that names it."""
-
-    kind: str
-    aad_object_id: str
-    due_at: datetime
-    dedupe_key: str
-    payload: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -93,7 +82,7 @@ class Job:
     aad_object_id: str
     due_at: datetime
     dedupe_key: str
-    payload: dict
+    payload: dict[str, Any]
     attempt: int
     claimed_until: datetime
 
@@ -123,13 +112,6 @@ class RunReport:
 Handler = Callable[[Job], Awaitable[Outcome]]
 
 
-def _utc(moment: datetime) -> datetime:
-    """``moment`` as an aware UTC datetime (SQLite hands back naive UTC values)."""
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
-
-
 class Jobs:
     """Scheduling and cancelling jobs; no handler needed, so dialogs can hold one.
 
@@ -147,11 +129,11 @@ class Jobs:
         Users not yet known are recorded as officers.
         """
         now = utcnow()
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "kind": job.kind,
                 "aad_object_id": job.aad_object_id.lower(),
-                "due_at": _utc(job.due_at),
+                "due_at": aware(job.due_at),
                 "dedupe_key": job.dedupe_key,
                 "payload": dict(job.payload),
                 "status": JobStatus.PENDING.value,
@@ -184,7 +166,7 @@ class Jobs:
         many were cancelled.
         """
         keys = list(keys)
-        matches = [ScheduledJob.dedupe_key.in_(keys)] if keys else []
+        matches: list[ColumnElement[bool]] = [ScheduledJob.dedupe_key.in_(keys)] if keys else []
         if prefix:
             matches.append(ScheduledJob.dedupe_key.startswith(prefix, autoescape=True))
         if not matches:
@@ -199,7 +181,7 @@ class Jobs:
                 .values(status=JobStatus.CANCELLED.value, claimed_until=None, done_at=utcnow())
                 .execution_options(synchronize_session=False)
             )
-            return result.rowcount
+            return rows_changed(result)
 
 
 class Scheduler(Jobs):
@@ -238,7 +220,7 @@ class Scheduler(Jobs):
         """Handle every job due now, a batch at a time, and say what became of them."""
         report = RunReport()
         while True:
-            claimed = await asyncio.to_thread(self._claim, _utc(self._clock()))
+            claimed = await asyncio.to_thread(self._claim, aware(self._clock()))
             report.claimed += len(claimed)
             for job in claimed:
                 await self._handle(job, report)
@@ -276,7 +258,7 @@ class Scheduler(Jobs):
                 .execution_options(synchronize_session=False)
             ).all()
         jobs = [
-            Job(r.id, r.kind, r.aad_object_id, _utc(r.due_at), r.dedupe_key, dict(r.payload or {}), r.attempts,
+            Job(r.id, r.kind, r.aad_object_id, aware(r.due_at), r.dedupe_key, dict(r.payload or {}), r.attempts,
                 now + self._lease)
             for r in rows
         ]
@@ -313,13 +295,13 @@ class Scheduler(Jobs):
         ).execution_options(synchronize_session=False)
 
     def _renew(self, job: Job) -> Job | None:
-        until = _utc(self._clock()) + self._lease
+        until = aware(self._clock()) + self._lease
         with self._db.session() as session:
-            renewed = session.execute(self._owned(job).values(claimed_until=until)).rowcount
+            renewed = rows_changed(session.execute(self._owned(job).values(claimed_until=until)))
         return replace(job, claimed_until=until) if renewed else None
 
     async def _record(self, job: Job, report: RunReport, outcome: Outcome, reason: str | None) -> None:
-        now = _utc(self._clock())
+        now = aware(self._clock())
         values: dict[str, object] = {"claimed_until": None, "last_error": reason}
         if outcome is Outcome.RETRY and job.attempt < self._max_attempts:
             backoff = min(timedelta(minutes=2 ** min(job.attempt - 1, 6)), _MAX_BACKOFF)
@@ -335,7 +317,7 @@ class Scheduler(Jobs):
 
         def write() -> int:
             with self._db.session() as session:
-                return session.execute(self._owned(job).values(**values)).rowcount
+                return rows_changed(session.execute(self._owned(job).values(**values)))
 
         if await asyncio.to_thread(write):
             setattr(report, counter, getattr(report, counter) + 1)
@@ -343,7 +325,7 @@ class Scheduler(Jobs):
             report.superseded += 1
 
 
-async def stop_task(task: "asyncio.Task | None") -> None:
+async def stop_task(task: asyncio.Task[Any] | None) -> None:
     """Cancel a background task and wait until it has ended."""
     if task is not None:
         task.cancel()
@@ -384,81 +366,3 @@ class SchedulerLoop:
             except Exception as error:  # noqa: BLE001 - the loop must outlive a bad run
                 log.error("scheduler run failed", extra={"reason": type(error).__name__})
             await asyncio.sleep(self._interval)
-
-
-# --- when things are due ------------------------------------------------------------------
-
-
-def london_times(start: date, end: date, at: time, tz: str = LONDON) -> list[datetime]:
-    """UTC moments of local time ``at`` on each day from ``start`` to ``end`` inclusive.
-
-    Follows the clock changes: 18:00 in London is 17:00 UTC in summer, 18:00 UTC in
-    winter. A time the clocks skip (01:30 on the March change) falls an hour later; a time
-    they repeat (01:30 on the October change) is the first of the two.
-    """
-    zone = ZoneInfo(tz)
-    days = (end - start).days + 1
-    return [
-        datetime.combine(start + timedelta(days=n), at, tzinfo=zone).astimezone(timezone.utc)
-        for n in range(max(days, 0))
-    ]
-
-
-def journal_prompt_jobs(
-    aad: str,
-    cohort_id: int | str,
-    starts_on: date,
-    ends_on: date,
-    days_after: int,
-    at: time,
-    weekdays_only: bool = True,
-) -> list[NewJob]:
-    """A journal prompt at ``at`` London time on each course day and ``days_after`` days after.
-
-    ``days_after`` counts calendar days after ``ends_on``; with ``weekdays_only`` no prompt
-    falls on a Saturday or Sunday, during the course or after it.
-    """
-    key = aad.lower()
-    jobs = []
-    for moment in london_times(starts_on, ends_on + timedelta(days=days_after), at):
-        day = moment.astimezone(ZoneInfo(LONDON)).date()
-        if weekdays_only and day.weekday() >= 5:
-            continue
-        jobs.append(
-            NewJob(
-                "journal-prompt", key, moment, f"journal:{cohort_id}:{key}:{day.isoformat()}",
-                {"cohort_id": cohort_id, "day": day.isoformat(), "after_course": day > ends_on},
-            )
-        )
-    return jobs
-
-
-def plan_reminder_jobs(aad: str, cohort_id: int | str, due_on: date, at: time) -> list[NewJob]:
-    """Action plan reminders four weeks and one week before ``due_on``, and the day after it.
-
-    Keys start ``plan:<cohort>:<aad>:``, the prefix to cancel when the plan is completed;
-    they include the due date, so a plan given a new date gets new reminders.
-    """
-    key = aad.lower()
-    steps = {"4-weeks": -28, "1-week": -7, "overdue": 1}
-    return [
-        NewJob(
-            "plan-reminder", key, london_times(day, day, at)[0],
-            f"plan:{cohort_id}:{key}:{due_on.isoformat()}:{which}",
-            {"cohort_id": cohort_id, "due_on": due_on.isoformat(), "reminder": which},
-        )
-        for which, offset in steps.items()
-        for day in [due_on + timedelta(days=offset)]
-    ]
-
-
-def assessment_jobs(aad: str, cohort_id: int | str, starts_on: date, ends_on: date, at: time) -> list[NewJob]:
-    """The self-assessment offers: "before" on the first course day, "after" on the last."""
-    key = aad.lower()
-    return [
-        NewJob(
-            f"assessment-{which}", key, london_times(day, day, at)[0], f"assessment:{cohort_id}:{key}:{which}",
-            {"cohort_id": cohort_id, "which": which},
-        )
-        for which, day in (("before", starts_on), ("after", ends_on))
-    ]

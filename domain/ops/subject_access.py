@@ -50,7 +50,7 @@ from sqlalchemy import String, Text, case, cast, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from domain.audit import Action, Audit
-from domain.db import Database
+from domain.db import Database, rows_changed
 from domain.models import (
     AcademyAssessment,
     AcademyCohort,
@@ -135,7 +135,7 @@ def _state_keys(teams_user_id: str | None, conversation_id: str | None) -> Any:
     return or_(*conditions) if conditions else None
 
 
-def export_user(database: Database, aad: str, *, by: str, clock: Callable[[], datetime] = utcnow) -> dict:
+def export_user(database: Database, aad: str, *, by: str, clock: Callable[[], datetime] = utcnow) -> dict[str, Any]:
     """Everything held about the person with Azure AD object id ``aad``, as JSON data.
 
     The export is audited (``user.export`` by ``by``) in the same transaction as the read.
@@ -350,21 +350,21 @@ def erase_user(database: Database, aad: str, *, by: str, clock: Callable[[], dat
         )
         for copied, erased in merged_notes:  # what a merge copied into the other officers' notes
             quoting = SubmissionSupporter.notes.contains(copied, autoescape=True)
-            for row in s.scalars(select(SubmissionSupporter).where(quoting)):
-                row.notes = row.notes.replace(copied, erased)
+            for supporter in s.scalars(select(SubmissionSupporter).where(quoting)):
+                supporter.notes = supporter.notes.replace(copied, erased)
                 counts["submission_supporters"] += 1
 
         # Notifications that name their submissions, sent or waiting for someone else.
         counts["notifications"] = _rowcount(s, delete(Notification).where(Notification.aad_object_id == aad))
         if references:
             mentions = [cast(Notification.payload, String).contains(r, autoescape=True) for r in references]
-            for row in s.scalars(select(Notification).where(or_(*mentions))):
-                scrubbed = _scrub(row.payload, references + titles)
-                if scrubbed != row.payload:
-                    row.payload = scrubbed
-                    if row.status in (NotificationStatus.PENDING.value, NotificationStatus.RETRYING.value):
-                        row.status, row.last_error = NotificationStatus.FAILED.value, "erased"
-                        row.next_attempt_at = None
+            for notification in s.scalars(select(Notification).where(or_(*mentions))):
+                scrubbed = _scrub(notification.payload, references + titles)
+                if scrubbed != notification.payload:
+                    notification.payload = scrubbed
+                    if notification.status in (NotificationStatus.PENDING.value, NotificationStatus.RETRYING.value):
+                        notification.status, notification.last_error = NotificationStatus.FAILED.value, "erased"
+                        notification.next_attempt_at = None
                     counts["notifications"] += 1
 
         # Where they are reached, and the state of their chat.
@@ -379,7 +379,7 @@ def erase_user(database: Database, aad: str, *, by: str, clock: Callable[[], dat
             Draft, AcademyJournalEntry, AcademyReflection, AcademyPlan, AcademyAssessment, AcademyEnrolment,
             SearchFeedback, EvidenceRequest, SearchQuery, ScheduledJob,
         ):
-            column = model.aad_object_id  # type: ignore[attr-defined]
+            column = model.aad_object_id
             counts[model.__tablename__] = _rowcount(s, delete(model).where(column == aad))
         counts["academy_enrolments"] += _rowcount(
             s, update(AcademyEnrolment).where(AcademyEnrolment.enrolled_by == aad).values(enrolled_by=placeholder)
@@ -396,4 +396,4 @@ def erase_user(database: Database, aad: str, *, by: str, clock: Callable[[], dat
 
 
 def _rowcount(session: Session, statement: Any) -> int:
-    return int(session.execute(statement).rowcount or 0)
+    return rows_changed(session.execute(statement))

@@ -44,7 +44,7 @@ class KnowledgeService:
         # with each other or the event loop for the machine's cores.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="search")
         self._loader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="index-load")
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task[None] | None = None
 
     @property
     def version(self) -> str | None:

@@ -13,11 +13,13 @@ method that acts for an officer checks from the database that the query is their
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
+from domain.clock import aware
 from domain.db import Database
 from domain.models import (
     EvidenceRequest,
@@ -41,13 +43,6 @@ GAP_NO_MATCH = "no-match"
 GAP_NOT_HELPFUL = "not-helpful"
 
 
-def _aware(moment: datetime) -> datetime:
-    """``moment`` as an aware UTC datetime (SQLite hands back naive UTC values)."""
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
-
-
 @dataclass(frozen=True)
 class QueryRecord:
     """A search as recorded: the question, its filters and page, and what was shown."""
@@ -60,7 +55,7 @@ class QueryRecord:
     offset: int
     refines_id: int | None
     no_good_match: bool
-    shown: list[dict]
+    shown: list[dict[str, Any]]
     asked_at: datetime
 
 
@@ -103,7 +98,7 @@ def _record(row: SearchQuery) -> QueryRecord:
         refines_id=row.refines_id,
         no_good_match=row.no_good_match,
         shown=[dict(item) for item in row.shown or []],
-        asked_at=_aware(row.asked_at),
+        asked_at=aware(row.asked_at),
     )
 
 
@@ -132,7 +127,7 @@ class SearchLog:
         index_version: str,
         no_good_match: bool,
         best_similarity: float | None,
-        shown: list[dict],
+        shown: list[dict[str, Any]],
         crime_type: str | None = None,
         kind: str | None = None,
         effect: str | None = None,
@@ -254,7 +249,7 @@ class SearchLog:
                     query_id=row.query_id,
                     aad_object_id=row.aad_object_id,
                     text=row.text,
-                    created_at=_aware(row.created_at),
+                    created_at=aware(row.created_at),
                     status=row.status,
                 )
                 for row in rows
@@ -267,7 +262,7 @@ class SearchLog:
         both apply) or its officer said the results were not helpful (``"not-helpful"``).
         Oldest first, for the Hub's gap report. A naive ``since`` is read as UTC.
         """
-        since = _aware(since)
+        since = aware(since)
         not_helpful = exists().where(
             SearchFeedback.query_id == SearchQuery.id,
             SearchFeedback.helpful.is_(False),
@@ -289,7 +284,7 @@ class SearchLog:
                 query_id=row.id,
                 text=row.text,
                 crime_type=row.crime_type,
-                asked_at=_aware(row.asked_at),
+                asked_at=aware(row.asked_at),
                 reason=GAP_NO_MATCH if row.no_good_match else GAP_NOT_HELPFUL,
             )
             for row in rows
@@ -303,7 +298,7 @@ class SearchLog:
         on any of them counts for the question they came from. Oldest first; a naive
         ``since`` is read as UTC.
         """
-        since = _aware(since)
+        since = aware(since)
         # Searches marked not helpful, followed back through what each refines to the first.
         chain = (
             select(SearchQuery.id, SearchQuery.refines_id)
@@ -326,7 +321,7 @@ class SearchLog:
                 .order_by(SearchQuery.asked_at, SearchQuery.id)
             ).all()
         return [
-            GapRow(query_id=row.id, text=row.text, crime_type=row.crime_type, asked_at=_aware(row.asked_at),
+            GapRow(query_id=row.id, text=row.text, crime_type=row.crime_type, asked_at=aware(row.asked_at),
                    reason=GAP_NO_MATCH if row.no_good_match else GAP_NOT_HELPFUL)
             for row in rows
         ]
