@@ -1,8 +1,12 @@
-"""Proactive messages: a status update or reminder sent to one user's personal chat.
+"""Proactive messages: the sender of the outbox, to each user's personal chat.
 
-Every message is first written to the ``notifications`` table, then sent through
-``continue_conversation`` on the user's saved conversation reference. Teams' answers
-decide what happens next:
+Every message is first a pending row of the ``notifications`` table: written by a use case
+in the transaction of the change it reports (:mod:`domain.ops.outbox`), or by
+:meth:`NotificationService.notify`. The sender claims a row, then sends it through
+``continue_conversation`` on the user's saved conversation reference: right after the turn
+that wrote it (:meth:`NotificationService.deliver`), and on the background sweep
+(:meth:`NotificationService.deliver_due`) for any still due. Teams' answers decide what
+happens next:
 
 * 403 or 404 (the app was removed, the chat is gone): the user is marked unreachable and
   the message is not retried; it goes out again only after the user talks to the bot.
@@ -18,16 +22,17 @@ import logging
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Awaitable, Callable
+from typing import Any, Awaitable, Callable, Iterable
 
 import aiohttp
 from botbuilder.core import BotAdapter, MessageFactory, TurnContext
 from botbuilder.schema import Activity, ConversationReference
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 
+from domain.clock import utcnow
 from domain.db import Database
-from domain.models import Notification, NotificationStatus, utcnow
+from domain.models import Notification, NotificationStatus
+from domain.ops.outbox import Outbox
 from domain.users import Users
 
 __all__ = ["NotificationService", "RetryPolicy", "send_status_of"]
@@ -66,7 +71,7 @@ def send_status_of(error: BaseException) -> tuple[int | None, float | None]:
 
 
 class NotificationService:
-    """Sends proactive messages and keeps a record of each.
+    """Sends the outbox's messages and keeps a record of each attempt.
 
     Args:
         adapter: the Bot Framework adapter that owns the connector credentials.
@@ -92,6 +97,7 @@ class NotificationService:
         self._app_id = app_id
         self._policy = policy
         self._sleep = sleep
+        self._outbox = Outbox(database)
 
     async def notify(
         self,
@@ -101,7 +107,7 @@ class NotificationService:
         kind: str,
         dedupe_key: str | None = None,
     ) -> NotificationStatus:
-        """Queue and send one message to a user.
+        """Write one message to a user to the outbox and send it now.
 
         Args:
             aad_object_id: who to tell.
@@ -118,7 +124,24 @@ class NotificationService:
         )
         if notification_id is None:
             return NotificationStatus.SENT  # already handled under this dedupe key
-        return await self._deliver(notification_id)
+        return (await self.deliver([notification_id])).get(notification_id, NotificationStatus.PENDING)
+
+    async def deliver(self, notification_ids: Iterable[int]) -> dict[int, NotificationStatus]:
+        """Send the pending messages a use case has just written, in order.
+
+        Each is claimed first, so the background sweep does not send it too; one another
+        process is already sending is left to it. Failures are recorded on the row (and
+        retried by :meth:`deliver_due`), never raised into the turn.
+
+        Returns:
+            The delivery status of each message sent from here, by id.
+        """
+        now = utcnow()
+        statuses: dict[int, NotificationStatus] = {}
+        for notification_id in notification_ids:
+            if await asyncio.to_thread(self._claim_new, notification_id, now):
+                statuses[notification_id] = await self._deliver(notification_id)
+        return statuses
 
     async def deliver_due(self, now: datetime | None = None) -> int:
         """Retry every message whose next attempt is due; returns how many this process tried
@@ -152,22 +175,30 @@ class NotificationService:
                     (Notification.next_attempt_at.is_(None)) | (Notification.next_attempt_at <= now),
                 )
                 .values(next_attempt_at=now + self._policy.later)
-            )
-            return claimed.rowcount == 1
+                .returning(Notification.id)
+            ).first()
+            return claimed is not None
 
-    def _record(self, aad_object_id: str, kind: str, payload: dict, dedupe_key: str | None) -> int | None:
-        try:
-            with self._db.session() as session:
-                row = Notification(
-                    aad_object_id=aad_object_id, kind=kind, payload=payload, dedupe_key=dedupe_key
+    def _claim_new(self, notification_id: int, now: datetime) -> bool:
+        """Take a message this process has just written: never tried, and still within the
+        writer's grace (:data:`~domain.ops.outbox.WRITER_GRACE`), which the sweep leaves alone."""
+        with self._db.session() as session:
+            claimed = session.execute(
+                update(Notification)
+                .where(
+                    Notification.id == notification_id,
+                    Notification.status == NotificationStatus.PENDING.value,
+                    Notification.attempts == 0,
+                    Notification.next_attempt_at > now,
                 )
-                session.add(row)
-                session.flush()
-                return row.id
-        except IntegrityError:
-            if dedupe_key is None:
-                raise
-            return None
+                .values(next_attempt_at=now + self._policy.later)
+                .returning(Notification.id)
+            ).first()
+            return claimed is not None
+
+    def _record(self, aad_object_id: str, kind: str, payload: dict[str, Any], dedupe_key: str | None) -> int | None:
+        with self._db.session() as session:
+            return self._outbox.add(session, aad_object_id, kind, payload, dedupe_key)
 
     async def _deliver(self, notification_id: int) -> NotificationStatus:
         with self._db.session() as session:
@@ -211,10 +242,10 @@ class NotificationService:
     def _delay(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:
             return min(retry_after, self._policy.max_delay)
-        backoff = self._policy.base_delay * (2 ** (attempt - 1))
+        backoff = self._policy.base_delay * 2.0 ** (attempt - 1)
         return min(backoff * (0.8 + 0.4 * random.random()), self._policy.max_delay)
 
-    async def _send(self, reference: dict, activity: Activity) -> None:
+    async def _send(self, reference: dict[str, Any], activity: Activity) -> None:
         # The adapter hands errors raised inside a turn to its on_turn_error, which would
         # answer the user; a failed proactive send is ours to classify, so carry it out.
         failure: list[BaseException] = []

@@ -10,8 +10,9 @@ Hub staff can see a submission.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
-from typing import Any
+from typing import Any, Sequence
 
 from botbuilder.core import TurnContext
 from botbuilder.schema import ChannelAccount, ConversationAccount, ConversationReference
@@ -30,6 +31,7 @@ from domain.portal.submissions import (
     StatusChange,
     SubmissionNotFound,
     Submissions,
+    SubmissionView,
     SupportAdded,
     embedding_text,
     normalise_reference,
@@ -38,7 +40,7 @@ from domain.users import UserInfo, Users
 from indexer.search import Hit
 from indexer.taxonomy import Taxonomy
 
-__all__ = ["Portal", "HubChannel"]
+__all__ = ["Portal", "PortalMessages", "HubChannel"]
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +59,7 @@ class HubChannel:
         )
         self._app_id = app_id
 
-    async def post(self, card: dict) -> bool:
+    async def post(self, card: dict[str, Any]) -> bool:
         """Post a card; a failure is logged and reported, never raised into the officer's turn."""
         failure: list[BaseException] = []
 
@@ -76,6 +78,25 @@ class HubChannel:
         return not failure
 
 
+class PortalMessages:
+    """The Portal's proactive messages, with everything an officer typed shown as written."""
+
+    def status_changed(self, change: StatusChange) -> str:
+        """To the submitter and supporters: the new status, and the Hub's note."""
+        text = (f"Update on your submission {change.reference} ({plain(change.title, limit=120)}): it is now "
+                f"{change.to_status.label.lower()}.")
+        if change.to_status is Status.MERGED and change.merged_into:
+            text += f" It has been joined with {change.merged_into}, which you can follow instead."
+        if change.note:
+            text += f"\n\nNote from the Hub: {plain(change.note, limit=1000)}"
+        return text + f"\n\nType status {change.reference} to see its history."
+
+    def support_added(self, added: SupportAdded) -> str:
+        """To the submitter: another officer backs their submission."""
+        return (f"Another officer has added their support and notes to your submission {added.reference} "
+                f"({plain(added.title, limit=120)}).")
+
+
 class Portal:
     """What the submission dialog and the Portal's commands do.
 
@@ -86,6 +107,7 @@ class Portal:
         users: the user directory (roles).
         taxonomy: crime-type labels.
         hub_channel: where new submissions are announced, if configured.
+        messages: the words of the Portal's proactive messages.
     """
 
     def __init__(
@@ -96,6 +118,7 @@ class Portal:
         users: Users,
         taxonomy: Taxonomy,
         hub_channel: HubChannel | None = None,
+        messages: PortalMessages | None = None,
     ) -> None:
         self.submissions = submissions
         self.knowledge = knowledge
@@ -103,6 +126,7 @@ class Portal:
         self.users = users
         self.taxonomy = taxonomy
         self.hub_channel = hub_channel
+        self.messages = messages or PortalMessages()
 
     # -- the dialog's steps -----------------------------------------------------------------
 
@@ -142,7 +166,8 @@ class Portal:
         return created.reference
 
     async def support(self, turn_context: TurnContext, aad: str, reference: str, answers: dict[str, Any]) -> SupportAdded | None:
-        """Add the officer's notes and support to an existing submission and tell its owner."""
+        """Add the officer's notes and support to an existing submission, thank the officer,
+        then tell its owner and the Hub's channel."""
         notes = "\n\n".join(
             f"{label}: {answers[key]}" for key, label in
             (("title", "Title"), ("description", "Description"), ("tried", "Tried so far"),
@@ -150,7 +175,9 @@ class Portal:
             if answers.get(key)
         )
         try:
-            added = await asyncio.to_thread(self.submissions.add_support, reference, aad, notes)
+            added = await asyncio.to_thread(
+                functools.partial(self.submissions.add_support, reference, aad, notes, notices=self.messages)
+            )
         except (CannotSupport, SubmissionNotFound) as error:
             await turn_context.send_activity(f"{error} Carry on with a new submission instead.")
             return None
@@ -158,12 +185,7 @@ class Portal:
             f"Thank you. Your notes and support are added to {added.reference}, and its submitter and the Hub "
             f"are told. Type status {added.reference} to follow it."
         )
-        await self.notifications.notify(
-            added.owner_aad,
-            f"Another officer has added their support and notes to your submission {added.reference} "
-            f"({plain(added.title, limit=120)}).",
-            kind="submission-support", dedupe_key=f"support:{added.reference}:{aad}:{len(notes)}",
-        )
+        await self.notifications.deliver(added.notifications)
         if self.hub_channel is not None:
             await self.hub_channel.post(adaptive_card(
                 [{"type": "TextBlock", "text": f"Support added to {added.reference}", "weight": "Bolder", "wrap": True},
@@ -172,13 +194,13 @@ class Portal:
             ))
         return added
 
-    def _announcement(self, reference: str, new: NewSubmission) -> dict:
+    def _announcement(self, reference: str, new: NewSubmission) -> dict[str, Any]:
         facts = [
             {"title": "Kind", "value": new.kind.label},
             {"title": "Crime types", "value": self._crime_types(new.crime_types)},
             {"title": "Area", "value": plain(new.area)},
         ]
-        body = [
+        body: list[dict[str, Any]] = [
             {"type": "TextBlock", "text": f"New submission {reference}", "weight": "Bolder", "size": "Medium", "wrap": True},
             {"type": "TextBlock", "text": plain(new.title, limit=200), "wrap": True},
             {"type": "FactSet", "facts": facts},
@@ -186,7 +208,7 @@ class Portal:
         ]
         return adaptive_card(body, f"New submission {reference}: {plain(new.title, limit=200)}")
 
-    def _crime_types(self, ids: list[str]) -> str:
+    def _crime_types(self, ids: Sequence[str]) -> str:
         return ", ".join(self.taxonomy.label(i) for i in ids) if ids else "Not crime specific"
 
     # -- status changes ---------------------------------------------------------------------
@@ -194,22 +216,14 @@ class Portal:
     async def change_status(
         self, reference: str, status: Status, by_aad: str, note: str | None = None, *, merged_into: str | None = None
     ) -> StatusChange:
-        """Change a submission's status (the Hub's commands call this) and tell the submitter
-        and supporters. Raises ``InvalidTransition`` or ``SubmissionNotFound`` unchanged."""
-        change = await asyncio.to_thread(
-            self.submissions.change_status, reference, status, by_aad, note, merged_into=merged_into
-        )
-        text = f"Update on your submission {change.reference} ({plain(change.title, limit=120)}): it is now " \
-               f"{change.to_status.label.lower()}."
-        if change.to_status is Status.MERGED and merged_into:
-            text += f" It has been joined with {normalise_reference(merged_into) or merged_into}, which you can follow instead."
-        if change.note:
-            text += f"\n\nNote from the Hub: {plain(change.note, limit=1000)}"
-        text += f"\n\nType status {change.reference} to see its history."
-        for recipient in (change.submitter_aad, *change.supporters):
-            await self.notifications.notify(
-                recipient, text, kind="status-change", dedupe_key=f"status:{change.history_id}:{recipient}"
-            )
+        """Change a submission's status and write the messages to its submitter and supporters
+        (one transaction), then send them. Raises ``InvalidTransition`` or
+        ``SubmissionNotFound`` unchanged; a message that cannot be sent waits for a retry."""
+        change = await asyncio.to_thread(functools.partial(
+            self.submissions.change_status, reference, status, by_aad, note, merged_into=merged_into,
+            notices=self.messages,
+        ))
+        await self.notifications.deliver(change.notifications)
         return change
 
     # -- commands ----------------------------------------------------------------------------
@@ -220,7 +234,7 @@ class Portal:
             await turn_context.send_activity("You have no submissions yet. Type submit to send the Hub an idea or a problem.")
             return
         lines = []
-        body: list[dict] = [{"type": "TextBlock", "text": "Your submissions", "weight": "Bolder", "size": "Medium"}]
+        body: list[dict[str, Any]] = [{"type": "TextBlock", "text": "Your submissions", "weight": "Bolder", "size": "Medium"}]
         for row in rows[:20]:
             role = "" if row.role == "submitter" else " (supported)"
             updated = row.last_update.strftime("%d %b %Y")
@@ -248,7 +262,7 @@ class Portal:
             return
         await turn_context.send_activity(card_activity(*self._status_card(view)))
 
-    def _status_card(self, view: Any) -> tuple[dict, str]:
+    def _status_card(self, view: SubmissionView) -> tuple[dict[str, Any], str]:
         facts = [
             {"title": "Status", "value": view.status.label},
             {"title": "Kind", "value": view.kind.label},
@@ -261,7 +275,7 @@ class Portal:
             f"{h.at.strftime('%d %b %Y')}: {h.to_status.label}" + (f". {plain(h.note, limit=300)}" if h.note else "")
             for h in view.history
         ]
-        body = [
+        body: list[dict[str, Any]] = [
             {"type": "TextBlock", "text": f"{view.reference}: {plain(view.title, limit=200)}", "weight": "Bolder",
              "size": "Medium", "wrap": True},
             {"type": "FactSet", "facts": facts},

@@ -129,3 +129,59 @@ def card_of(activity: dict[str, Any]) -> dict[str, Any] | None:
         if attachment.get("contentType") == "application/vnd.microsoft.card.adaptive":
             return attachment["content"]
     return None
+
+
+class FakeAdapter:
+    """A Bot Framework adapter for proactive sends without a connector: records each
+    activity sent, or fails the send with ``error`` while ``failing`` is set (a connection
+    reset, which the sender retries)."""
+
+    def __init__(self, *, failing: bool = False, error: BaseException | None = None) -> None:
+        self.failing = failing
+        self.error = error or ConnectionResetError("connector unreachable")
+        self.sent: list[tuple[str, Any]] = []  # (conversation id, activity)
+        self.attempts = 0
+
+    async def continue_conversation(self, reference: Any, callback: Any, bot_id: str | None = None) -> None:
+        adapter = self
+
+        class _Turn:
+            async def send_activity(self, activity: Any) -> None:
+                adapter.attempts += 1
+                if adapter.failing:
+                    raise adapter.error
+                adapter.sent.append((reference.conversation.id, activity))
+
+        await callback(_Turn())
+
+    def texts(self) -> list[str]:
+        """The text of every activity sent."""
+        return [activity.text for _, activity in self.sent]
+
+
+class PlainNotices:
+    """The Portal's and the Hub's messages as short plain texts, for domain tests."""
+
+    def status_changed(self, change: Any) -> str:
+        return f"{change.reference} is now {change.to_status.value}"
+
+    def support_added(self, added: Any) -> str:
+        return f"support for {added.reference}"
+
+    def merged_into_yours(self, change: Any, original: str, original_title: str) -> str:
+        return f"{change.reference} merged into {original}"
+
+    def assigned(self, reference: str, by_name: str | None) -> str:
+        return f"{reference} assigned by {by_name}"
+
+    def question(self, reference: str, title: str, question: str) -> str:
+        return f"question on {reference}: {question}"
+
+    def asked_supporter(self, reference: str, title: str) -> str:
+        return f"question asked on {reference}"
+
+    def replied(self, question: Any, title: str, answer: str) -> str:
+        return f"reply on {question.reference}: {answer}"
+
+    def role_changed(self, role: Any, by_name: str | None) -> str:
+        return f"now {role.value}"

@@ -12,10 +12,11 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.app import SERVICES, Services, create_app
-from bot.hub.triage import ADMIN_ONLY, REFUSAL, hub_feature
+from bot.hub.feature import ADMIN_ONLY, REFUSAL
 from domain.settings import Settings
 from domain.audit import Audit
-from domain.models import Role, Submission, SubmissionQuestion, SubmissionTriage, utcnow
+from domain.db import Database
+from domain.models import Notification, Role, Submission, SubmissionQuestion, SubmissionTriage, utcnow
 from domain.portal.submissions import Kind, NewSubmission, Status
 from tests.fakes import OFFICER_AAD, card_of, replies, teams_activity
 from tests.nodetools import validate_cards
@@ -80,7 +81,7 @@ async def teams(aiohttp_client, tmp_path: Path, connector) -> Teams:  # type: ig
         "INDEX_DIR": str(tmp_path / "index"),
         "BOOTSTRAP_ADMINS": ADMIN_AAD,
     })
-    chat = Teams(await aiohttp_client(create_app(settings, features=[hub_feature])), connector)
+    chat = Teams(await aiohttp_client(create_app(settings)), connector)
     for aad in NAMES:  # everyone says hello once: the bot learns their names and chats
         await chat.say(aad, "help")
     chat.services.users.set_role(HUB_AAD, Role.HUB)
@@ -251,6 +252,22 @@ async def test_status_change_from_the_card_notifies_the_submitter_and_refreshes_
     assert audit(teams.services) == [(HUB_AAD, "submission.read", burglary), (HUB_AAD, "submission.status", burglary)]
 
 
+async def test_a_message_teams_cannot_take_now_leaves_the_answer_and_the_change_and_goes_later(teams, burglary):
+    teams.connector.fail_next(500, times=3, headers={"Retry-After": "0"})
+    answer = await teams.text(HUB_AAD, f"change status {burglary} to triaged: passed on")
+    assert answer == f"{burglary} is now triaged. Its submitter has been told."
+    assert record(teams.services, burglary).status == "triaged"
+    assert audit(teams.services) == [(HUB_AAD, "submission.status", burglary)]
+    assert teams.told(OFFICER_AAD) == []
+    with teams.services.database.session() as session:
+        assert [(n.aad_object_id, n.status) for n in session.scalars(select(Notification))] == [
+            (OFFICER_AAD, "retrying")]
+    assert await teams.services.notifications.deliver_due(now=utcnow() + timedelta(hours=1)) == 1
+    [told] = teams.told(OFFICER_AAD)
+    assert "it is now triaged" in told and "Note from the Hub: passed on" in told
+    assert await teams.services.notifications.deliver_due(now=utcnow() + timedelta(hours=2)) == 0
+
+
 async def test_two_hub_members_on_one_card_the_second_is_told_it_was_already_handled(teams, burglary):
     first = await teams.card(HUB_AAD, f"open {burglary}")
     second = await teams.card(HUB2_AAD, f"open {burglary}")
@@ -395,33 +412,48 @@ async def test_the_hub_cards_are_valid_adaptive_cards(teams, burglary):
 # --- the domain, on SQLite and PostgreSQL ------------------------------------------------------
 
 
-def test_claims_are_compare_and_set_and_only_one_of_two_at_once_wins(db):
+def test_changes_are_compare_and_set_and_only_one_of_two_at_once_wins(db):
     from concurrent.futures import ThreadPoolExecutor
 
-    from domain.portal.submissions import Submissions
+    from domain.hub.changes import HubChanges
     from domain.hub.triage import StaleCard, Triage
+    from domain.portal.records import InvalidTransition
+    from domain.portal.submissions import Submissions
+    from domain.users import Users
 
     submissions = Submissions(db)
     reference = submissions.create(OFFICER_AAD, NewSubmission(Kind.IDEA, "Idea", "Text", [], "Watford")).reference
-    triage = Triage(db, submissions, Audit(db))
-    first = triage.claim(reference, HUB_AAD, "status:triaged", 0)
-    assert (first.version, triage.last_action(reference).by) == (1, HUB_AAD)
-    with pytest.raises(StaleCard) as stale:
-        triage.claim(reference, HUB2_AAD, "assign", 0)
-    assert (stale.value.last.by, stale.value.last.version) == (HUB_AAD, 1)
-    triage.release(first)  # the change failed: the card that was pressed is current again
+    triage, changes = Triage(db, submissions, Audit(db)), HubChanges(db, submissions, Audit(db))
+    users = Users(db, [])
+    users.seen(HUB2_AAD, "Jo Reid")
+    users.set_role(HUB2_AAD, Role.HUB)
+    # A change that fails changes nothing, not even the version: the card pressed is still current.
+    with pytest.raises(InvalidTransition):
+        changes.change_status(reference, Status.DECLINED, HUB_AAD, None, 0)
     assert triage.last_action(reference).version == 0
+    first = changes.change_status(reference, Status.TRIAGED, HUB_AAD, None, 0)
+    assert (first.to_status, triage.last_action(reference).by, triage.last_action(reference).version) == (
+        Status.TRIAGED, HUB_AAD, 1)
+    with pytest.raises(StaleCard) as stale:
+        changes.assign(reference, HUB2_AAD, HUB2_AAD, 0)
+    assert (stale.value.last.by, stale.value.last.version) == (HUB_AAD, 1)
+    assert record_in(db, reference).assigned_to is None
 
     def attempt(who: str) -> bool:
         try:
-            triage.claim(reference, who, "assign", 0)
+            changes.assign(reference, HUB2_AAD, who, 1)
             return True
         except StaleCard:
             return False
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         assert sorted(pool.map(attempt, [HUB_AAD, HUB2_AAD])) == [False, True]
-    assert triage.last_action(reference).version == 1
+    assert triage.last_action(reference).version == 2
+
+
+def record_in(db: Database, reference: str) -> Submission:
+    with db.session() as session:
+        return session.scalars(select(Submission).where(Submission.reference == reference)).one()
 
 
 def test_the_last_admin_cannot_stop_being_one_and_roles_are_audited(db):
@@ -454,7 +486,7 @@ async def test_open_shows_the_knowledge_entries_that_match_the_submission(
         "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}", "INDEX_DIR": str(tmp_path / "index"),
         "MODEL_CACHE_DIR": str(MODEL_CACHE), "BOOTSTRAP_ADMINS": ADMIN_AAD,
     })
-    chat = Teams(await aiohttp_client(create_app(settings, features=[hub_feature])), connector)
+    chat = Teams(await aiohttp_client(create_app(settings)), connector)
     await chat.say(ADMIN_AAD, "help")
     reference = seed(chat.services, OFFICER_AAD, "Shed burglaries on allotments", [1, 0, 0, 0])
     card = await chat.card(ADMIN_AAD, f"open {reference}")

@@ -1,0 +1,83 @@
+"""Reading what a Hub member typed or a card sent: references, statuses, notes, versions."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from domain.hub.records import MAX_TEXT
+from domain.portal.records import Status, normalise_reference
+
+__all__ = ["Invalid", "NOBODY", "split_reference", "strip_word", "parse_status", "is_question", "takes_reference",
+           "note", "version"]
+
+_REFERENCE = re.compile(r"\s*(PF[\s\-_–—]*\d{4}[\s\-_–—]*\d{1,6})(?=$|[\s,.:;!?])", re.IGNORECASE)
+_SEPARATORS = " :,;.-–—"
+NOBODY = frozenset({"nobody", "no one", "none", "unassigned"})
+
+
+class Invalid(ValueError):
+    """What the Hub member asked for cannot be done as given; the message says why."""
+
+
+def split_reference(text: str) -> tuple[str | None, str]:
+    """The reference a command's argument starts with (canonical), and the rest."""
+    match = _REFERENCE.match(text or "")
+    if match is None:
+        return None, (text or "").strip()
+    return normalise_reference(match.group(1)), text[match.end():].lstrip(_SEPARATORS).strip()
+
+
+def strip_word(text: str, *words: str) -> str:
+    """``text`` without the first of ``words`` it starts with ("to Sam Patel": "Sam Patel")."""
+    for word in words:
+        if text.lower().startswith(word + " "):
+            return text[len(word) + 1:].strip()
+    return text
+
+
+def parse_status(text: str) -> tuple[Status | None, str]:
+    """The status named at the start of ``text`` ("to triaged: note"), and the note."""
+    rest = strip_word(text.strip(), "to", "as")
+    folded = rest.lower()
+    for status in sorted(Status, key=lambda s: -len(s.value)):
+        for name in (status.value, status.value.replace("-", " ")):
+            if folded == name or (folded.startswith(name) and folded[len(name)] in _SEPARATORS):
+                return status, rest[len(name):].lstrip(_SEPARATORS).strip()
+    return None, rest
+
+
+def is_question(argument: str) -> bool:
+    """Whether a Hub command's argument reads as words rather than a reference attempt."""
+    return bool(argument.strip()) and split_reference(argument)[0] is None \
+        and re.search(r"pf|\d", argument, re.IGNORECASE) is None
+
+
+def note(value: Any, what: str = "The note") -> str | None:
+    """Free text from a card or a command, trimmed (None when empty).
+
+    Raises:
+        Invalid: it is longer than ``MAX_TEXT``.
+    """
+    if not isinstance(value, str) or not value.strip():
+        return None
+    if len(value.strip()) > MAX_TEXT:
+        raise Invalid(f"{what} is {len(value.strip()):,} characters; please keep it to {MAX_TEXT:,}.")
+    return value.strip()
+
+
+def version(value: Any) -> int | None:
+    """The record version a card's data carries, if it is a sensible one."""
+    if isinstance(value, bool):
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return number if 0 <= number < 2**31 else None
+
+
+def takes_reference(argument: str) -> bool:
+    """Whether a Hub command's argument is the command's (not everyday words such as "ask
+    the neighbours about it", which are a what-works question for anyone)."""
+    return not is_question(argument)
