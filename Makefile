@@ -50,7 +50,7 @@ lint: setup
 	$(PY) -m mypy --strict domain indexer
 	$(PY) -m mypy bot dialogs
 
-test: setup node
+test: setup node lint
 	$(PY) -m pytest
 
 bench: setup

@@ -5,30 +5,32 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Callable, Mapping, Sequence
 
 from http import HTTPStatus
 
 from aiohttp import web
-from botbuilder.core import ConversationState, InvokeResponse, UserState
-from botbuilder.dialogs import Dialog
+from botbuilder.core import ConversationState, InvokeResponse, Middleware, TurnContext, UserState
+from botbuilder.dialogs import Dialog, DialogSet
 from botbuilder.schema import DeliveryModes
 from botbuilder.integration.aiohttp import CloudAdapter
 
 from bot.clients import CachingAuthentication, serialize_replies
+from bot.commands import Command
+from bot.core import core_feature
 from bot.endpoint import MAX_BODY_BYTES, MessagesEndpoint
 from bot.errors import make_turn_error_handler
 from bot.features import Feature
 from bot.files import FileOffers
 from bot.handler import PreventionFirstBot
-from bot.turn import CommandHandler
+from bot.middleware import IdleDialog, RecordUser, RepeatedDelivery, SaveState, TurnLock
 from bot.notifications import NotificationService
 from bot.academy.prompts import ACTION as JOURNAL_ACTION
 from bot.academy.commands import academy_feature
 from bot.hub.board import board_feature
-from bot.hub.triage import hub_feature
+from bot.hub.feature import hub_feature
 from bot.hub.knowledge import knowledge_feature
 from bot.academy.prompts import AcademyService, Export
 from bot.portal import HubChannel, Portal
@@ -77,18 +79,34 @@ class Services:
     scheduler: Scheduler
     background: Background
     started_at: float
+    # The per-turn middleware on the adapter, outermost first (a test adapter registers the same).
+    middleware: list[Middleware] = field(default_factory=list)
 
 
-# The parts registered in every app, in order; create_app(features=...) adds more.
+def _academy(services: "Services") -> Feature:
+    return academy_feature(services.academy.academy, Drafts(services.database), services.knowledge,
+                           services.portal.submissions)
+
+
+def _board(services: "Services") -> Feature:
+    return board_feature(services.database, services.users, services.files)
+
+
+def _knowledge(services: "Services") -> Feature:
+    return knowledge_feature(services.settings, services.knowledge, services.search_log)
+
+
+# The parts registered in every app, in order (the Teams menu lists their commands in this
+# order); create_app(features=...) adds more.
 FEATURES: list[Callable[["Services"], Feature]] = [
-    academy_feature, board_feature, knowledge_feature, hub_feature,
+    _academy, hub_feature, _board, _knowledge,
 ]
 
 
 class Adapter(CloudAdapter):
     """The SDK's CloudAdapter, answering expectReplies without msrest walking the cards."""
 
-    def _process_turn_results(self, context):  # type: ignore[no-untyped-def]
+    def _process_turn_results(self, context: TurnContext) -> InvokeResponse | None:
         if context.activity.delivery_mode == DeliveryModes.expect_replies:
             return InvokeResponse(status=HTTPStatus.OK, body=serialize_replies(context.buffered_reply_activities))
         return super()._process_turn_results(context)
@@ -107,7 +125,7 @@ def create_app(
     settings: Settings,
     *,
     dialogs: Mapping[str, Callable[["Services"], Dialog]] | None = None,
-    commands: Mapping[str, CommandHandler] | None = None,
+    commands: Sequence[Command] = (),
     features: Sequence[Callable[["Services"], Feature]] = (),
     migrate: bool = True,
 ) -> web.Application:
@@ -117,7 +135,7 @@ def create_app(
         settings: the configuration.
         dialogs: extra guided dialogs by the command that starts them, each built from the
             services (journeys register theirs here).
-        commands: extra one-shot command handlers by command name.
+        commands: extra commands (one of a name already known replaces it).
         features: parts to add to the built-in ones (``FEATURES``), each built from the services.
         migrate: bring the database schema up to date first.
     """
@@ -178,26 +196,33 @@ def create_app(
         background=background,
         started_at=time.monotonic(),
     )
-    parts = [build(services) for build in (*FEATURES, *features)]
+    core = core_feature(
+        submit=SubmissionDialog(portal, drafts, taxonomy, settings.districts),
+        journal=JournalDialog(academy.academy, drafts),
+        what_works=what_works.on_question, my_submissions=portal.on_my_submissions, status=portal.on_status,
+        my_journal=academy.on_my_journal, export=export.on_command,
+    )
+    parts = [core, *(build(services) for build in (*FEATURES, *features))]
+    dialog_set = DialogSet(conversation_state.create_property("dialog_state"))
+    # Outermost first: the lock covers loading and saving state; the user is known before
+    # a repeat is looked for, and a repeat is dropped before an idle dialog is closed.
+    services.middleware = [
+        TurnLock(),
+        SaveState(conversation_state, user_state),
+        RecordUser(users),
+        RepeatedDelivery(conversation_state),
+        IdleDialog(conversation_state, dialog_set),
+    ]
+    for each in services.middleware:
+        adapter.use(each)  # one at a time: MiddlewareSet.use registers only its first argument
     services.bot = PreventionFirstBot(
         conversation_state=conversation_state,
-        user_state=user_state,
-        users=users,
-        dialogs={
-            "submit": SubmissionDialog(portal, drafts, taxonomy, settings.districts),
-            "journal": JournalDialog(academy.academy, drafts),
+        dialogs=dialog_set,
+        starts={
             **{command: dialog for part in parts for command, dialog in part.dialogs.items()},
             **{command: build(services) for command, build in (dialogs or {}).items()},
         },
-        commands={
-            "what works": what_works.on_question,
-            "my submissions": portal.on_my_submissions,
-            "status": portal.on_status,
-            "my journal": academy.on_my_journal,
-            "export": export.on_command,
-            **{command: handler for part in parts for command, handler in part.commands.items()},
-            **(commands or {}),
-        },
+        commands=[*(command for part in parts for command in part.commands), *commands],
         fallback=what_works.on_question,
         card_actions={
             WHAT_WORKS_ACTION: what_works.on_card_action, JOURNAL_ACTION: academy.on_card_action,

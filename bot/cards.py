@@ -6,12 +6,17 @@ title as if the user had typed it, so typed commands and buttons take the same p
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 from botbuilder.core import CardFactory, MessageFactory
 from botbuilder.schema import Activity
 
-__all__ = ["adaptive_card", "card_activity", "imback", "welcome_card", "help_activity", "JOBS"]
+from bot.commands import Command
+from domain.models import Role
+from domain.users import UserInfo
+
+__all__ = ["adaptive_card", "card_activity", "imback", "welcome_card", "help_activity", "help_lines", "hub_lines",
+           "JOBS"]
 
 CARD_VERSION = "1.5"
 
@@ -54,8 +59,21 @@ def card_activity(card: dict[str, Any], text: str | None = None) -> Activity:
     return activity
 
 
-def welcome_card(name: str = "") -> dict[str, Any]:
-    """The welcome and help card: what the assistant does, one button for each job."""
+def help_lines(commands: Sequence[Command], user: UserInfo | None) -> list[tuple[str, str]]:
+    """(how to type it, what it does) for each documented command ``user``'s role may use."""
+    return [(command.example, command.help) for command in commands if command.help and command.allows(user)]
+
+
+def hub_lines(commands: Sequence[Command]) -> list[tuple[str, str]]:
+    """(how to type it, what it does) for each documented command for Hub staff or admins."""
+    return [(command.example, command.help) for command in commands
+            if command.help and command.role in (Role.HUB, Role.ADMIN) and command.name != "hub"]
+
+
+def welcome_card(name: str = "", commands: Sequence[Command] = (), user: UserInfo | None = None) -> dict[str, Any]:
+    """The welcome and help card: what the assistant does, one button for each job, and the
+    commands the user's role may use."""
+    listed = help_lines(commands, user)
     greeting = f"Hello {name.split(' ')[0]}" if name else "Hello"
     return {
         "type": "AdaptiveCard",
@@ -76,6 +94,9 @@ def welcome_card(name: str = "") -> dict[str, Any]:
                 "type": "FactSet",
                 "facts": [{"title": title, "value": description} for title, _, description in JOBS],
             },
+            *([{"type": "TextBlock", "text": "Commands you can type:", "weight": "Bolder", "wrap": True},
+               {"type": "FactSet", "facts": [{"title": typed, "value": what} for typed, what in listed]}]
+              if listed else []),
             {
                 "type": "TextBlock",
                 "text": "Type a command or a question at any time, for example: what works for burglary. "
@@ -88,6 +109,6 @@ def welcome_card(name: str = "") -> dict[str, Any]:
     }
 
 
-def help_activity(name: str = "") -> Activity:
+def help_activity(name: str = "", commands: Sequence[Command] = (), user: UserInfo | None = None) -> Activity:
     """The help message: the welcome card with a one-line text for notifications."""
-    return card_activity(welcome_card(name))
+    return card_activity(welcome_card(name, commands, user))

@@ -41,7 +41,7 @@ class CachingConnectorFactory(ConnectorFactory):
     def __init__(self, inner: ConnectorFactory, app_id: str, cache: _Lru) -> None:
         self._inner, self._app_id, self._cache = inner, app_id, cache
 
-    async def create(self, service_url: str, audience: str = None):  # type: ignore[no-untyped-def, override]
+    async def create(self, service_url: str, audience: str | None = None) -> Any:
         key = (self._app_id, service_url, audience)
         client = self._cache.get(key)
         if client is None:

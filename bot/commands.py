@@ -1,53 +1,33 @@
-"""The command recogniser: exact phrases, never substring order.
+"""Commands: each declared once, as data, where it is handled; and the recogniser built from them.
 
-Text is normalised (Teams ``<at>`` mentions removed, case and spacing folded, trailing
-punctuation dropped) and then matched against each command's phrases exactly, or as a
-prefix followed by an argument for the commands that take one (``status PF-2026-0042``).
+A feature lists its :class:`Command` s (name, handler, phrases, help, role, Teams menu line).
+The router recognises text against every registered command: text is normalised (Teams
+``<at>`` mentions removed, case and spacing folded, trailing punctuation dropped) and then
+matched against each command's phrases exactly, or as its longest prefix followed by an
+argument (``status PF-2026-0042``). Never by substring order.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Awaitable, Callable, Iterable, Sequence
 
-__all__ = ["Recognised", "recognise", "normalise", "COMMANDS"]
+from botbuilder.core import TurnContext
 
-_MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
+from domain.models import Role
+from domain.users import UserInfo
+
+__all__ = [
+    "Command", "CommandHandler", "Recognised", "Recogniser", "normalise", "strip_mentions", "MENTION",
+    "allowed", "DEFAULT_REFUSAL", "menu_commands",
+]
+
+# A Teams mention of the bot (or anyone) in a message: ``<at>Prevention First</at>``.
+MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
 _SPACES = re.compile(r"\s+")
 
-# name -> (exact phrases, prefixes that take an argument)
-COMMANDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "help": (("help", "?", "menu", "start", "hi", "hello", "commands"), ()),
-    "what works": (("what works",), ("what works for", "what works on", "what works")),
-    "submit": (("submit", "i have an idea", "new problem", "new idea", "portal"), ()),
-    "my submissions": (("my submissions",), ()),
-    "status": ((), ("status",)),
-    "academy": (("academy", "reflective practice"), ()),
-    "journal": (("journal", "new journal entry"), ()),
-    "my journal": (("my journal",), ("my journal", "my journal page")),
-    "export": (("export", "export my journal", "export journal", "export my reflections"), ()),
-    "self-assessment": (("self-assessment", "self assessment", "my self-assessment"), ()),
-    "my reflections": (("my reflections", "reflections"), ()),
-    "attach": ((), ("attach",)),
-    "cohort": (("cohort", "cohorts", "cohort new"), ("cohort new",)),
-    "enrol": (("enrol", "enroll", "enrol csv", "enroll csv"), ("enrol", "enroll")),
-    "six hats": (("six hats", "6 hats"), ("six hats on", "six hats")),
-    "action plan": (("action plan", "my action plan"), ()),
-    "hub": (("hub", "hub tools"), ()),
-    "queue": (("queue", "triage"), ()),
-    "open": (("open",), ("open",)),
-    "change status": (("change status", "set status"), ("change status", "set status")),
-    "assign": (("assign",), ("assign",)),
-    "merge": (("merge",), ("merge",)),
-    "ask": ((), ("ask",)),
-    "roles": (("roles",), ()),
-    "grant": (("grant",), ("grant",)),
-    "revoke": (("revoke",), ("revoke",)),
-    "report": (("report",), ("report",)),
-    "knowledge status": (("knowledge status", "knowledge base status", "index status"), ()),
-    "reindex": (("reindex", "re-index", "rebuild the index"), ()),
-    "gaps": (("gaps", "knowledge gaps", "gap report"), ("gaps", "knowledge gaps", "gap report")),
-}
+DEFAULT_REFUSAL = "That is for Prevention First Hub staff, so nothing was done. Type help to see what you can do."
 
 
 @dataclass(frozen=True)
@@ -58,27 +38,101 @@ class Recognised:
     argument: str = ""
 
 
+CommandHandler = Callable[[TurnContext, Recognised, UserInfo], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Command:
+    """One command, declared where it is handled.
+
+    Attributes:
+        name: the command's name; a guided dialog it starts is registered under it.
+        handler: what it does; None when it starts the guided dialog registered under ``name``.
+        phrases: texts that are the command on their own (``"my submissions"``).
+        prefixes: texts that start the command followed by an argument (``"status"``).
+        help: one line for the help card and the Hub's list: what it does.
+        role: who may use it: ``Role.HUB`` (Hub staff and admins) or ``Role.ADMIN``; None for
+            everyone. Checked against the user read from the database before anything runs.
+        refusal: what someone without the role is told (a polite general line when empty).
+        takes: given the argument after a prefix, whether the words are this command's; when
+            it says no, the text is free text (``gaps in the fence`` is a question).
+        menu: the description in Teams' command menu; the command is listed there when set.
+    """
+
+    name: str
+    handler: CommandHandler | None
+    phrases: tuple[str, ...] = ()
+    prefixes: tuple[str, ...] = ()
+    help: str = ""
+    role: Role | None = None
+    refusal: str = ""
+    takes: Callable[[str], bool] | None = None
+    menu: str | None = None
+
+    def allows(self, user: UserInfo | None) -> bool:
+        """Whether ``user`` (as read from the database this turn) may use the command."""
+        return allowed(self.role, user)
+
+    @property
+    def example(self) -> str:
+        """How to type it, for the help lists: its first phrase, or its first prefix."""
+        return (self.phrases or self.prefixes or (self.name,))[0]
+
+
+def allowed(role: Role | None, user: UserInfo | None) -> bool:
+    """Whether ``user`` has ``role`` (Hub staff includes admins); everyone has no role."""
+    if role is None:
+        return True
+    if user is None:
+        return False
+    return user.is_hub if role is Role.HUB else user.role is Role.ADMIN
+
+
+def strip_mentions(text: str) -> str:
+    """``text`` without Teams ``<at>`` mentions, spacing folded."""
+    return _SPACES.sub(" ", MENTION.sub(" ", text)).strip()
+
+
 def normalise(text: str | None) -> str:
     """Fold a message into the form commands are matched in."""
-    text = _MENTION.sub(" ", text or "")
-    text = _SPACES.sub(" ", text).strip().lower()
-    return text.rstrip(".!?") if text not in {"?"} else text
+    folded = strip_mentions(text or "").lower()
+    return folded.rstrip(".!?") if folded not in {"?"} else folded
 
 
-def recognise(text: str | None) -> Recognised | None:
-    """Return the command ``text`` names, or None when it is not a command."""
-    folded = normalise(text)
-    if not folded:
+class Recogniser:
+    """Finds the command a text names among ``commands``.
+
+    A later command of a name already given replaces the earlier one in its place.
+    """
+
+    def __init__(self, commands: Iterable[Command]) -> None:
+        by_name: dict[str, Command] = {}
+        for command in commands:
+            by_name[command.name] = command
+        self.commands: tuple[Command, ...] = tuple(by_name.values())
+
+    def __call__(self, text: str | None) -> Recognised | None:
+        """Return the command ``text`` names, or None when it is not a command."""
+        folded = normalise(text)
+        if not folded:
+            return None
+        for command in self.commands:
+            if folded in command.phrases:
+                return Recognised(command.name)
+        original = strip_mentions(text or "")
+        candidates = sorted(
+            ((len(prefix), index, command) for index, command in enumerate(self.commands)
+             for prefix in command.prefixes if folded.startswith(prefix + " ")),
+            key=lambda found: (-found[0], found[1]),
+        )
+        for length, _, command in candidates:
+            argument = original[length:].strip()
+            if command.takes is None or command.takes(argument):
+                return Recognised(command.name, argument)
+            return None  # the longest prefix's command says these words are free text
         return None
-    for name, (exact, _) in COMMANDS.items():
-        if folded in exact:
-            return Recognised(name)
-    original = _SPACES.sub(" ", _MENTION.sub(" ", text or "")).strip()
-    best: tuple[int, str] | None = None
-    for name, (_, prefixes) in COMMANDS.items():
-        for prefix in prefixes:
-            if folded.startswith(prefix + " ") and (best is None or len(prefix) > best[0]):
-                best = (len(prefix), name)
-    if best is None:
-        return None
-    return Recognised(best[1], original[best[0]:].strip())
+
+
+def menu_commands(commands: Sequence[Command]) -> list[dict[str, str]]:
+    """The Teams command menu (``commandLists``' commands) the commands ask for, in order."""
+    return [{"title": command.name, "description": command.menu} for command in commands if command.menu]

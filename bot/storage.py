@@ -126,7 +126,7 @@ class SqlAlchemyStorage(Storage):
                     .where(BotState.key == key, BotState.etag == _as_int(etag))
                     .values(document=document, etag=BotState.etag + 1, updated_at=utcnow())
                 )
-                if result.rowcount != 1:
+                if result.rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE returns a CursorResult; SQLAlchemy types it as Result
                     raise ETagConflictError(f"eTag {etag} is stale for this key")
 
     def _upsert(self, session: Any, key: str, document: dict) -> None:

@@ -12,16 +12,18 @@ from typing import Awaitable, Callable
 from botbuilder.core import TurnContext
 from botbuilder.schema import AdaptiveCardInvokeResponse
 
-from bot.commands import Recognised
+from bot.commands import CommandHandler
 from domain.users import UserInfo
 
 __all__ = ["CommandHandler", "CardActionHandler", "ExecuteHandler", "FileConsentHandler", "MessageInterceptor",
-           "StartDialog", "REPEATED_START"]
+           "StartDialog", "REPEATED_START", "USER", "REGISTERED"]
 
 # Set in a turn's state when the message names the command of the dialog in progress.
 REPEATED_START = "prevention_first.repeated_start"
-
-CommandHandler = Callable[[TurnContext, Recognised, UserInfo], Awaitable[None]]
+# The user of the turn, as read from the database (a ``UserInfo``), when they have a work account.
+USER = "user"
+# Every command the router knows (a tuple of ``Command``), for the help card and the Hub's list.
+REGISTERED = "prevention_first.commands"
 
 
 @dataclass(frozen=True)

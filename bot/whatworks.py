@@ -79,7 +79,7 @@ def _badges(entry: dict) -> str:
     return " · ".join(parts)
 
 
-def _entry_items(hit, today: date, *, closest: bool = False) -> list[dict]:  # type: ignore[no-untyped-def]
+def _entry_items(hit: Any, today: date, *, closest: bool = False) -> list[dict]:
     entry = hit.entry
     title = plain(entry["title"])
     link = entry.get("link")
@@ -227,7 +227,7 @@ class WhatWorks:
         """A button on an answer card. The query is looked up as this user's, never trusted."""
         op = data.get("op")
         try:
-            query_id = int(data.get("query"))
+            query_id = int(data.get("query"))  # type: ignore[arg-type]  # whatever the card sent; a bad value is caught below
         except (TypeError, ValueError, OverflowError):
             query_id = -1
         original = (
@@ -236,7 +236,7 @@ class WhatWorks:
         )
         if original is None:
             await turn_context.send_activity("That answer has expired. Please ask your question again.")
-            return
+            return None
         if op == "feedback":
             helpful = data.get("helpful") is True
             await asyncio.to_thread(self.log.record_feedback, query_id, user.aad_object_id, helpful)
@@ -244,7 +244,7 @@ class WhatWorks:
                 "Thanks, glad it helped." if helpful else
                 "Thanks for telling me. The Hub reviews questions the evidence did not answer well."
             )
-            return
+            return None
         if op == "ask":
             # Recorded for the Hub's gap report, then a submission of kind evidence request
             # is started with the question filled in.
@@ -267,9 +267,10 @@ class WhatWorks:
             chosen = data.get("crime_type") if data.get("crime_type") not in (None, "", ANY) else None
             if chosen is not None and chosen not in searcher.index.taxonomy:
                 await turn_context.send_activity("I don't know that crime type. Please pick one from the list.")
-                return
+                return None
             crime_type = chosen
         else:
             await turn_context.send_activity("That button is not recognised. Type help to see what I can do.")
-            return
+            return None
         await self.answer(turn_context, user, Request(original.text, offset, crime_type, kind, query_id))
+        return None

@@ -38,7 +38,8 @@ from bot.turn import REPEATED_START
 from bot.text import plain
 from domain.whatworks.knowledge import KnowledgeService
 from dialogs.base import AnswerError, choice_activity, choose, GuidedDialog, Question, user_key
-from dialogs.self_assessment import day, local_day, london_today
+from dialogs.self_assessment import day, local_day
+from domain.clock import london_today
 from domain.academy import STAGES, Academy, AcademyError, Plan
 from domain.drafts import Drafts
 

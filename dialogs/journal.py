@@ -13,7 +13,7 @@ from typing import Any
 from botbuilder.core import TurnContext
 
 from dialogs.base import GuidedDialog, Question, user_key
-from dialogs.self_assessment import london_today
+from domain.clock import london_today
 from domain.academy import GIBBS, Academy
 from domain.drafts import Drafts
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from botbuilder.core import TurnContext
 from botbuilder.dialogs import DialogContext, DialogTurnResult
@@ -19,21 +18,16 @@ from botbuilder.dialogs import DialogContext, DialogTurnResult
 from bot.text import plain
 from dialogs.base import GuidedDialog, Question, user_key
 from domain.academy import ITEM_NAMES, ITEMS, SCALE, Academy, AcademyError, Due, ItemChange, ParticipantView, Phase
+from domain.clock import london_day, london_today
 from domain.drafts import Drafts
 
 __all__ = ["SelfAssessmentDialog", "assessment_questions", "change_lines", "due_assessment", "london_today", "day",
            "local_day", "SHORT"]
 
-_LONDON = ZoneInfo("Europe/London")
 _SCORES = {label: score for score, label in SCALE.items()}
 # How each statement is named in the summary and in the change shown after the course.
 SHORT = ITEM_NAMES
 _WHEN = {Phase.BEFORE: "before the course", Phase.AFTER: "after the course"}
-
-
-def london_today() -> date:
-    """Today in the force's own time."""
-    return datetime.now(_LONDON).date()
 
 
 def day(value: date) -> str:
@@ -43,7 +37,7 @@ def day(value: date) -> str:
 
 def local_day(moment: datetime) -> str:
     """The day of a moment (aware) in the force's own time: "2 March 2026"."""
-    return day(moment.astimezone(_LONDON).date())
+    return day(london_day(moment))
 
 
 def assessment_questions() -> list[Question]:

@@ -12,7 +12,7 @@ changed before it is submitted.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from botbuilder.core import TurnContext
 from rapidfuzz import fuzz, process
@@ -36,7 +36,7 @@ SUPPORT = "Add my support to "
 _SEPARATORS = re.compile(r"\s*(?:,|;|/|\band\b|&|\+)\s*", re.IGNORECASE)
 
 
-def crime_type_reader(taxonomy: Taxonomy):  # type: ignore[no-untyped-def]
+def crime_type_reader(taxonomy: Taxonomy) -> Callable[[str], list[str]]:
     """A ``parse`` for the crime-types question: typed terms matched through the taxonomy's
     labels and synonyms ("ASB, CL" -> anti-social behaviour and county lines)."""
     names = {name.lower(): term.id for term in taxonomy.terms.values() for name in term.names}

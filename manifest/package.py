@@ -6,6 +6,10 @@ Packaging replaces both with the bot's Azure app registration id (``MicrosoftApp
 Teams app and the bot share one id, optionally sets the app ``version``, and writes a zip with
 ``manifest.json``, ``color.png`` and ``outline.png`` at its root.
 
+The bot's command menu (``commandLists``) is written from the bot's command tables: each
+command declared with a ``menu`` line is listed, in the order the bot registers them.
+``--sync`` writes it into this folder's ``manifest.json`` too.
+
 Example::
 
     MicrosoftAppId=1b4e28ba-2fa1-41d2-883f-0016d3cca427 \\
@@ -35,8 +39,10 @@ __all__ = [
     "ManifestError",
     "app_id_from_environment",
     "build_package",
+    "command_menu",
     "load_manifest",
     "main",
+    "sync_manifest",
 ]
 
 MANIFEST_DIR = Path(__file__).resolve().parent
@@ -52,6 +58,8 @@ _GUID = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 _SEMVER = re.compile(r"^(?:0|[1-9]\d*)\.(?:0|[1-9]\d*)\.(?:0|[1-9]\d*)$")
 # A fixed timestamp makes the zip byte-for-byte reproducible for the same inputs.
 _ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
+# Teams shows at most this many commands in a bot's menu.
+MAX_MENU_COMMANDS = 10
 
 
 class ManifestError(ValueError):
@@ -80,6 +88,60 @@ def load_manifest(manifest_dir: Path = MANIFEST_DIR) -> dict[str, Any]:
     if not isinstance(manifest, dict):
         raise ManifestError(f"{path} must hold a JSON object")
     return manifest
+
+
+def command_menu() -> list[dict[str, str]]:
+    """The bot's command menu as its command tables declare it: title and description.
+
+    The tables are read from the assistant built as the server builds it (against an empty
+    database it does not touch).
+
+    Raises:
+        ManifestError: The tables ask for more commands than Teams shows.
+    """
+    from bot.app import SERVICES, create_app  # the whole bot is loaded only when a menu is made
+    from bot.commands import menu_commands
+    from domain.settings import Settings
+
+    with tempfile.TemporaryDirectory(prefix="manifest-") as folder:
+        settings = Settings.from_env({"DATABASE_URL": f"sqlite:///{Path(folder) / 'menu.db'}",
+                                      "INDEX_DIR": str(Path(folder) / "index")})
+        services = create_app(settings, migrate=False)[SERVICES]
+        try:
+            menu = menu_commands(services.bot.commands)
+        finally:
+            services.database.dispose()
+    if len(menu) > MAX_MENU_COMMANDS:
+        raise ManifestError(f"the command tables ask for {len(menu)} menu commands; Teams shows at most "
+                            f"{MAX_MENU_COMMANDS}: {', '.join(item['title'] for item in menu)}")
+    return menu
+
+
+def _with_menu(manifest: dict[str, Any], menu: list[dict[str, str]]) -> dict[str, Any]:
+    """``manifest`` with its bot's personal command list replaced by ``menu``."""
+    for bot in manifest.get("bots") or []:
+        bot["commandLists"] = [{"scopes": ["personal"], "commands": menu}]
+    return manifest
+
+
+def sync_manifest(manifest_dir: Path = MANIFEST_DIR, menu: list[dict[str, str]] | None = None) -> bool:
+    """Write the command menu from the tables into ``manifest.json``.
+
+    Args:
+        manifest_dir: Folder holding ``manifest.json``; this package's by default.
+        menu: The menu to write; :func:`command_menu` when omitted.
+
+    Returns:
+        Whether the file changed.
+    """
+    manifest = load_manifest(manifest_dir)
+    before = json.dumps(manifest)
+    _with_menu(manifest, command_menu() if menu is None else menu)
+    if json.dumps(manifest) == before:
+        return False
+    text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
+    (manifest_dir / "manifest.json").write_text(text, encoding="utf-8")
+    return True
 
 
 def app_id_from_environment(environ: Mapping[str, str] | None = None) -> str:
@@ -173,7 +235,7 @@ def build_package(
             ``major.minor.patch``, or the manifest folder is incomplete.
     """
     checked_id = _checked_app_id(app_id)
-    manifest = _filled_manifest(load_manifest(manifest_dir), checked_id, version)
+    manifest = _filled_manifest(_with_menu(load_manifest(manifest_dir), command_menu()), checked_id, version)
     icons = []
     for name in PACKAGE_FILES[1:]:
         icon = manifest_dir / name
@@ -241,7 +303,17 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         help=f"the bot's Azure app registration id (default: ${APP_ID_VARIABLE})",
     )
     parser.add_argument("--version", help="app version to set, major.minor.patch (default: as in manifest.json)")
+    parser.add_argument("--sync", action="store_true",
+                        help="only write the command menu from the bot's command tables into manifest.json")
     args = parser.parse_args(argv)
+    if args.sync:
+        try:
+            changed = sync_manifest()
+        except ManifestError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+        print("manifest.json's command menu " + ("updated" if changed else "already matches the command tables"))
+        return 0
     try:
         app_id = args.app_id if args.app_id is not None else app_id_from_environment(environ)
         out = build_package(app_id, args.out, args.version)

@@ -5,8 +5,8 @@ Participants type ``academy`` to see their cohorts and what is due, and ``my ref
 to list their six-hats reflections. Hub staff create cohorts (``cohort new <name>, <module>,
 <start>, <end>``) and enrol people by name or Azure AD object id (``enrol <cohort>: <user>,
 <user>``) or from CSV lines sent with ``enrol csv``, reported line by line. The Hub's
-commands check the role stored in the database and change nothing for anyone else.
-Everything people typed is escaped before it is shown.
+commands are declared for Hub staff: the router checks the role stored in the database and
+runs nothing for anyone else. Everything people typed is escaped before it is shown.
 """
 
 from __future__ import annotations
@@ -15,17 +15,15 @@ import asyncio
 import html
 import re
 from datetime import date
-from typing import TYPE_CHECKING
 
 from botbuilder.core import TurnContext
 from botbuilder.dialogs import Dialog
 
-from bot.commands import Recognised, normalise
+from bot.commands import MENTION, Command, Recognised, normalise
 from bot.features import Feature
-from bot.turn import CommandHandler
 from bot.text import plain
 from dialogs.action_plan import ActionPlanDialog
-from dialogs.self_assessment import SelfAssessmentDialog, day, local_day, london_today
+from dialogs.self_assessment import SelfAssessmentDialog, day, local_day
 from dialogs.six_hats import SixHatsDialog
 from domain.academy import (
     CSV_COLUMNS,
@@ -37,14 +35,14 @@ from domain.academy import (
     ParticipantView,
     parse_date,
 )
+from domain.clock import london_today
 from domain.drafts import Drafts
+from domain.models import Role
 from domain.portal.submissions import SubmissionNotFound, Submissions, normalise_reference
 from domain.users import UserInfo
+from domain.whatworks.knowledge import KnowledgeService
 
-if TYPE_CHECKING:
-    from bot.app import Services
-
-__all__ = ["academy_feature", "academy_dialogs", "academy_commands", "academy_for", "AcademyCommands"]
+__all__ = ["academy_feature", "academy_dialogs", "academy_commands", "AcademyCommands"]
 
 SHOWN = 20  # reflections and cohorts listed at once
 CSV_SHOWN = 100  # lines of an enrolment report listed under each heading
@@ -59,40 +57,56 @@ _HUB_HELP = (r"Hub staff: cohort new \<name\>, \<module\>, \<start\>, \<end\> cr
              f"enrol csv, with the lines {','.join(CSV_COLUMNS)} and one line a person below it in the same "
              "message, enrols from a file.")
 _ATTACH = re.compile(r"(?:reflection\s+)?(?P<number>\d{1,3})\s+to\s+(?P<target>.+)")
-_MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
 _HTML_BREAK = re.compile(r"<br\s*/?>|</p>\s*<p[^>]*>|</?(?:p|div)[^>]*>", re.IGNORECASE)
 _CSV_COMMAND = re.compile(r"\s*enroll?\s+csv[ \t]*(?:\r?\n)?", re.IGNORECASE)
 
-def academy_for(services: "Services") -> Academy:
-    """The app's Academy records, shared with its journal and scheduler."""
-    return services.academy.academy
+def academy_feature(academy: Academy, drafts: Drafts, knowledge: KnowledgeService,
+                    submissions: Submissions) -> Feature:
+    """The Academy's dialogs and commands.
+
+    Args:
+        academy: the cohorts and each participant's records (shared with the journal and scheduler).
+        drafts: where unfinished dialogs keep their answers.
+        knowledge: the evidence search, for the action plan's suggestions.
+        submissions: the Portal's records, to attach a reflection to a submission.
+    """
+    return Feature(dialogs=academy_dialogs(academy, drafts, knowledge),
+                   commands=academy_commands(AcademyCommands(academy, submissions)))
 
 
-def academy_feature(services: "Services") -> Feature:
-    """The Academy's dialogs and commands, as create_app registers them."""
-    return Feature(dialogs=academy_dialogs(services), commands=academy_commands(services))
-
-
-def academy_dialogs(services: "Services") -> dict[str, Dialog]:
+def academy_dialogs(academy: Academy, drafts: Drafts, knowledge: KnowledgeService) -> dict[str, Dialog]:
     """The Academy's guided dialogs by the command that starts them."""
-    academy, drafts = academy_for(services), Drafts(services.database)
     return {
         "six hats": SixHatsDialog(academy, drafts),
-        "action plan": ActionPlanDialog(academy, drafts, services.knowledge),
+        "action plan": ActionPlanDialog(academy, drafts, knowledge),
         "self-assessment": SelfAssessmentDialog(academy, drafts),
     }
 
 
-def academy_commands(services: "Services") -> dict[str, CommandHandler]:
-    """The Academy's one-shot commands by command name."""
-    commands = AcademyCommands(academy_for(services), services.portal.submissions)
-    return {
-        "academy": commands.on_academy,
-        "my reflections": commands.on_my_reflections,
-        "attach": commands.on_attach,
-        "cohort": commands.on_cohort,
-        "enrol": commands.on_enrol,
-    }
+def academy_commands(commands: "AcademyCommands") -> tuple[Command, ...]:
+    """The Academy's commands; six hats, action plan and self-assessment start its dialogs."""
+    return (
+        Command("academy", commands.on_academy, phrases=("academy", "reflective practice"),
+                help="Your Academy courses and what is due"),
+        Command("six hats", None, phrases=("six hats", "6 hats"), prefixes=("six hats on", "six hats"),
+                help="Think a topic through with the six thinking hats",
+                menu="Reflect on a topic with the six thinking hats"),
+        Command("action plan", None, phrases=("action plan", "my action plan"),
+                help="Work on your SARA action plan", menu="Work on your SARA action plan"),
+        Command("self-assessment", None, phrases=("self-assessment", "self assessment", "my self-assessment"),
+                help="Record your self-assessment before or after a course"),
+        Command("my reflections", commands.on_my_reflections, phrases=("my reflections", "reflections"),
+                help="Your six hats reflections, latest first"),
+        Command("attach", commands.on_attach, prefixes=("attach",),
+                help="Attach a reflection to your plan or a submission, for example: attach 1 to plan"),
+        Command("cohort", commands.on_cohort, phrases=("cohort", "cohorts", "cohort new"), prefixes=("cohort new",),
+                help="Academy cohorts: list them, or create one with cohort new", role=Role.HUB,
+                refusal=_HUB_ONLY),
+        Command("enrol", commands.on_enrol, phrases=("enrol", "enroll", "enrol csv", "enroll csv"),
+                prefixes=("enrol", "enroll"),
+                help="Enrol people in a cohort by name or id, or from CSV lines with enrol csv", role=Role.HUB,
+                refusal=_HUB_ONLY),
+    )
 
 
 def _due(state: Due, opens: date) -> str:
@@ -119,7 +133,7 @@ def _cohort_lines(view: ParticipantView) -> list[str]:
 
 def _csv_text(raw: str | None) -> str:
     """The CSV lines sent after ``enrol csv`` in the same message (Teams may send them as HTML)."""
-    text = _MENTION.sub("", raw or "")
+    text = MENTION.sub("", raw or "")
     if _HTML_BREAK.search(text):
         text = html.unescape(_HTML_BREAK.sub("\n", text))
     match = _CSV_COMMAND.match(text)
@@ -215,7 +229,7 @@ class AcademyCommands:
                 await asyncio.to_thread(self.submissions.get, reference or target, user.aad_object_id, user.is_hub)
                 await asyncio.to_thread(self.academy.attach_reflection, reflection.id, user.aad_object_id,
                                         submission_reference=reference)
-                where = reference
+                where = reference or target
         except (AcademyError, SubmissionNotFound):
             await turn_context.send_activity(f"I can't find that to attach to. {usage}")
             return
@@ -223,9 +237,6 @@ class AcademyCommands:
 
     async def on_cohort(self, turn_context: TurnContext, recognised: Recognised, user: UserInfo) -> None:
         """Hub staff: ``cohort new <name>, <module>, <start>, <end>``; ``cohort`` lists the cohorts."""
-        if not user.is_hub:
-            await turn_context.send_activity(_HUB_ONLY)
-            return
         usage = (r"To create a cohort, type: cohort new \<name\>, \<module\>, \<start\>, \<end\>, for example: "
                  "cohort new Leaders 7, leadership, 2026-03-02, 2026-03-13. The module is leadership, specialist, "
                  "foundation or practitioner; dates are YYYY-MM-DD or DD/MM/YYYY.")
@@ -261,9 +272,6 @@ class AcademyCommands:
 
     async def on_enrol(self, turn_context: TurnContext, recognised: Recognised, user: UserInfo) -> None:
         """Hub staff: ``enrol <cohort>: <user>, <user>`` or ``enrol csv`` with CSV lines below it."""
-        if not user.is_hub:
-            await turn_context.send_activity(_HUB_ONLY)
-            return
         argument = recognised.argument.strip()
         first = normalise(argument.split("\n", 1)[0])
         alone = normalise(turn_context.activity.text) in {"enrol csv", "enroll csv"}

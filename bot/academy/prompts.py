@@ -21,7 +21,7 @@ from bot.files import FileOffers
 from bot.turn import StartDialog
 from bot.notifications import NotificationService
 from bot.text import plain
-from dialogs.journal import london_today
+from domain.clock import london_today
 from domain.academy import GIBBS, Academy, Phase
 from domain.models import NotificationStatus, utcnow
 from domain.personal_data import describe, find_personal_data

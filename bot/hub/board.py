@@ -12,20 +12,19 @@ import asyncio
 import tempfile
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from botbuilder.core import TurnContext
 
 from bot.cards import CARD_VERSION, card_activity
-from bot.commands import Recognised
+from bot.commands import Command, Recognised
 from bot.features import Feature
+from bot.files import FileOffers
 from bot.text import plain
-from domain.hub.figures import BadMonth
-from domain.users import UserInfo
-
-if TYPE_CHECKING:
-    from bot.app import Services
+from domain.clock import LONDON
+from domain.db import Database
+from domain.hub.figures import BadMonth, MonthFigures
+from domain.models import Role
+from domain.users import UserInfo, Users
 
 __all__ = ["board_feature", "BoardReport", "REPORT"]
 
@@ -34,26 +33,34 @@ REPORT = "board-report"
 
 def last_month(now: datetime | None = None) -> str:
     """The last complete month in Europe/London, as YYYY-MM."""
-    today = (now or datetime.now(ZoneInfo("Europe/London"))).date()
+    today = (now or datetime.now(LONDON)).date()
     return f"{today.year - 1}-12" if today.month == 1 else f"{today.year}-{today.month - 1:02d}"
 
 
 class BoardReport:
-    def __init__(self, services: "Services") -> None:
-        self.services = services
-        services.files.register(REPORT, self._produce)
+    """The board report in the chat.
 
-    def _build(self, month: str):  # type: ignore[no-untyped-def]
+    Args:
+        database: the records the figures are worked out from.
+        users: the user directory, to check the role again when the file is accepted.
+        files: the file offers, through which the HTML report is sent.
+    """
+
+    def __init__(self, database: Database, users: Users, files: FileOffers) -> None:
+        self.database = database
+        self.users = users
+        self.files = files
+        files.register(REPORT, self._produce)
+
+    def _build(self, month: str) -> tuple[MonthFigures, bytes]:
         from domain.hub.report import build_report  # drawn on demand: matplotlib is not loaded at start-up
 
         with tempfile.TemporaryDirectory(prefix="board-report-") as folder:
-            files = build_report(self.services.database, month, Path(folder))
+            files = build_report(self.database, month, Path(folder))
             return files.summary, files.html.read_bytes()
 
     async def on_command(self, turn_context: TurnContext, recognised: Recognised, user: UserInfo) -> None:
-        if not user.is_hub:
-            await turn_context.send_activity("The board report is for Hub staff.")
-            return
+        """``report [YYYY-MM]``: the month's figures on a card and the full report as a file."""
         month = recognised.argument.strip() or last_month()
         await turn_context.send_activity("Working out the figures and drawing the charts...")
         try:
@@ -74,14 +81,14 @@ class BoardReport:
             ],
         }
         await turn_context.send_activity(card_activity(card))
-        await self.services.files.offer(
+        await self.files.offer(
             turn_context, REPORT, name=f"board-report-{summary.month:%Y-%m}.html", size=len(html),
             description=f"The Prevention First board report for {summary.title}", arguments={"month": month},
             text="The full report, with its charts and every figure, opens in any browser.",
         )
 
     async def _produce(self, user: UserInfo, arguments: dict) -> bytes | None:
-        if not self.services.users.get(user.aad_object_id).is_hub:  # checked again, from the database
+        if not self.users.get(user.aad_object_id).is_hub:  # checked again, from the database
             return None
         try:
             _, html = await asyncio.to_thread(self._build, str(arguments.get("month") or ""))
@@ -90,6 +97,10 @@ class BoardReport:
         return html
 
 
-def board_feature(services: "Services") -> Feature:
-    """The Hub's board report command."""
-    return Feature(commands={"report": BoardReport(services).on_command})
+def board_feature(database: Database, users: Users, files: FileOffers) -> Feature:
+    """The Hub's board report command (see :class:`BoardReport` for the arguments)."""
+    return Feature(commands=(
+        Command("report", BoardReport(database, users, files).on_command, phrases=("report",), prefixes=("report",),
+                help="The monthly board report, for example: report 2026-10", role=Role.HUB,
+                refusal="The board report is for Hub staff.", menu="Hub staff: monthly board report"),
+    ))

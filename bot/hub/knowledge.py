@@ -13,8 +13,8 @@ good match, or marked not helpful), grouped by meaning so the Hub sees what evid
 write next. Each question counts once, as first asked: "more results" and the filter
 buttons are not counted again.
 
-The role is checked from the database on every command; an officer is told politely and
-nothing runs. Everything typed by officers or read from the knowledge files is escaped.
+The commands are declared for Hub staff: the router checks the role from the database on
+every command; an officer is told politely and nothing runs. Everything typed by officers or read from the knowledge files is escaped.
 """
 
 from __future__ import annotations
@@ -26,17 +26,19 @@ import os
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Sequence
-from zoneinfo import ZoneInfo
+from typing import Sequence
 
 import numpy as np
 from botbuilder.core import TurnContext
 
-from bot.commands import Recognised
+from bot.commands import Command, Recognised
 from bot.features import Feature
 from bot.text import plain
-from bot.whatworks import WhatWorks
-from domain.models import utcnow
+from domain.clock import LONDON, utcnow
+from domain.models import Role
+from domain.settings import Settings
+from domain.whatworks.knowledge import KnowledgeService
+from domain.whatworks.searchlog import SearchLog
 from domain.whatworks.gaps import GapGroup, distinct_wordings, fold_wording, group_gaps
 from domain.whatworks.searchlog import GAP_NO_MATCH
 from domain.users import UserInfo
@@ -44,9 +46,6 @@ from indexer.build import BuildReport, build, current_version, version_dir
 from indexer.embedder import load_embedder
 from indexer.entries import LoadResult, Problem, load_entries
 from indexer.taxonomy import Taxonomy, taxonomy_path
-
-if TYPE_CHECKING:
-    from bot.app import Services
 
 __all__ = ["knowledge_feature", "KnowledgeAdmin", "HUB_ONLY"]
 
@@ -59,7 +58,6 @@ EMBED_BATCH = 64  # officers' searches share the embedding worker: embed a batch
 GROUPS_SHOWN = 15
 PROBLEMS_SHOWN = 10
 STALE_SHOWN = 5
-_LONDON = ZoneInfo("Europe/London")
 _DAYS = re.compile(r"(?:last\s+|past\s+)?(\d{1,6})(?:\s*(?:d|days?))?", re.IGNORECASE)
 
 HUB_ONLY = ("Curating the knowledge base (knowledge status, reindex and gaps) is for Prevention First Hub staff, "
@@ -67,12 +65,12 @@ HUB_ONLY = ("Curating the knowledge base (knowledge status, reindex and gaps) is
 
 
 def _day(moment: datetime) -> str:
-    local = moment.astimezone(_LONDON)
+    local = moment.astimezone(LONDON)
     return f"{local.day} {local:%b %Y}"
 
 
 def _when(moment: datetime) -> str:
-    local = moment.astimezone(_LONDON)
+    local = moment.astimezone(LONDON)
     return f"{local.day} {local:%b %Y} at {local:%H:%M}"
 
 
@@ -91,23 +89,21 @@ class KnowledgeAdmin:
     """The Hub's knowledge curation commands.
 
     Args:
-        services: the app's collaborators (settings, the knowledge service, the search log).
+        settings: where the knowledge folder and the index are, and the embedding model.
+        knowledge: the search service whose served version is reported and refreshed.
+        search_log: the officers' searches, for the gaps.
     """
 
-    def __init__(self, services: "Services") -> None:
-        self.settings = services.settings
-        self.knowledge = services.knowledge
-        self.search_log = services.search_log
-        self.what_works = WhatWorks(services.knowledge, services.search_log)
+    def __init__(self, settings: Settings, knowledge: KnowledgeService, search_log: SearchLog) -> None:
+        self.settings = settings
+        self.knowledge = knowledge
+        self.search_log = search_log
         self._building: tuple[str, datetime] | None = None  # who started the running build, when
 
     # knowledge status
 
     async def on_status(self, turn_context: TurnContext, recognised: Recognised, user: UserInfo) -> None:
         """The served version and its build's problems; the folder's entries, stale ones and problems."""
-        if not user.is_hub:
-            await turn_context.send_activity(HUB_ONLY)
-            return
         await turn_context.send_activity(await asyncio.to_thread(self._status_text, date.today()))
 
     def _status_text(self, today: date) -> str:
@@ -179,13 +175,10 @@ class KnowledgeAdmin:
 
     async def on_reindex(self, turn_context: TurnContext, recognised: Recognised, user: UserInfo) -> None:
         """Validate and build from the knowledge folder, publish, and serve the new version."""
-        if not user.is_hub:
-            await turn_context.send_activity(HUB_ONLY)
-            return
         if self._building is not None:
             who, since = self._building
             await turn_context.send_activity(
-                f"A reindex started by {plain(who or 'a Hub member', limit=80)} at {since.astimezone(_LONDON):%H:%M} "
+                f"A reindex started by {plain(who or 'a Hub member', limit=80)} at {since.astimezone(LONDON):%H:%M} "
                 "is still running, so I have not started another. Type knowledge status when it has finished.")
             return
         self._building = (user.name, utcnow())  # set before any await: one build at a time
@@ -243,16 +236,7 @@ class KnowledgeAdmin:
 
     async def on_gaps(self, turn_context: TurnContext, recognised: Recognised, user: UserInfo) -> None:
         """``gaps [days]``: unanswered questions over the period, grouped by meaning."""
-        argument = recognised.argument.strip()
-        match = _DAYS.fullmatch(argument) if argument else None
-        if argument and match is None:
-            # "gaps in the fence by the allotments": a question, not the Hub's command.
-            await self.what_works.on_question(
-                turn_context, Recognised("question", turn_context.activity.text or ""), user)
-            return
-        if not user.is_hub:
-            await turn_context.send_activity(HUB_ONLY)
-            return
+        match = _DAYS.fullmatch(recognised.argument.strip())
         days = int(match.group(1)) if match else DEFAULT_DAYS
         if not 1 <= days <= MAX_DAYS:
             await turn_context.send_activity(
@@ -298,9 +282,22 @@ def _gaps_text(groups: list[GapGroup], period: str, searches: int, left_out: int
     return "\n".join(lines)
 
 
-def knowledge_feature(services: "Services") -> Feature:
-    """The Hub's knowledge curation commands, for ``create_app(features=[...])``."""
-    admin = KnowledgeAdmin(services)
-    return Feature(commands={
-        "knowledge status": admin.on_status, "reindex": admin.on_reindex, "gaps": admin.on_gaps,
-    })
+def _is_days(argument: str) -> bool:
+    """Whether the words after ``gaps`` are a period; "gaps in the fence by the allotments" is a question."""
+    return _DAYS.fullmatch(argument.strip()) is not None
+
+
+def knowledge_feature(settings: Settings, knowledge: KnowledgeService, search_log: SearchLog) -> Feature:
+    """The Hub's knowledge curation commands (see :class:`KnowledgeAdmin` for the arguments)."""
+    admin = KnowledgeAdmin(settings, knowledge, search_log)
+    return Feature(commands=(
+        Command("knowledge status", admin.on_status,
+                phrases=("knowledge status", "knowledge base status", "index status"),
+                help="The evidence base served and the knowledge folder now", role=Role.HUB, refusal=HUB_ONLY),
+        Command("reindex", admin.on_reindex, phrases=("reindex", "re-index", "rebuild the index"),
+                help="Check the knowledge folder and publish it", role=Role.HUB, refusal=HUB_ONLY),
+        Command("gaps", admin.on_gaps, phrases=("gaps", "knowledge gaps", "gap report"),
+                prefixes=("gaps", "knowledge gaps", "gap report"), takes=_is_days,
+                help="Questions the evidence did not answer well, for example: gaps 90", role=Role.HUB,
+                refusal=HUB_ONLY),
+    ))

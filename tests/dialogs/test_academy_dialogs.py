@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from botbuilder.schema import ConversationAccount
 
-from bot.academy.commands import academy_for
 from bot.app import SERVICES, Services, create_app
 from domain.settings import Settings
-from dialogs.self_assessment import day, london_today
+from dialogs.self_assessment import day
+from domain.clock import london_today
 from domain.academy import HATS, Academy, Module
 from domain.models import Role
 from tests.conftest import MODEL_CACHE
@@ -42,7 +42,7 @@ async def services(aiohttp_client, tmp_path: Path, shipped_index: Path) -> Servi
 
 @pytest.fixture
 def academy(services: Services) -> Academy:
-    return academy_for(services)
+    return services.academy.academy
 
 
 def chat_in(services: Services, connector, conversation: str,  # type: ignore[no-untyped-def]

@@ -58,6 +58,8 @@ class Chat:
             conversation=ConversationAccount(id=f"a:personal-{aad}", conversation_type="personal", tenant_id=TENANT_ID),
         )
         self.adapter = TestAdapter(services.bot.on_turn, template_or_conversation=template)
+        for each in services.middleware:
+            self.adapter.use(each)
         self.cards: list[dict[str, Any]] = []
 
     async def say(self, text: str | None = None, *, value: dict | None = None, activity_id: str | None = None) -> list[str]:

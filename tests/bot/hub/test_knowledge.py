@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import update
 
 from bot.app import SERVICES, Services, create_app
-from bot.commands import Recognised, recognise
-from bot.hub.knowledge import HUB_ONLY, knowledge_feature
+from bot.commands import Recognised, Recogniser
+from bot.hub.knowledge import HUB_ONLY
 from domain.settings import Settings
 from domain.db import Database
 from domain.models import Role, SearchQuery, utcnow
@@ -56,7 +56,7 @@ def _settings(tmp_path: Path, knowledge: Path, index: Path) -> Settings:
 
 
 async def _bot(aiohttp_client, settings: Settings):  # type: ignore[no-untyped-def]
-    client = await aiohttp_client(create_app(settings, features=[knowledge_feature]))
+    client = await aiohttp_client(create_app(settings))
     users = client.app[SERVICES].users
     for aad, name in NAMES.items():
         users.seen(aad, name)
@@ -86,7 +86,8 @@ async def bot(aiohttp_client, tmp_path: Path, knowledge_copy: Path, index_dir: P
     return await _bot(aiohttp_client, _settings(tmp_path, knowledge_copy, index_dir))
 
 
-def test_the_curation_commands_are_recognised() -> None:
+async def test_the_curation_commands_are_recognised(bot) -> None:  # type: ignore[no-untyped-def]
+    recognise = Recogniser(bot.app[SERVICES].bot.commands)
     assert recognise("Knowledge status") == Recognised("knowledge status")
     assert recognise("reindex") == Recognised("reindex")
     assert recognise("gaps") == Recognised("gaps")

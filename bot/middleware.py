@@ -1,0 +1,192 @@
+"""Per-turn work around the router, as botbuilder middleware: one class, one concern.
+
+In the order the app registers them on the adapter (``assistant_middleware``):
+
+1. :class:`TurnLock`: the turns of one conversation run one at a time.
+2. :class:`SaveState`: conversation and user state are saved after a turn that succeeded.
+3. :class:`RecordUser`: who is talking (from the database) and where to reach them.
+4. :class:`RepeatedDelivery`: a message Teams delivers again is not acted on twice.
+5. :class:`IdleDialog`: a guided dialog left for 12 hours is closed, its answers kept as a draft.
+
+A proactive turn (the adapter continuing a conversation to send a notification) passes
+through all of them untouched: it is not someone talking.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from datetime import datetime, timedelta
+from typing import Awaitable, Callable
+
+from botbuilder.core import BotState, ConversationState, Middleware, TurnContext
+from botbuilder.dialogs import DialogSet
+from botbuilder.schema import ActivityEventNames, ActivityTypes
+
+from bot.turn import USER
+from domain.clock import utcnow
+from domain.users import Users
+
+__all__ = [
+    "TurnLock", "SaveState", "RecordUser", "RepeatedDelivery", "IdleDialog", "RECENT_ACTIVITIES",
+    "DIALOG_IDLE_LIMIT", "IDLE_MESSAGE", "is_proactive",
+]
+
+log = logging.getLogger(__name__)
+
+Next = Callable[[], Awaitable[object]]
+
+# Teams delivers an activity again when it thinks the first delivery failed; the ids of the
+# last few handled in a conversation are kept so a repeat is not acted on twice.
+RECENT_ACTIVITIES = 20
+# A guided dialog untouched for this long is closed; its answers stay as a draft.
+DIALOG_IDLE_LIMIT = timedelta(hours=12)
+IDLE_MESSAGE = ("Your unfinished conversation from earlier is saved as a draft. "
+                "Start it again with the same command to pick up where you left off.")
+
+
+def is_proactive(context: TurnContext) -> bool:
+    """Whether the turn is the assistant continuing a conversation (a notification), not an activity received."""
+    activity = context.activity
+    return activity.type == ActivityTypes.event and activity.name == ActivityEventNames.continue_conversation
+
+
+def _is_message(context: TurnContext) -> bool:
+    return context.activity.type == ActivityTypes.message
+
+
+class TurnLock(Middleware):
+    """Turns of one conversation run one at a time in this process.
+
+    Replies go out before a turn saves its state, and an officer who answers at once (or
+    taps a button twice) must not be handled against the state of the turn before.
+    Different conversations do not wait for each other.
+    """
+
+    def __init__(self) -> None:
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    async def on_turn(self, context: TurnContext, logic: Next) -> None:
+        """Run the rest of the turn holding the conversation's lock."""
+        if is_proactive(context):
+            await logic()
+            return
+        conversation = context.activity.conversation
+        key = conversation.id if conversation and conversation.id else ""
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = self._locks[key] = asyncio.Lock()
+        async with lock:
+            await logic()
+
+
+class SaveState(Middleware):
+    """Saves the given states after the rest of the turn; a turn that fails saves nothing.
+
+    Args:
+        states: the states to save, in order (conversation state first).
+    """
+
+    def __init__(self, *states: BotState) -> None:
+        self._states = states
+
+    async def on_turn(self, context: TurnContext, logic: Next) -> None:
+        """Run the rest of the turn, then save what it changed."""
+        await logic()
+        for state in self._states:
+            await state.save_changes(context)
+
+
+class RecordUser(Middleware):
+    """Records who is talking and, in a personal chat, how to reach them later.
+
+    The user (a ``UserInfo`` with the role from the database) is put in the turn's state
+    under ``"user"``; someone without a work account (no Azure AD object id) is not.
+
+    Args:
+        users: the user directory.
+    """
+
+    def __init__(self, users: Users) -> None:
+        self._users = users
+
+    async def on_turn(self, context: TurnContext, logic: Next) -> None:
+        """Record the sender, then run the rest of the turn."""
+        if not is_proactive(context):
+            await self._record(context)
+        await logic()
+
+    async def _record(self, context: TurnContext) -> None:
+        activity = context.activity
+        sender = activity.from_property
+        if sender is None or not sender.aad_object_id:
+            return
+        tenant = activity.conversation.tenant_id if activity.conversation else None
+        info = await asyncio.to_thread(self._users.seen, sender.aad_object_id, sender.name or "", sender.id, tenant)
+        context.turn_state[USER] = info
+        if activity.conversation and activity.conversation.conversation_type in (None, "personal"):
+            reference = TurnContext.get_conversation_reference(activity).serialize()
+            await asyncio.to_thread(self._users.save_reference, sender.aad_object_id, reference)
+
+
+class RepeatedDelivery(Middleware):
+    """A message whose id was among the conversation's last handled is not handled again.
+
+    The id is recorded only when the rest of the turn succeeds (and state is saved only
+    then), so a delivery that failed is handled again when Teams retries it.
+
+    Args:
+        conversation_state: where the recent ids are kept.
+    """
+
+    def __init__(self, conversation_state: ConversationState) -> None:
+        self._recent = conversation_state.create_property("recent_activities")
+
+    async def on_turn(self, context: TurnContext, logic: Next) -> None:
+        """Drop a repeat; otherwise run the rest of the turn and remember the id."""
+        activity_id = context.activity.id
+        if not _is_message(context) or not activity_id or context.turn_state.get(USER) is None:
+            await logic()
+            return
+        recent = list(await self._recent.get(context, list) or [])
+        if activity_id in recent:
+            log.info("repeated delivery of an activity ignored")
+            return
+        await logic()
+        await self._recent.set(context, (recent + [activity_id])[-RECENT_ACTIVITIES:])
+
+
+class IdleDialog(Middleware):
+    """A guided dialog untouched for :data:`DIALOG_IDLE_LIMIT` is cancelled and the officer told.
+
+    Its answers are already kept as a draft, which the same command picks up again.
+
+    Args:
+        conversation_state: where the time of the conversation's last message is kept.
+        dialogs: the guided dialogs (their stack lives in conversation state).
+        now: the clock.
+    """
+
+    def __init__(self, conversation_state: ConversationState, dialogs: DialogSet,
+                 now: Callable[[], datetime] = utcnow) -> None:
+        self._last_seen = conversation_state.create_property("last_seen")
+        self._dialogs = dialogs
+        self._now = now
+
+    async def on_turn(self, context: TurnContext, logic: Next) -> None:
+        """Close a dialog idle too long, note this message's time, then run the rest of the turn."""
+        if _is_message(context) and context.turn_state.get(USER) is not None:
+            await self._expire(context)
+        await logic()
+
+    async def _expire(self, context: TurnContext) -> None:
+        now = self._now()
+        last = await self._last_seen.get(context)
+        await self._last_seen.set(context, now.isoformat())
+        if not last:
+            return
+        dc = await self._dialogs.create_context(context)
+        if dc.active_dialog is not None and now - datetime.fromisoformat(last) > DIALOG_IDLE_LIMIT:
+            await dc.cancel_all_dialogs()
+            await context.send_activity(IDLE_MESSAGE)
