@@ -43,7 +43,7 @@ from dialogs.submission import SubmissionDialog
 from domain.academy import Academy
 from domain.db import Database
 from domain.drafts import Drafts
-from domain.portal.submissions import Submissions
+from domain.portal import Submissions
 from domain.whatworks.searchlog import SearchLog
 from domain.ops.background import Background, instance_name
 from domain.ops.retention import Retention

@@ -29,7 +29,7 @@ JOBS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def adaptive_card(body: list[dict], fallback: str, actions: list[dict] | None = None) -> dict[str, Any]:
+def adaptive_card(body: list[dict[str, Any]], fallback: str, actions: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """An Adaptive Card (1.5) with its plain-text fallback."""
     return {
         "type": "AdaptiveCard",
@@ -75,15 +75,14 @@ def welcome_card(name: str = "", commands: Sequence[Command] = (), user: UserInf
     commands the user's role may use."""
     listed = help_lines(commands, user)
     greeting = f"Hello {name.split(' ')[0]}" if name else "Hello"
-    return {
-        "type": "AdaptiveCard",
-        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-        "version": CARD_VERSION,
-        "fallbackText": (
-            "Prevention First assistant. Type: what works for <problem>, submit, "
-            "my submissions, journal, six hats, action plan, or help."
-        ),
-        "body": [
+    fallback = ("Prevention First assistant. Type: what works for <problem>, submit, "
+                "my submissions, journal, six hats, action plan, or help.")
+    commands_typed: list[dict[str, Any]] = [
+        {"type": "TextBlock", "text": "Commands you can type:", "weight": "Bolder", "wrap": True},
+        {"type": "FactSet", "facts": [{"title": typed, "value": what} for typed, what in listed]},
+    ] if listed else []
+    return adaptive_card(
+        [
             {"type": "TextBlock", "text": "Prevention First assistant", "weight": "Bolder", "size": "Large", "wrap": True},
             {
                 "type": "TextBlock",
@@ -94,9 +93,7 @@ def welcome_card(name: str = "", commands: Sequence[Command] = (), user: UserInf
                 "type": "FactSet",
                 "facts": [{"title": title, "value": description} for title, _, description in JOBS],
             },
-            *([{"type": "TextBlock", "text": "Commands you can type:", "weight": "Bolder", "wrap": True},
-               {"type": "FactSet", "facts": [{"title": typed, "value": what} for typed, what in listed]}]
-              if listed else []),
+            *commands_typed,
             {
                 "type": "TextBlock",
                 "text": "Type a command or a question at any time, for example: what works for burglary. "
@@ -105,8 +102,9 @@ def welcome_card(name: str = "", commands: Sequence[Command] = (), user: UserInf
                 "isSubtle": True,
             },
         ],
-        "actions": [imback(title, command) for title, command, _ in JOBS],
-    }
+        fallback,
+        [imback(title, command) for title, command, _ in JOBS],
+    )
 
 
 def help_activity(name: str = "", commands: Sequence[Command] = (), user: UserInfo | None = None) -> Activity:

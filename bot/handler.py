@@ -27,7 +27,7 @@ from bot.turn import (
     FileConsentHandler,
     MessageInterceptor,
 )
-from domain.portal.submissions import mentions_reference
+from domain.portal import mentions_reference
 from domain.users import UserInfo
 
 __all__ = ["PreventionFirstBot", "COMING_SOON"]

@@ -22,7 +22,7 @@ from bot.commands import Recognised
 from bot.notifications import NotificationService
 from bot.text import plain
 from domain.whatworks.knowledge import KnowledgeService
-from domain.portal.submissions import (
+from domain.portal import (
     CannotSupport,
     Kind,
     NewSubmission,
@@ -234,13 +234,11 @@ class Portal:
             await turn_context.send_activity("You have no submissions yet. Type submit to send the Hub an idea or a problem.")
             return
         lines = []
-        body: list[dict[str, Any]] = [{"type": "TextBlock", "text": "Your submissions", "weight": "Bolder", "size": "Medium"}]
         for row in rows[:20]:
             role = "" if row.role == "submitter" else " (supported)"
             updated = row.last_update.strftime("%d %b %Y")
             line = f"{row.reference}: {plain(row.title, limit=100)}{role}. {row.status.label}, updated {updated}"
             lines.append(f"- {line}")
-            body.append({"type": "TextBlock", "text": line, "wrap": True, "spacing": "Small"})
         more = f"\n\nShowing the latest 20 of {len(rows)}." if len(rows) > 20 else ""
         text = "Your submissions:\n\n" + "\n".join(lines) + more + "\n\nType status and a reference to see one."
         await turn_context.send_activity(text)

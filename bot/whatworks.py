@@ -26,13 +26,13 @@ from typing import TYPE_CHECKING, Any
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity, ActivityTypes
 
-from bot.cards import CARD_VERSION, card_activity
+from bot.cards import CARD_VERSION, adaptive_card, card_activity
 from bot.commands import Recognised
 from bot.turn import StartDialog
 from bot.text import plain
 from domain.whatworks.knowledge import KnowledgeService
 from domain.whatworks.searchlog import SearchLog
-from domain.portal.submissions import Kind
+from domain.portal import Kind
 from domain.users import UserInfo
 from indexer.build import current_version, version_dir
 from indexer.embedder import Embedder, load_query_embedder
@@ -169,14 +169,11 @@ def answer_card(result: SearchResult, query_id: int, *, labels: dict[str, str], 
             {"type": "Action.Submit", "title": "Helpful", "data": _data("feedback", query_id, helpful=True)},
             {"type": "Action.Submit", "title": "Not helpful", "data": _data("feedback", query_id, helpful=False)},
         ]})
-    return {
-        "type": "AdaptiveCard",
-        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-        "version": CARD_VERSION,
-        "fallbackText": "\n".join([f"What works: {result.query}", *fallback_lines]),
-        "body": body,
-        "actions": actions,
-    }
+    return adaptive_card(
+        body,
+        "\n".join([f"What works: {result.query}", *fallback_lines]),
+        actions,
+    )
 
 
 class WhatWorks:

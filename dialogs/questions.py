@@ -12,7 +12,7 @@ from typing import Any, Callable, Sequence
 from botbuilder.core import MessageFactory, TurnContext
 from botbuilder.schema import Activity
 
-from bot.cards import card_activity, imback
+from bot.cards import adaptive_card, card_activity, imback
 from bot.commands import normalise
 from bot.text import plain
 
@@ -114,14 +114,11 @@ def choice_activity(text: str, choices: Sequence[str], *, buttons: int | None = 
     """A question whose choices are listed by number in the text and offered as buttons
     (the first ``buttons`` of them, where a card would hold too many)."""
     listed = "\n".join(f"{n}. {c}" for n, c in enumerate(choices, 1))
-    card = {
-        "type": "AdaptiveCard",
-        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-        "version": "1.5",
-        "fallbackText": listed,
-        "body": [{"type": "TextBlock", "text": "Choose one, or type its number:", "wrap": True, "isSubtle": True}],
-        "actions": [imback(choice) for choice in list(choices)[:buttons]],
-    }
+    card = adaptive_card(
+        [{"type": "TextBlock", "text": "Choose one, or type its number:", "wrap": True, "isSubtle": True}],
+        listed,
+        [imback(choice) for choice in list(choices)[:buttons]],
+    )
     return card_activity(card, text=f"{text}\n\n{listed}")
 
 
@@ -172,13 +169,10 @@ def summary_activity(title: str, save_label: str, questions: Sequence[Question],
             "actions": [{"type": "Action.Submit", "title": "Change"}],
         },
     }
-    card = {
-        "type": "AdaptiveCard",
-        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-        "version": "1.5",
-        "fallbackText": f"{lines}\n\n{save_label}, change an answer by its number, or cancel.",
-        "body": [{"type": "TextBlock", "text": f"Check your {title}, then {save_label.lower()} it.",
-                  "wrap": True, "isSubtle": True}],
-        "actions": [imback(save_label), change, imback("Cancel")],
-    }
+    card = adaptive_card(
+        [{"type": "TextBlock", "text": f"Check your {title}, then {save_label.lower()} it.",
+          "wrap": True, "isSubtle": True}],
+        f"{lines}\n\n{save_label}, change an answer by its number, or cancel.",
+        [imback(save_label), change, imback("Cancel")],
+    )
     return card_activity(card, text=text)

@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any, Callable
 from botbuilder.core import TurnContext
 from rapidfuzz import fuzz, process
 
-from bot.cards import card_activity, imback
+from bot.cards import adaptive_card, card_activity, imback
 from bot.text import plain
 from dialogs.base import AnswerError, GuidedDialog, Offer, Question, user_key
 from domain.drafts import Drafts
-from domain.portal.submissions import Kind
+from domain.portal import Kind
 from indexer.taxonomy import Taxonomy
 
 if TYPE_CHECKING:
@@ -159,14 +159,11 @@ class SubmissionDialog(GuidedDialog):
                 body.append({"type": "TextBlock", "text": f"{title} ({kind}): {plain(hit.entry.get('summary', ''), limit=200)}",
                              "wrap": True, "spacing": "Small"})
         listed = "\n".join(f"{n}. {c}" for n, c in enumerate(choices, 1))
-        card = {
-            "type": "AdaptiveCard",
-            "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-            "version": "1.5",
-            "fallbackText": "\n".join(lines) + "\n\n" + listed,
-            "body": body,
-            "actions": [imback(c) for c in choices[:5]],
-        }
+        card = adaptive_card(
+            body,
+            "\n".join(lines) + "\n\n" + listed,
+            [imback(c) for c in choices[:5]],
+        )
         return Offer(card_activity(card, text="Before you submit, have a look at these.\n\n" + listed), choices)
 
     async def on_offer_choice(self, turn_context: TurnContext, answers: dict[str, Any], choice: str) -> Any:

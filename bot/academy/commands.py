@@ -38,7 +38,7 @@ from domain.academy import (
 from domain.clock import london_today
 from domain.drafts import Drafts
 from domain.models import Role
-from domain.portal.submissions import SubmissionNotFound, Submissions, normalise_reference
+from domain.portal import SubmissionNotFound, Submissions, normalise_reference
 from domain.users import UserInfo
 from domain.whatworks.knowledge import KnowledgeService
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from botbuilder.core import TurnContext
 
-from bot.cards import CARD_VERSION, card_activity, imback
+from bot.cards import adaptive_card, card_activity, imback
 from bot.commands import Recognised
 from bot.files import FileOffers
 from bot.turn import StartDialog
@@ -207,14 +207,11 @@ def prompt_card(day: date) -> dict:
         body.append({"type": "Input.Text", "id": key, "label": question, "placeholder": example, "isMultiline": True,
                      "maxLength": 4000, **({"isRequired": True, "errorMessage": "Say what happened."}
                                            if key == "description" else {})})
-    return {
-        "type": "AdaptiveCard",
-        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-        "version": CARD_VERSION,
-        "fallbackText": "Time for today's reflective journal. Type journal to write it.",
-        "body": body,
-        "actions": [
+    return adaptive_card(
+        body,
+        "Time for today's reflective journal. Type journal to write it.",
+        [
             {"type": "Action.Submit", "title": "Save", "data": {"action": ACTION, "op": "save"}},
             imback("One question at a time", "journal"),
         ],
-    }
+    )

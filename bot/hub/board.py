@@ -15,7 +15,7 @@ from pathlib import Path
 
 from botbuilder.core import TurnContext
 
-from bot.cards import CARD_VERSION, card_activity
+from bot.cards import adaptive_card, card_activity
 from bot.commands import Command, Recognised
 from bot.features import Feature
 from bot.files import FileOffers
@@ -69,17 +69,14 @@ class BoardReport:
             await turn_context.send_activity(f"{plain(str(error))} For example: report 2026-10.")
             return
         lines = summary.summary_lines()
-        card = {
-            "type": "AdaptiveCard",
-            "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-            "version": CARD_VERSION,
-            "fallbackText": f"Board report: {summary.title}\n" + "\n".join(lines),
-            "body": [
+        card = adaptive_card(
+            [
                 {"type": "TextBlock", "text": f"Board report: {summary.title}", "weight": "Bolder", "size": "Medium",
                  "wrap": True},
                 *({"type": "TextBlock", "text": f"- {line}", "wrap": True, "spacing": "Small"} for line in lines),
             ],
-        }
+            f"Board report: {summary.title}\n" + "\n".join(lines),
+        )
         await turn_context.send_activity(card_activity(card))
         await self.files.offer(
             turn_context, REPORT, name=f"board-report-{summary.month:%Y-%m}.html", size=len(html),

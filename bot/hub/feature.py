@@ -19,9 +19,9 @@ from domain.audit import Audit
 from domain.db import Database
 from domain.hub.changes import HubChanges
 from domain.hub.roles import Roles
-from domain.hub.triage import Triage
+from domain.hub import Triage
 from domain.models import Role
-from domain.portal.submissions import Submissions
+from domain.portal import Submissions
 from domain.settings import Settings
 from domain.whatworks.knowledge import KnowledgeService
 from indexer.taxonomy import Taxonomy

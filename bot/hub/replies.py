@@ -13,7 +13,7 @@ from bot.notifications import NotificationService
 from bot.text import plain
 from domain.hub.changes import HubChanges
 from domain.hub.records import MAX_TEXT
-from domain.hub.triage import Triage
+from domain.hub import Triage
 from domain.personal_data import describe, find_personal_data
 from domain.users import UserInfo
 

@@ -44,10 +44,10 @@ from bot.text import plain
 from domain.hub.changes import HubChanges
 from domain.hub.records import NotHubStaff, StaleCard
 from domain.hub.roles import Roles
-from domain.hub.triage import Triage
+from domain.hub import Triage
 from domain.models import NotificationStatus
 from domain.portal.records import InvalidTransition, Status, SubmissionNotFound, normalise_reference
-from domain.portal.submissions import Submissions
+from domain.portal import Submissions
 from domain.users import UserInfo
 from domain.whatworks.knowledge import KnowledgeService
 from indexer.taxonomy import Taxonomy

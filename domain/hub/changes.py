@@ -42,7 +42,7 @@ from domain.models import Role, Submission, SubmissionQuestion, SubmissionSuppor
 from domain.ops.outbox import Outbox
 from domain.portal.changes import find
 from domain.portal.records import TRANSITIONS, InvalidTransition, Status, StatusChange
-from domain.portal.submissions import Submissions
+from domain.portal import Submissions
 
 __all__ = ["HubChanges", "open_questions"]
 

@@ -32,7 +32,7 @@ from domain.models import (
     Submission,
     SubmissionHistory,
 )
-from domain.portal.submissions import Kind, Status
+from domain.portal import Kind, Status
 
 __all__ = [
     "ADDRESSED",

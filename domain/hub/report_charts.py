@@ -19,7 +19,7 @@ from matplotlib.figure import Figure as Drawing
 from matplotlib.ticker import MaxNLocator
 
 from domain.hub.figures import ITEM_LABELS, MonthFigures, Number, format_value
-from domain.portal.submissions import Kind, Status
+from domain.portal import Kind, Status
 
 __all__ = ["CHART_PIXELS", "Chart", "draw_charts"]
 

@@ -34,55 +34,21 @@ from sqlalchemy.orm import Session
 from domain.audit import Action, Audit
 from domain.clock import aware, utcnow
 from domain.db import Database
-from domain.hub.changes import HubChanges, open_questions
+from domain.hub.changes import open_questions
 from domain.hub.records import (
-    MAX_TEXT,
     QUEUE_STATUSES,
-    REPLY_WINDOW,
-    AmbiguousUser,
-    Asked,
-    Assigned,
     LastAction,
-    LastAdmin,
-    Merged,
-    NotHubStaff,
     Question,
     QueueItem,
     Record,
-    Reply,
-    RoleChange,
-    StaleCard,
-    is_object_id,
     last_of,
     question_of,
 )
-from domain.hub.roles import Roles
 from domain.models import Submission, SubmissionQuestion, SubmissionTriage, User
-from domain.portal.records import Kind, SimilarSubmission, Status, SubmissionNotFound, normalise_reference
-from domain.portal.submissions import Submissions
+from domain.portal import Kind, SimilarSubmission, Status, SubmissionNotFound, normalise_reference
+from domain.portal import Submissions
 
-__all__ = [
-    "QUEUE_STATUSES",
-    "REPLY_WINDOW",
-    "MAX_TEXT",
-    "StaleCard",
-    "NotHubStaff",
-    "AmbiguousUser",
-    "LastAdmin",
-    "LastAction",
-    "QueueItem",
-    "Question",
-    "Record",
-    "Assigned",
-    "Asked",
-    "Merged",
-    "Reply",
-    "RoleChange",
-    "Triage",
-    "HubChanges",
-    "Roles",
-    "is_object_id",
-]
+__all__ = ["Triage"]
 
 
 class Triage:

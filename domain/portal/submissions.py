@@ -34,11 +34,9 @@ from domain.ops.outbox import Outbox
 from domain.portal.changes import append_notes, change_status, ensure_user, find, supporters
 from domain.portal.notices import PortalNotices
 from domain.portal.records import (
-    TRANSITIONS,
     CannotSupport,
     Created,
     HistoryEntry,
-    InvalidTransition,
     Kind,
     NewSubmission,
     SimilarSubmission,
@@ -49,35 +47,12 @@ from domain.portal.records import (
     SubmissionView,
     Supporter,
     SupportAdded,
-    embedding_text,
     format_reference,
-    mentions_reference,
     normalise_reference,
 )
-from domain.portal.similar import SIMILAR_ABOVE, SimilarIndex, Vector, unit
+from domain.portal.similar import SimilarIndex, Vector, unit
 
-__all__ = [
-    "Kind",
-    "Status",
-    "TRANSITIONS",
-    "SIMILAR_ABOVE",
-    "NewSubmission",
-    "Created",
-    "HistoryEntry",
-    "Supporter",
-    "SubmissionView",
-    "SubmissionSummary",
-    "StatusChange",
-    "SupportAdded",
-    "SimilarSubmission",
-    "Submissions",
-    "SubmissionNotFound",
-    "InvalidTransition",
-    "CannotSupport",
-    "normalise_reference",
-    "mentions_reference",
-    "embedding_text",
-]
+__all__ = ["Submissions"]
 
 
 class Submissions:

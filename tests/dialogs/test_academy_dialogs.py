@@ -107,7 +107,7 @@ async def test_six_hats_on_a_topic_is_saved_and_listed(services, academy, chat):
 
 async def test_a_reflection_is_attached_to_a_submission_the_officer_can_see_and_to_their_plan(services, academy, chat):
     reflection = academy.save_reflection(OFFICER_AAD, "Shop theft", {"white": "40 calls since May"})
-    from domain.portal.submissions import Kind, NewSubmission
+    from domain.portal import Kind, NewSubmission
     mine = services.portal.submissions.create(
         OFFICER_AAD, NewSubmission(Kind.PROBLEM, "Shop theft", "Repeat calls", [], "Watford")).reference
     theirs = services.portal.submissions.create(

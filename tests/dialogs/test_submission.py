@@ -16,7 +16,7 @@ from sqlalchemy import select
 from bot.app import SERVICES, Services, create_app
 from domain.settings import Settings
 from domain.models import Draft, Submission
-from domain.portal.submissions import NewSubmission, Kind, Status, embedding_text
+from domain.portal import NewSubmission, Kind, Status, embedding_text
 from tests.conftest import MODEL_CACHE
 from tests.fakes import BOT_ID, OFFICER_AAD, TENANT_ID, card_of
 from tests.nodetools import validate_cards

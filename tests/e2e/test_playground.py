@@ -7,7 +7,7 @@ import pytest
 
 from bot.app import SERVICES, create_app
 from domain.settings import Settings
-from domain.portal.submissions import Status
+from domain.portal import Status
 from tests.e2e.playground import Playground, adaptive_cards, reply_text
 
 pytestmark = [pytest.mark.e2e, pytest.mark.node]

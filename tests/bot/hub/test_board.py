@@ -11,7 +11,7 @@ from botbuilder.schema import Activity
 from bot.app import SERVICES, Services, create_app
 from domain.settings import Settings
 from domain.models import Role
-from domain.portal.submissions import Kind, NewSubmission
+from domain.portal import Kind, NewSubmission
 from tests.dialogs.test_submission import Chat
 from tests.fakes import OFFICER_AAD
 from tests.nodetools import validate_cards

@@ -17,7 +17,7 @@ from domain.settings import Settings
 from domain.audit import Audit
 from domain.db import Database
 from domain.models import Notification, Role, Submission, SubmissionQuestion, SubmissionTriage, utcnow
-from domain.portal.submissions import Kind, NewSubmission, Status
+from domain.portal import Kind, NewSubmission, Status
 from tests.fakes import OFFICER_AAD, card_of, replies, teams_activity
 from tests.nodetools import validate_cards
 
@@ -416,9 +416,9 @@ def test_changes_are_compare_and_set_and_only_one_of_two_at_once_wins(db):
     from concurrent.futures import ThreadPoolExecutor
 
     from domain.hub.changes import HubChanges
-    from domain.hub.triage import StaleCard, Triage
+    from domain.hub import StaleCard, Triage
     from domain.portal.records import InvalidTransition
-    from domain.portal.submissions import Submissions
+    from domain.portal import Submissions
     from domain.users import Users
 
     submissions = Submissions(db)
@@ -457,7 +457,7 @@ def record_in(db: Database, reference: str) -> Submission:
 
 
 def test_the_last_admin_cannot_stop_being_one_and_roles_are_audited(db):
-    from domain.hub.triage import LastAdmin, Roles
+    from domain.hub import LastAdmin, Roles
     from domain.users import Users
 
     users = Users(db, [ADMIN_AAD])

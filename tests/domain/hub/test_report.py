@@ -22,7 +22,7 @@ from domain.academy import ITEMS, STAGES, Academy, Module
 from domain.db import Database
 from domain.models import EvidenceRequest, SearchFeedback, SearchQuery
 from domain.hub.figures import BadMonth, format_value, monthly_figures, parse_month
-from domain.portal.submissions import Kind, NewSubmission, Submissions
+from domain.portal import Kind, NewSubmission, Submissions
 from domain.users import Users
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]

@@ -17,11 +17,11 @@ from domain.audit import Audit
 from domain.db import Database
 from domain.hub.changes import HubChanges
 from domain.hub.roles import Roles
-from domain.hub.triage import Triage
+from domain.hub import Triage
 from domain.models import Notification, NotificationStatus, Role, Submission, SubmissionQuestion, utcnow
 from domain.ops.outbox import Outbox
 from domain.portal.records import Kind, NewSubmission, Status
-from domain.portal.submissions import Submissions
+from domain.portal import Submissions
 from domain.users import Users
 from tests.fakes import FakeAdapter, PlainNotices
 

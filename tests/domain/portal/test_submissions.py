@@ -17,7 +17,7 @@ from sqlalchemy import func, inspect, select
 
 from domain.db import MIGRATIONS_DIR, Database
 from domain.models import Submission, SubmissionHistory
-from domain.portal.submissions import (
+from domain.portal import (
     SIMILAR_ABOVE,
     TRANSITIONS,
     CannotSupport,
