@@ -23,8 +23,11 @@ __all__ = [
     "allowed", "DEFAULT_REFUSAL", "menu_commands",
 ]
 
-# A Teams mention of the bot (or anyone) in a message: ``<at>Prevention First</at>``.
-MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
+# A Teams mention of the bot (or anyone) in a message: ``<at>Prevention First</at>``. A
+# mention holds no other ``<at>``, so each is read once however many unclosed ones a message has.
+MENTION = re.compile(r"<at>(?:(?!</?at>).)*</at>", re.IGNORECASE | re.DOTALL)
+_OPEN = re.compile(r"<at>", re.IGNORECASE)
+_CLOSE = re.compile(r"</at>", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
 
 DEFAULT_REFUSAL = "That is for Prevention First Hub staff, so nothing was done. Type help to see what you can do."
@@ -89,8 +92,21 @@ def allowed(role: Role | None, user: UserInfo | None) -> bool:
 
 
 def strip_mentions(text: str) -> str:
-    """``text`` without Teams ``<at>`` mentions, spacing folded."""
-    return _SPACES.sub(" ", MENTION.sub(" ", text)).strip()
+    """``text`` without Teams ``<at>`` mentions, spacing folded.
+
+    A mention runs from an ``<at>`` to the first ``</at>`` after it; an ``<at>`` never closed
+    is left as typed. The text is read once, front to back.
+    """
+    kept: list[str] = []
+    position = 0
+    while (opening := _OPEN.search(text, position)) is not None:
+        closing = _CLOSE.search(text, opening.end())
+        if closing is None:
+            break  # no mention closes after this one, so none after it does either
+        kept += [text[position:opening.start()], " "]
+        position = closing.end()
+    kept.append(text[position:])
+    return _SPACES.sub(" ", "".join(kept)).strip()
 
 
 def normalise(text: str | None) -> str:

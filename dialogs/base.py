@@ -51,7 +51,7 @@ from dialogs.questions import (
     user_key,
 )
 from domain.drafts import Drafts
-from domain.personal_data import describe, find_personal_data
+from domain.personal_data import Finding, describe, find_personal_data
 
 __all__ = ["AnswerError", "Question", "GuidedDialog", "Offer", "MAX_TEXT", "choose", "choice_activity", "user_key"]
 
@@ -227,11 +227,13 @@ class GuidedDialog(ComponentDialog):
 
         question = self.questions[progress["index"]]
         if isinstance(result, str) and question.is_free_text and question.check_personal_data:
-            findings = find_personal_data(result)
+            # The answer is within its length limit (``Question.read``); checked off the event
+            # loop so a long answer never holds up anyone else's turn.
+            findings, described = await asyncio.to_thread(_check_personal_data, result)
             if findings:
                 # Nothing is kept, not even in the draft, until the user decides.
                 progress["pending"] = {
-                    "text": result, "found": sorted({f.kind for f in findings}), "described": describe(findings),
+                    "text": result, "found": sorted({f.kind for f in findings}), "described": described,
                     "stage": "choice",
                 }
                 return await step.replace_dialog(self.LOOP, progress)
@@ -364,3 +366,9 @@ class GuidedDialog(ComponentDialog):
 
     def _summary_activity(self, answers: dict[str, Any]) -> Activity:
         return summary_activity(self.title, self.save_label, self.questions, self.summary_lines(answers))
+
+
+def _check_personal_data(text: str) -> tuple[list[Finding], str]:
+    """The personal data found in ``text`` and how the officer is told about it."""
+    findings = find_personal_data(text)
+    return findings, describe(findings)

@@ -15,11 +15,11 @@ from botbuilder.schema import Activity
 from bot.cards import adaptive_card, card_activity, imback
 from bot.commands import normalise
 from bot.text import plain
+from domain.limits import MAX_TEXT, too_long
 
 __all__ = ["AnswerError", "Question", "Offer", "MAX_TEXT", "choose", "choice_activity", "user_key", "preview",
            "question_activity", "summary_activity"]
 
-MAX_TEXT = 4000
 _PREVIEW = 200
 
 
@@ -45,7 +45,7 @@ class Question:
         help: what ``help`` adds about this question.
         choices: when set, the answer must be one of these; typed text or number works.
         optional: ``skip`` leaves it unanswered.
-        max_length: longer answers are refused with the count.
+        max_length: longer answers are refused with the count, before anything else reads them.
         parse: turns the text into the stored value, or raises ``AnswerError``.
         show: how a stored value reads in the summary (default: as stored).
         check_personal_data: look for personal data in a free-text answer (one without
@@ -81,15 +81,12 @@ class Question:
             AnswerError: the answer cannot be accepted; the message says why.
         """
         answer = (text or "").strip()
+        if refusal := too_long(answer, self.max_length):
+            raise AnswerError(f"{refusal} Please shorten it and send it again.")
         if self.optional and normalise(answer) == "skip":
             return None
         if not answer:
             raise AnswerError("I need an answer to carry on" + (" (or type skip)." if self.optional else "."))
-        if len(answer) > self.max_length:
-            raise AnswerError(
-                f"That is {len(answer):,} characters; the limit is {self.max_length:,}. "
-                "Please shorten it and send it again."
-            )
         if self.choices:
             return choose(answer, self.choices)
         return self.parse(answer) if self.parse else answer

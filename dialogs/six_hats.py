@@ -66,7 +66,7 @@ class SixHatsDialog(GuidedDialog):
         options = dict(options) if isinstance(options, dict) else {}
         topic = " ".join(str(options.get("argument") or "").split())
         # A topic that would be refused when typed (too long, personal data) is asked for instead.
-        if topic and len(topic) <= _TOPIC_LIMIT and not find_personal_data(topic):
+        if topic and len(topic) <= _TOPIC_LIMIT and not await asyncio.to_thread(find_personal_data, topic):
             options["prefill"] = {TOPIC: topic}
         return await super().begin_dialog(dialog_context, options)
 

@@ -33,7 +33,9 @@ NOT_CRIME_SPECIFIC = "not crime specific"
 FORCE_WIDE = "Force-wide"
 CARRY_ON = "Carry on with a new submission"
 SUPPORT = "Add my support to "
-_SEPARATORS = re.compile(r"\s*(?:,|;|/|\band\b|&|\+)\s*", re.IGNORECASE)
+# Between typed crime types; the parts are trimmed after splitting (a pattern that took the
+# spacing too would try every space of a long run of them).
+_SEPARATORS = re.compile(r",|;|/|\band\b|&|\+", re.IGNORECASE)
 
 
 def crime_type_reader(taxonomy: Taxonomy) -> Callable[[str], list[str]]:
@@ -47,7 +49,7 @@ def crime_type_reader(taxonomy: Taxonomy) -> Callable[[str], list[str]]:
             return []
         chosen: list[str] = []
         unknown: list[str] = []
-        for part in (p for p in _SEPARATORS.split(text) if p.strip()):
+        for part in (p.strip() for p in _SEPARATORS.split(text) if p.strip()):
             found = taxonomy.mentions(part)
             if found:
                 chosen.extend(found)
@@ -55,7 +57,7 @@ def crime_type_reader(taxonomy: Taxonomy) -> Callable[[str], list[str]]:
                 unknown.append(part.strip())
         if unknown:
             suggestions: list[str] = []
-            for part in unknown:
+            for part in unknown[:4]:  # enough for the four suggestions shown
                 for name, _, _ in process.extract(part.lower(), list(names), scorer=fuzz.WRatio, limit=3, score_cutoff=60):
                     label = taxonomy.label(names[name])
                     if label not in suggestions:

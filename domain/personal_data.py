@@ -42,12 +42,14 @@ class Finding:
 # A run of digits that starts like a UK number (+44, 0044, 0 or "(0"), with single spaces,
 # dashes or brackets between the groups. Not glued to a word, a reference ("PF-2026-0042"),
 # a decimal or a time ("07:30"), and not followed by a letter or "/" ("0123456/2026").
+# Every repetition in these patterns is bounded, so a long run of digits, spaces or dots
+# takes time in proportion to its length (no group of a phone number is over 12 digits).
 _PHONE = re.compile(
     r"""
     (?<![\w+/.:-])
     (?: (?:\+|00)[ ]?44[ ]?(?:\(0\)[ ]?)?     # +44 / 0044, maybe with "(0)"
       | \(?(?=0) )                            # or a national number, maybe "(01632) ..."
-    \d+ (?: (?:[ ]?-[ ]?|[ ]|\)[ ]?) \d+ ){0,4}   # up to five digit groups and separators
+    \d{1,12} (?: (?:[ ]?-[ ]?|[ ]|\)[ ]?) \d{1,12} ){0,4}   # up to five digit groups and separators
     (?![\w/])
     """,
     re.X,
@@ -82,8 +84,11 @@ def _phones(text: str) -> list[Finding]:
 
 # --- E-mail addresses ----------------------------------------------------------------------
 
-# Local part, "@", a domain with at least one dot and a top-level domain of 2+ letters.
-_EMAIL = re.compile(r"(?<![\w.+-])[\w.%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
+# Local part (up to 64 characters, from the start of its run), "@", a domain with at least
+# one dot (labels up to 63 characters) and a top-level domain of 2 to 24 letters.
+_EMAIL = re.compile(
+    r"(?<![\w.%+-])[\w.%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}\b"
+)
 
 
 def _emails(text: str) -> list[Finding]:
@@ -192,16 +197,18 @@ def _vehicles(text: str) -> list[Finding]:
 # --- Crime and custody references ----------------------------------------------------------
 
 # A reference word, then the reference: letters and digits, maybe in "/" or "-" parts
-# ("CRN 41/12345/26", "custody number 41CJ012345", "CAD 123 of 14/11/2026").
+# ("CRN 41/12345/26", "custody number 41CJ012345", "CAD 123 of 14/11/2026"). Spacing and
+# parts are bounded (up to three spaces, six parts of 24): a run of thousands of digits
+# after "crn" is not a reference, and is passed over in one look.
 _REFERENCE = re.compile(
     r"""
-    \b(?: crime\s+(?:ref(?:erence)?|number|no|num) | crn
-        | custody(?:\s+(?:ref(?:erence)?|number|no|record))?
-        | cad | occurrence | log | incident\s+(?:number|no|ref(?:erence)?) | urn
+    \b(?: crime\s{1,3}(?:ref(?:erence)?|number|no|num) | crn
+        | custody(?:\s{1,3}(?:ref(?:erence)?|number|no|record))?
+        | cad | occurrence | log | incident\s{1,3}(?:number|no|ref(?:erence)?) | urn
     )\b\.?
-    (?:\s+(?:ref(?:erence)?|number|no|num)\b\.?)?     # "... number", "... no."
-    \s*[:#]?\s*(?:(?:is|was)\s+)?                   # ": ", "#", "is"
-    (?P<ref>[A-Z0-9]*\d[A-Z0-9]*(?:[/-][A-Z0-9]+)*)
+    (?:\s{1,3}(?:ref(?:erence)?|number|no|num)\b\.?)?     # "... number", "... no."
+    \s{0,3}[:#]?\s{0,3}(?:(?:is|was)\s{1,3})?             # ": ", "#", "is"
+    (?P<ref>(?=[A-Z0-9]{0,23}\d)[A-Z0-9]{1,24}(?:[/-][A-Z0-9]{1,24}){0,5})  # a digit in its first part
     (?P<of>[ ]of[ ]\d{1,2}/\d{1,2}(?:/\d{2,4})?)?     # "log 123 of 14/11/2026"
     (?![\w/])
     """,
@@ -211,7 +218,7 @@ _REFERENCE = re.compile(
 _BARE_REFERENCE = re.compile(r"(?<![\w/])\d{1,4}/\d{3,7}/\d{2,4}(?![\w/])")
 # What follows a reference word but is not a reference: a year, a year range, a date, or the
 # Hub's own submission reference ("PF-2026-0042").
-_NOT_REFERENCE = re.compile(r"(?:19|20)\d\d(?:-(?:19|20)?\d\d)?|\d{1,2}/\d{1,2}/\d{2,4}|PF-.*", re.I)
+_NOT_REFERENCE = re.compile(r"(?:19|20)\d\d(?:-(?:19|20)?\d\d)?|\d{1,2}/\d{1,2}/\d{2,4}|PF-[\w/-]*", re.I)
 
 
 def _references(text: str) -> list[Finding]:
@@ -241,7 +248,7 @@ _NAME = re.compile(
     rf"""
     (?: \b(?i:victim|suspect|offender|witness|complainant|informant)(?:s|es)? | \bIP )\b
     (?: [ ]?[,:–-][ ]? | [ ] )
-    (?: (?:is|was|called|named|known|as|the)[ ] )*
+    (?: (?:is|was|called|named|known|as|the)[ ] ){{0,4}}
     (?P<name> (?:[A-Z]\.?[ ])? {_NAME_WORD} (?:[ ]{_NAME_WORD}){{0,2}} )
     \b
     """,

@@ -57,7 +57,7 @@ _HUB_HELP = (r"Hub staff: cohort new \<name\>, \<module\>, \<start\>, \<end\> cr
              f"enrol csv, with the lines {','.join(CSV_COLUMNS)} and one line a person below it in the same "
              "message, enrols from a file.")
 _ATTACH = re.compile(r"(?:reflection\s+)?(?P<number>\d{1,3})\s+to\s+(?P<target>.+)")
-_HTML_BREAK = re.compile(r"<br\s*/?>|</p>\s*<p[^>]*>|</?(?:p|div)[^>]*>", re.IGNORECASE)
+_HTML_BREAK = re.compile(r"<br\s*/?>|</p>\s*<p[^<>]*>|</?(?:p|div)[^<>]*>", re.IGNORECASE)  # a tag holds no "<"
 _CSV_COMMAND = re.compile(r"\s*enroll?\s+csv[ \t]*(?:\r?\n)?", re.IGNORECASE)
 
 def academy_feature(academy: Academy, drafts: Drafts, knowledge: KnowledgeService,

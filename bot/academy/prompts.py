@@ -24,7 +24,8 @@ from bot.text import plain
 from domain.clock import london_today
 from domain.academy import GIBBS, Academy, Phase
 from domain.models import NotificationStatus, utcnow
-from domain.personal_data import describe, find_personal_data
+from domain.limits import MAX_TEXT, too_long
+from domain.personal_data import Finding, describe, find_personal_data
 from domain.ops.scheduler import (
     Job,
     Jobs,
@@ -143,19 +144,25 @@ class AcademyService:
 
     async def on_card_action(self, turn_context: TurnContext, data: dict, user: UserInfo) -> StartDialog | None:
         """The prompt card answered in place: kept as today's entry, or the questions asked
-        one by one where an answer looks like it holds personal data."""
+        one by one where an answer looks like it holds personal data.
+
+        An answer over the limit is refused with its length and is not checked; the others
+        are checked off the event loop."""
         answers = {key: " ".join(str(data.get(key) or "").split()) or None for key, _, _ in GIBBS}
         if not answers["description"]:
             await turn_context.send_activity("Please say what happened, at least. Type journal to write it step by step.")
             return None
-        too_long = [key for key, value in answers.items() if value and len(value) > 4000]
-        found = {key: find_personal_data(value) for key, value in answers.items() if value}
-        flagged = [key for key, findings in found.items() if findings]
-        if too_long or flagged:
-            clean = {k: v for k, v in answers.items() if v and k not in flagged and k not in too_long}
-            reason = ("an answer is over 4,000 characters" if too_long else
-                      f"your answer seems to include personal data: {describe([f for k in flagged for f in found[k]])}")
-            await turn_context.send_activity(f"I haven't saved it yet: {reason}. Let's go through that part.")
+        questions = {key: question for key, question, _ in GIBBS}
+        refusals = {key: refusal for key, value in answers.items()
+                    if value and (refusal := too_long(value, MAX_TEXT, what=f"your answer to “{questions[key]}”"))}
+        within = {key: value for key, value in answers.items() if value and key not in refusals}
+        found = await asyncio.to_thread(_personal_data, within)
+        if refusals or found:
+            clean = {k: v for k, v in within.items() if k not in found}
+            reason = (" ".join(r if n == 0 else r[0].upper() + r[1:] for n, r in enumerate(refusals.values()))
+                      if refusals else
+                      f"your answer seems to include personal data: {describe([f for k in found for f in found[k]])}.")
+            await turn_context.send_activity(f"I haven't saved it yet: {reason} Let's go through that part.")
             return StartDialog("journal", {"prefill": clean})
         activity = turn_context.activity
         source = f"{activity.conversation.id}|{activity.id}" if activity.id and activity.conversation else None
@@ -168,6 +175,11 @@ class AcademyService:
             f"{streak} {'day' if streak == 1 else 'days in a row'}."
         )
         return None
+
+
+def _personal_data(answers: dict[str, str]) -> dict[str, list[Finding]]:
+    """The answers that look like they hold personal data, with what was found in each."""
+    return {key: findings for key, value in answers.items() if (findings := find_personal_data(value))}
 
 
 EXPORT = "academy-export"
@@ -205,7 +217,7 @@ def prompt_card(day: date) -> dict:
     ]
     for key, question, example in GIBBS:
         body.append({"type": "Input.Text", "id": key, "label": question, "placeholder": example, "isMultiline": True,
-                     "maxLength": 4000, **({"isRequired": True, "errorMessage": "Say what happened."}
+                     "maxLength": MAX_TEXT, **({"isRequired": True, "errorMessage": "Say what happened."}
                                            if key == "description" else {})})
     return adaptive_card(
         body,

@@ -11,7 +11,9 @@ from domain.portal.records import Status, normalise_reference
 __all__ = ["Invalid", "NOBODY", "split_reference", "strip_word", "parse_status", "is_question", "takes_reference",
            "note", "version"]
 
-_REFERENCE = re.compile(r"\s*(PF[\s\-_–—]*\d{4}[\s\-_–—]*\d{1,6})(?=$|[\s,.:;!?])", re.IGNORECASE)
+# Up to five spaces or dashes between the parts ("PF - 2026 - 42"): bounded, so a long run of
+# them is passed over in one look.
+_REFERENCE = re.compile(r"\s{0,5}(PF[\s\-_–—]{0,5}\d{4}[\s\-_–—]{0,5}\d{1,6})(?=$|[\s,.:;!?])", re.IGNORECASE)
 _SEPARATORS = " :,;.-–—"
 NOBODY = frozenset({"nobody", "no one", "none", "unassigned"})
 

@@ -52,7 +52,7 @@ class Replies:
         keep = re.match(r"(?i)keep\s*:\s*", text)
         if keep:
             text = text[keep.end():].strip()
-        elif findings := find_personal_data(text):
+        elif findings := await asyncio.to_thread(find_personal_data, text):
             await turn_context.send_activity(
                 f"Your reply to the Hub's question about {pending.reference} seems to include personal data: "
                 f"{describe(findings)}. The Hub does not need it to help: please send your reply again without it, "

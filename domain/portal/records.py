@@ -259,7 +259,8 @@ class SimilarSubmission:
     score: float
 
 
-_REFERENCE = re.compile(r"PF[\s\-_–—]*(\d{4})[\s\-_–—]*(\d{1,6})")
+# Up to five spaces or dashes between the parts, so a long run of them is passed over in one look.
+_REFERENCE = re.compile(r"PF[\s\-_–—]{0,5}(\d{4})[\s\-_–—]{0,5}(\d{1,6})")
 
 
 def mentions_reference(text: str) -> bool:

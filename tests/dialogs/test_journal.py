@@ -112,6 +112,16 @@ async def test_personal_data_in_the_card_is_asked_about_before_anything_is_kept(
     assert services.academy.academy.journal_page(OFFICER_AAD).total == 0
 
 
+async def test_an_answer_in_the_card_over_the_limit_is_refused_with_its_length(services, chat):
+    await chat.say("help")
+    replies = await chat.say(value={"action": "journal", "op": "save", "description": "Skate park calls again.",
+                                    "feelings": "Long day. " * 401})
+    assert replies[0] == ("I haven't saved it yet: your answer to “What were you thinking and feeling?” is "
+                          "4,009 characters; the limit is 4,000. Let's go through that part.")
+    assert replies[1].startswith("What were you thinking")  # "what happened" kept; the long answer asked again
+    assert services.academy.academy.journal_page(OFFICER_AAD).total == 0
+
+
 async def test_two_bot_processes_sweeping_retries_send_a_message_once(services, connector):
     await Chat(services, connector.service_url).say("help")
     connector.fail_next(503, times=3)

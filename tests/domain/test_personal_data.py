@@ -266,6 +266,25 @@ def test_things_that_are_not_crime_references(text: str) -> None:
     assert "crime or custody reference" not in kinds(text)
 
 
+@pytest.mark.parametrize(
+    "text, reference",
+    [
+        ("we log log 1234 daily", "log 1234"),  # the first "log" has no reference; the second has
+        ("crime reference number is 41CJ012345", "crime reference number is 41CJ012345"),
+        ("CRN #  41/12345/26.", "CRN #  41/12345/26"),
+        ("custody ref 41-CJ-0123-45", "custody ref 41-CJ-0123-45"),
+        ("crn AB/1234 then CAD 1234", "CAD 1234"),  # a reference's first part holds a digit
+    ],
+)
+def test_references_are_read_from_the_word_before_them(text: str, reference: str) -> None:
+    assert found(text) == [("crime or custody reference", reference)]
+
+
+def test_a_reference_word_before_thousands_of_digits_is_no_reference() -> None:
+    for run in ("crn " + "1" * 3995 + "/", "crn    " + "1" * 3992 + "_", "crn" + " " * 3996 + "_"):
+        assert "crime or custody reference" not in kinds(run)
+
+
 # --- Names ---------------------------------------------------------------------------------
 
 
