@@ -25,6 +25,7 @@ from bot.errors import make_turn_error_handler
 from bot.features import Feature
 from bot.files import FileOffers
 from bot.handler import PreventionFirstBot
+from bot.looplag import LOOP_LAG, LoopLagProbe
 from bot.middleware import IdleDialog, RecordUser, RepeatedDelivery, SaveState, TurnLock
 from bot.notifications import NotificationService
 from bot.academy.prompts import ACTION as JOURNAL_ACTION
@@ -35,6 +36,7 @@ from bot.hub.knowledge import knowledge_feature
 from bot.academy.prompts import AcademyService, Export
 from bot.portal import HubChannel, Portal
 from domain.settings import Settings
+from bot.signing_keys import channel_metadata_url
 from bot.storage import SqlAlchemyStorage
 from bot.whatworks import ACTION as WHAT_WORKS_ACTION
 from bot.whatworks import WhatWorks
@@ -235,6 +237,7 @@ def create_app(
 
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[SERVICES] = services
+    app[LOOP_LAG] = LoopLagProbe()
     app.router.add_post(
         "/api/messages", MessagesEndpoint(adapter, services.bot, settings.allowed_tenant_ids).handle
     )
@@ -254,16 +257,26 @@ async def _health(request: web.Request) -> web.Response:
         "database": "reachable" if database_ok else "unreachable",
         "index": services.knowledge.info(),
         "uptime_seconds": round(time.monotonic() - services.started_at, 1),
+        "worst_loop_stall_ms": round(request.app[LOOP_LAG].worst_ms, 1),
     }
     return web.json_response(body, status=200 if database_ok else 503)
 
 
 async def _start(app: web.Application) -> None:
+    app[LOOP_LAG].start()
+    authentication = app[SERVICES].adapter.bot_framework_authentication
+    if app[SERVICES].settings.auth_enabled and isinstance(authentication, CachingAuthentication):
+        # Fetched in a worker thread; if the key service is down the app starts all the same.
+        await authentication.signing_keys.start([channel_metadata_url()])
     await app[SERVICES].knowledge.start()
     app[SERVICES].background.start()
 
 
 async def _close(app: web.Application) -> None:
+    await app[LOOP_LAG].stop()
+    authentication = app[SERVICES].adapter.bot_framework_authentication
+    if isinstance(authentication, CachingAuthentication):
+        await authentication.signing_keys.stop()
     await app[SERVICES].background.stop()
     await app[SERVICES].knowledge.stop()
     app[SERVICES].database.dispose()

@@ -2,21 +2,30 @@
 
 The stock ``CloudAdapter.process`` is not used: it answers 500 to ``expectReplies`` and
 invoke responses (it serialises an already serialised body) and lets token errors escape
-as 500. Here each failure has its own status: 400 for a body that is not an activity, 401
-for any token that does not validate, 403 for another tenant, 413 for an oversized body.
+as 500. Here each failure has its own status: 400 for a body that is not an activity the
+bot can handle (not JSON, nested deeper than :data:`MAX_DEPTH`, fields of the wrong type,
+an invoke the bot does not handle), 401 for any token that does not validate, 403 for
+another tenant, 413 for an oversized body, 415 for a body that is not JSON, and 503 only
+when the signing keys cannot be fetched to check a well-formed token.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from typing import Any
+
 import requests
 from aiohttp import web
 from botbuilder.core import Bot
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity
 
-__all__ = ["MAX_BODY_BYTES", "MessagesEndpoint"]
+from bot.activity_shape import MAX_DEPTH, has_lone_surrogate, nesting_exceeds, shape_problem
+from bot.clients import plain_json
+from bot.signing_keys import SigningKeysUnavailable
+
+__all__ = ["MAX_BODY_BYTES", "MAX_DEPTH", "MessagesEndpoint"]
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +34,11 @@ MAX_BODY_BYTES = 256 * 1024
 
 def _problem(status: int, message: str) -> web.Response:
     return web.json_response({"error": message}, status=status)
+
+
+def _dumps(body: Any) -> str:
+    # The SDK may leave schema objects and Exception(code, message) in an invoke's answer.
+    return json.dumps(body, default=plain_json)
 
 
 def _tenant_of(activity: Activity) -> str | None:
@@ -70,8 +84,8 @@ class MessagesEndpoint:
             auth_result = await authentication.authenticate_request(
                 activity, request.headers.get("Authorization", "")
             )
-        except requests.RequestException:
-            log.warning("could not fetch Bot Framework signing keys", exc_info=True)
+        except (requests.RequestException, SigningKeysUnavailable) as error:
+            log.warning("could not fetch Bot Framework signing keys (%s)", type(error).__name__)
             return _problem(503, "signing keys are unavailable; try again")
         except Exception as error:  # noqa: BLE001 - the SDK raises many types for one meaning
             log.info("request refused: token did not validate (%s)", type(error).__name__)
@@ -89,17 +103,24 @@ class MessagesEndpoint:
             body = invoke_response.body
             if body is None:
                 return web.Response(status=invoke_response.status)
-            return web.json_response(body, status=invoke_response.status)
+            return web.json_response(body, status=invoke_response.status, dumps=_dumps)
         return web.Response(status=201)
 
     @staticmethod
     def _parse(raw: bytes) -> tuple[Activity | None, str | None]:
+        if nesting_exceeds(raw, MAX_DEPTH):
+            return None, f"the body is nested more than {MAX_DEPTH} deep"
         try:
             body = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError):
+        except (ValueError, RecursionError):  # not UTF-8, not JSON, or a number too long to read
             return None, "the body is not valid JSON"
         if not isinstance(body, dict):
             return None, "the body must be a JSON object (an activity)"
+        if has_lone_surrogate(raw, body):
+            return None, "the body holds text that is not valid Unicode"
+        problem = shape_problem(body)
+        if problem:
+            return None, problem
         try:
             activity = Activity().deserialize(body)
         except Exception:  # noqa: BLE001 - msrest raises assorted errors on bad shapes

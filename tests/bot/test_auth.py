@@ -6,8 +6,10 @@ in a thread of its own rather than on the test's event loop.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
+import logging
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -15,11 +17,13 @@ from typing import Iterator
 
 import jwt
 import pytest
+import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 from botframework.connector.auth import ChannelValidation
 from jwt.algorithms import RSAAlgorithm
 from sqlalchemy import func, select
 
+from bot import signing_keys
 from bot.app import SERVICES, create_app
 from domain.settings import Settings
 from domain.models import User
@@ -166,3 +170,89 @@ async def test_activity_from_another_tenant_is_dropped_before_anything_is_writte
 
     allowed = await client.post("/api/messages", json=teams_activity("help"))
     assert allowed.status == 200
+
+
+class _StubKeySet:
+    """Stands in for the key service: counts fetches and notes which thread made each."""
+
+    def __init__(self, reachable: bool = True) -> None:
+        public = json.loads(RSAAlgorithm.to_jwk(SIGNING_KEY.public_key()))
+        public.update({"kid": "key-1", "use": "sig", "endorsements": ["msteams"]})
+        self.keys = [public]
+        self.reachable = reachable
+        self.calls = 0
+        self.on_loop_thread = 0
+
+    def __call__(self, url: str) -> list:
+        self.calls += 1
+        if threading.current_thread() is threading.main_thread():
+            self.on_loop_thread += 1
+        if not self.reachable:
+            raise requests.ConnectionError("the key service is unreachable")
+        return self.keys
+
+
+async def _secured_with(aiohttp_client, tmp_path, monkeypatch, stub: _StubKeySet):
+    monkeypatch.setattr(ChannelValidation, "open_id_metadata_endpoint", "http://127.0.0.1:9/openid")
+    settings = Settings.from_env({
+        "MicrosoftAppId": APP_ID, "MicrosoftAppPassword": "not-used-offline",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
+    })
+    app = create_app(settings)
+    app[SERVICES].adapter.bot_framework_authentication.signing_keys.fetch = stub
+    return await aiohttp_client(app)
+
+
+HS256 = jwt.encode(_claims(), "a-shared-secret-of-thirty-two-bytes!", algorithm="HS256", headers={"kid": "key-1"})
+WRONG_ALGORITHM = {
+    "alg none": f"Bearer {_unsigned(_claims())}",
+    "HS256": f"Bearer {HS256}",
+    "RS384": f"Bearer {_token(algorithm='RS384')}",
+    "not a jwt": "Bearer not-a-token",
+    "header not json": "Bearer e30K.e30.x",
+}
+
+
+@pytest.mark.parametrize("authorization", WRONG_ALGORITHM.values(), ids=WRONG_ALGORITHM.keys())
+async def test_tokens_not_signed_with_rs256_get_401_without_a_key_fetch(aiohttp_client, tmp_path, monkeypatch,
+                                                                        authorization):
+    stub = _StubKeySet(reachable=False)
+    client = await _secured_with(aiohttp_client, tmp_path, monkeypatch, stub)
+    fetched_at_start = stub.calls
+    response = await _post(client, authorization)
+    assert response.status == 401
+    assert stub.calls == fetched_at_start  # refused before any key was looked up
+
+
+async def test_keys_are_fetched_at_start_in_a_worker_thread_and_a_valid_token_is_accepted(
+        aiohttp_client, tmp_path, monkeypatch):
+    stub = _StubKeySet()
+    client = await _secured_with(aiohttp_client, tmp_path, monkeypatch, stub)
+    assert stub.calls == 1 and stub.on_loop_thread == 0
+    response = await _post(client, f"Bearer {_token()}")
+    assert response.status == 200
+    assert len(replies(await response.json())) == 1
+    assert stub.calls == 1  # the keys fetched at start served the token
+
+
+async def test_with_the_key_service_down_the_bot_starts_and_fetches_the_keys_later(
+        aiohttp_client, tmp_path, monkeypatch, caplog):
+    monkeypatch.setattr(signing_keys, "RETRY_SECONDS", 0.05)
+    stub = _StubKeySet(reachable=False)
+    with caplog.at_level(logging.WARNING, logger="bot.signing_keys"):
+        client = await _secured_with(aiohttp_client, tmp_path, monkeypatch, stub)
+    assert any("could not fetch the Bot Framework signing keys" in r.getMessage() for r in caplog.records)
+    assert (await client.get("/healthz")).status == 200
+
+    unavailable = await _post(client, f"Bearer {_token()}")
+    assert unavailable.status == 503
+
+    stub.reachable = True
+    for _ in range(100):
+        if client.app[SERVICES].adapter.bot_framework_authentication.signing_keys.get(
+                "http://127.0.0.1:9/openid").held:
+            break
+        await asyncio.sleep(0.02)
+    response = await _post(client, f"Bearer {_token()}")
+    assert response.status == 200
+    assert stub.on_loop_thread == 0

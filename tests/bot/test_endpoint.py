@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from bot.activity_shape import nesting_exceeds
 from tests.fakes import card_of, replies, teams_activity
 
 
@@ -102,3 +103,95 @@ async def test_each_welcome_card_button_starts_its_job(client, command, answer):
     response = await client.post("/api/messages", json=teams_activity(command))
     sent = [a for a in replies(await response.json()) if a["type"] == "message"]
     assert sent[0]["text"].startswith(answer), sent[0]["text"]
+
+
+def _activity_without(*keys, **changes):
+    activity = teams_activity("help")
+    for key in keys:
+        activity.pop(key)
+    activity.update(changes)
+    return activity
+
+
+def _invoke(name, value=None, **changes):
+    activity = teams_activity(None, activity_type="invoke", value=value, **changes)
+    if name is not _ABSENT:
+        activity["name"] = name
+    return activity
+
+
+_ABSENT = object()
+
+MALFORMED_ACTIVITIES = {
+    "invoke without from": {k: v for k, v in _invoke("adaptiveCard/action", {"action": {}}).items() if k != "from"},
+    "invoke with a number for a name": _invoke(5, {"action": {"type": "Action.Execute", "verb": "help"}}),
+    "invoke without a name": _invoke(_ABSENT),
+    "invoke the bot does not handle": _invoke("composeExtension/query", {"commandId": "x"}),
+    "card action without an action": _invoke("adaptiveCard/action", {"trigger": "manual"}),
+    "card action with a list for a verb": _invoke("adaptiveCard/action", {"action": {"type": "Action.Execute",
+                                                                                     "verb": ["help"]}}),
+    "file consent with a string context": _invoke("fileConsent/invoke", {"action": "accept", "context": "x"}),
+    "message without from": _activity_without("from"),
+    "from without an id": _activity_without(**{"from": {"name": "Alex"}}),
+    "type not a string": _activity_without(type=["message"]),
+    "text not a string": _activity_without(text={"a": 1}),
+    "recipient a list": _activity_without(recipient=[]),
+    "conversation id a number": _activity_without(conversation={"id": 7}),
+    "entities not a list": _activity_without(entities={"type": "mention"}),
+    "attachment not an object": _activity_without(attachments=["x"]),
+    "members added not accounts": _activity_without(type="conversationUpdate", membersAdded=[3]),
+    "no channel id": _activity_without("channelId"),
+    "conversation id with a space": _activity_without(conversation={"id": "a b"}),
+    "lone surrogate in text": _activity_without(text="\ud800"),
+}
+
+
+@pytest.mark.parametrize("activity", MALFORMED_ACTIVITIES.values(), ids=MALFORMED_ACTIVITIES.keys())
+async def test_activities_the_sdk_cannot_take_get_400(client, activity):
+    response = await client.post("/api/messages", data=json.dumps(activity), headers={"Content-Type": "application/json"})
+    assert response.status == 400
+    assert "error" in await response.json()
+
+
+@pytest.mark.parametrize("depth", [65, 100_000])
+async def test_json_nested_too_deep_gets_400_before_it_is_parsed(client, depth):
+    activity = json.dumps(teams_activity("help")).encode()
+    body = activity[:-1] + b', "value": ' + b"[" * depth + b"]" * depth + b"}"
+    response = await client.post("/api/messages", data=body, headers={"Content-Type": "application/json"})
+    assert response.status == 400
+    assert "nested" in (await response.json())["error"]
+
+
+async def test_json_nested_64_deep_is_taken(client):
+    deep: object = "x"
+    for _ in range(60):  # with the activity's own object and the value's: 62 levels
+        deep = {"d": deep}
+    response = await client.post("/api/messages", json=teams_activity("help", value={"d": deep}))
+    assert response.status == 200
+
+
+@pytest.mark.parametrize("raw, deeper_than_3", [
+    (b'[[[]]]', False),
+    (b'[[[[]]]]', True),
+    (b'{"a": "[[[[[[", "b": [[1]]}', False),
+    (b'{"a": "\\"[[[[[[\\\\", "b": [[1]]}', False),
+    (b'{"a": {"b": {"c": {"d": 1}}}}', True),
+    (b'[' * 10, True),
+    (b']]]]][[[', False),
+])
+def test_nesting_is_counted_outside_strings(raw, deeper_than_3):
+    assert nesting_exceeds(raw, 3) is deeper_than_3
+
+
+async def test_an_unsupported_card_action_type_gets_the_sdks_error_as_json(client):
+    invoke = _invoke("adaptiveCard/action", {"action": {"type": "Action.Submit", "verb": "help"}}, deliveryMode=None)
+    response = await client.post("/api/messages", json=invoke)
+    assert response.status == 400
+    body = await response.json()
+    assert body["type"] == "application/vnd.microsoft.error"
+    assert body["value"]["code"] == "NotSupported"
+
+
+async def test_health_reports_the_worst_loop_stall(client):
+    body = await (await client.get("/healthz")).json()
+    assert isinstance(body["worst_loop_stall_ms"], float | int)
