@@ -3,71 +3,57 @@
 Every message is first a pending row of the ``notifications`` table: written by a use case
 in the transaction of the change it reports (:mod:`domain.ops.outbox`), or by
 :meth:`NotificationService.notify`. The sender claims a row, then sends it through
-``continue_conversation`` on the user's saved conversation reference: right after the turn
-that wrote it (:meth:`NotificationService.deliver`), and on the background sweep
-(:meth:`NotificationService.deliver_due`) for any still due. Teams' answers decide what
-happens next:
+``continue_conversation`` on the user's saved conversation reference:
+
+* right after the turn that wrote it: the chat layer hands the new rows to
+  :meth:`NotificationService.dispatch` and answers at once; the sending runs beside the
+  conversation, never inside a turn;
+* on the background sweep (:meth:`NotificationService.deliver_due`) for any still due, in
+  this process or another (each row is claimed first, so only one process sends it).
+
+Messages to different chats go out concurrently (a bounded number of sends at once), those
+to one chat in order; a chat whose sends fail never holds up another. Every send keeps to
+Teams' limits (:class:`~bot.send_limits.SendLimits`). Teams' answers decide what happens next
+(:mod:`bot.send_retry`):
 
 * 403 or 404 (the app was removed, the chat is gone): the user is marked unreachable and
   the message is not retried; it goes out again only after the user talks to the bot.
-* 429 and 5xx, and network failures: retried with exponential backoff, honouring
-  ``Retry-After``; after a few quick attempts the message waits for :meth:`deliver_due`.
+* 429, 412 and 5xx, and network failures: retried with exponential backoff, honouring
+  ``Retry-After``; after a few quick attempts (or when Teams asks for a longer wait) the
+  message waits for :meth:`deliver_due`, and that chat's other messages wait with it.
 * Anything else: recorded as failed.
+
+Every database session runs in a worker thread, off the event loop.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import random
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any, Awaitable, Callable, Iterable
+from datetime import datetime
+from typing import Iterable
 
-import aiohttp
 from botbuilder.core import BotAdapter, MessageFactory, TurnContext
 from botbuilder.schema import Activity, ConversationReference
-from sqlalchemy import select, update
 
 from domain.clock import utcnow
 from domain.db import Database
-from domain.models import Notification, NotificationStatus
-from domain.ops.outbox import Outbox
+from domain.models import NotificationStatus
 from domain.users import Users
 
-__all__ = ["NotificationService", "RetryPolicy", "send_status_of"]
+from bot.send_limits import GLOBAL_PER_SECOND, PER_CONVERSATION, SendLimits, Sleep
+from bot.send_retry import UNREACHABLE, Failure, RetryPolicy, failure_of, send_status_of
+from bot.send_store import SWEEP_BATCH, Outgoing, SendStore
+
+__all__ = [
+    "NotificationService", "RetryPolicy", "SendLimits", "send_status_of",
+    "PER_CONVERSATION", "GLOBAL_PER_SECOND", "CONCURRENT_SENDS", "SWEEP_BATCH",
+]
 
 log = logging.getLogger(__name__)
 
-Sleep = Callable[[float], Awaitable[None]]
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How hard to try before leaving a message for the next sweep."""
-
-    quick_attempts: int = 3
-    max_attempts: int = 8
-    base_delay: float = 1.0
-    max_delay: float = 60.0
-    later: timedelta = timedelta(minutes=5)
-
-
-def send_status_of(error: BaseException) -> tuple[int | None, float | None]:
-    """The HTTP status and ``Retry-After`` seconds of a failed send, where the error has them."""
-    response = getattr(error, "response", None)
-    if response is None:
-        return None, None
-    status = getattr(response, "status_code", None) or getattr(response, "status", None)
-    retry_after = None
-    headers = getattr(response, "headers", None) or {}
-    raw = headers.get("Retry-After") if hasattr(headers, "get") else None
-    if raw is not None:
-        try:
-            retry_after = max(0.0, float(raw))
-        except ValueError:
-            retry_after = None
-    return (int(status) if status is not None else None), retry_after
+# Sends waiting on Teams at once (each to its own chat); more chats wait for a free place.
+CONCURRENT_SENDS = 8
 
 
 class NotificationService:
@@ -80,6 +66,8 @@ class NotificationService:
         app_id: the bot's Microsoft app id ("" in local mode).
         policy: retry rules.
         sleep: awaited between quick retries (tests pass a recorder).
+        limits: Teams' rate limits (tests pass one on a fake clock).
+        concurrency: how many sends may wait on Teams at once.
     """
 
     def __init__(
@@ -90,14 +78,57 @@ class NotificationService:
         app_id: str = "",
         policy: RetryPolicy = RetryPolicy(),
         sleep: Sleep = asyncio.sleep,
+        *,
+        limits: SendLimits | None = None,
+        concurrency: int = CONCURRENT_SENDS,
     ) -> None:
         self._adapter = adapter
-        self._db = database
         self._users = users
         self._app_id = app_id
         self._policy = policy
         self._sleep = sleep
-        self._outbox = Outbox(database)
+        self._limits = limits or SendLimits()
+        self._slots = asyncio.Semaphore(concurrency)
+        self._store = SendStore(database, users, policy.later)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._in_flight: set[int] = set()  # claimed here and not yet settled
+        self._closing = False
+
+    # --- handing messages over ------------------------------------------------------------
+
+    def dispatch(self, notification_ids: Iterable[int]) -> None:
+        """Send the messages a use case has just written, beside the conversation: returns at
+        once, so a turn answers without waiting on Teams. Failures are recorded on the rows
+        and retried by :meth:`deliver_due`."""
+        wanted = tuple(notification_ids)
+        if not wanted or self._closing:
+            return  # when closing, the sweep sends them once the writer's grace has passed
+        task = asyncio.get_running_loop().create_task(self._dispatched(wanted), name="notifications")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _dispatched(self, notification_ids: tuple[int, ...]) -> None:
+        try:
+            await self.deliver(notification_ids)
+        except Exception as error:  # noqa: BLE001 - a background send must not end unseen; the sweep retries
+            log.error("sending new notifications failed", extra={"reason": type(error).__name__})
+
+    async def drain(self) -> None:
+        """Wait until every message handed to :meth:`dispatch` so far has been tried."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def close(self, grace: float = 5.0) -> None:
+        """Stop taking new work, give the sends in flight ``grace`` seconds, then stop them
+        (what they had claimed goes out with a later sweep)."""
+        self._closing = True
+        tasks = list(self._tasks)
+        if not tasks:
+            return
+        _, pending = await asyncio.wait(tasks, timeout=grace)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     async def notify(
         self,
@@ -107,7 +138,8 @@ class NotificationService:
         kind: str,
         dedupe_key: str | None = None,
     ) -> NotificationStatus:
-        """Write one message to a user to the outbox and send it now.
+        """Write one message to a user to the outbox and send it now (for timed work, such as
+        the Academy's prompts, which waits for the outcome; a turn uses :meth:`dispatch`).
 
         Args:
             aad_object_id: who to tell.
@@ -120,132 +152,127 @@ class NotificationService:
         """
         activity = MessageFactory.text(message) if isinstance(message, str) else message
         notification_id = await asyncio.to_thread(
-            self._record, aad_object_id.lower(), kind, activity.serialize(), dedupe_key
+            self._store.record, aad_object_id.lower(), kind, activity.serialize(), dedupe_key
         )
         if notification_id is None:
             return NotificationStatus.SENT  # already handled under this dedupe key
         return (await self.deliver([notification_id])).get(notification_id, NotificationStatus.PENDING)
 
+    async def unreachable(self, notification_ids: Iterable[int]) -> set[int]:
+        """Those of the messages whose recipient has no chat the bot can reach now."""
+        wanted = tuple(notification_ids)
+        return await asyncio.to_thread(self._store.unreachable, wanted) if wanted else set()
+
+    # --- sending ----------------------------------------------------------------------------
+
     async def deliver(self, notification_ids: Iterable[int]) -> dict[int, NotificationStatus]:
-        """Send the pending messages a use case has just written, in order.
+        """Send the pending messages a use case has just written, and wait for the outcome.
 
         Each is claimed first, so the background sweep does not send it too; one another
         process is already sending is left to it. Failures are recorded on the row (and
-        retried by :meth:`deliver_due`), never raised into the turn.
+        retried by :meth:`deliver_due`), never raised.
 
         Returns:
             The delivery status of each message sent from here, by id.
         """
-        now = utcnow()
-        statuses: dict[int, NotificationStatus] = {}
-        for notification_id in notification_ids:
-            if await asyncio.to_thread(self._claim_new, notification_id, now):
-                statuses[notification_id] = await self._deliver(notification_id)
-        return statuses
+        wanted = sorted(set(notification_ids))
+        if not wanted:
+            return {}
+        claimed = await asyncio.to_thread(self._store.claim_all, wanted, utcnow(), True)
+        return await self._send_claimed(claimed)
 
     async def deliver_due(self, now: datetime | None = None) -> int:
-        """Retry every message whose next attempt is due; returns how many this process tried
-        (each is claimed first, so two processes sweeping together do not both send it)."""
+        """Retry the messages whose next attempt is due (up to :data:`SWEEP_BATCH`); returns
+        how many this process tried (each is claimed first, so two processes sweeping
+        together do not both send it)."""
         now = now or utcnow()
-        with self._db.session() as session:
-            due = session.scalars(
-                select(Notification.id).where(
-                    Notification.status.in_(
-                        [NotificationStatus.PENDING.value, NotificationStatus.RETRYING.value]
-                    ),
-                    (Notification.next_attempt_at.is_(None)) | (Notification.next_attempt_at <= now),
-                )
-            ).all()
-        tried = 0
-        for notification_id in due:
-            if self._claim(notification_id, now):
-                await self._deliver(notification_id)
-                tried += 1
-        return tried
+        skip = frozenset(self._in_flight)
+        claimed = await asyncio.to_thread(self._store.claim_due, now, skip)
+        await self._send_claimed(claimed)
+        return len(claimed)
 
-    def _claim(self, notification_id: int, now: datetime) -> bool:
-        """Take a due message for this process: another bot process sweeping at the same
-        moment finds it pushed into the future and leaves it alone."""
-        with self._db.session() as session:
-            claimed = session.execute(
-                update(Notification)
-                .where(
-                    Notification.id == notification_id,
-                    Notification.status.in_([NotificationStatus.PENDING.value, NotificationStatus.RETRYING.value]),
-                    (Notification.next_attempt_at.is_(None)) | (Notification.next_attempt_at <= now),
-                )
-                .values(next_attempt_at=now + self._policy.later)
-                .returning(Notification.id)
-            ).first()
-            return claimed is not None
+    async def _send_claimed(self, claimed: list[int]) -> dict[int, NotificationStatus]:
+        if not claimed:
+            return {}
+        self._in_flight.update(claimed)
+        try:
+            outgoing = await asyncio.to_thread(self._store.load, claimed)
+            chats: dict[str, list[Outgoing]] = {}
+            for message in outgoing:
+                chats.setdefault(message.aad_object_id, []).append(message)
+            results = await asyncio.gather(*(self._send_chat(messages) for messages in chats.values()),
+                                           return_exceptions=True)
+        finally:
+            self._in_flight.difference_update(claimed)
+        statuses: dict[int, NotificationStatus] = {}
+        for result in results:
+            if isinstance(result, BaseException):
+                # A chat left half done (the database failed): its claims lapse and a sweep retries.
+                log.error("sending to one chat failed", extra={"reason": type(result).__name__})
+            else:
+                statuses.update(result)
+        return statuses
 
-    def _claim_new(self, notification_id: int, now: datetime) -> bool:
-        """Take a message this process has just written: never tried, and still within the
-        writer's grace (:data:`~domain.ops.outbox.WRITER_GRACE`), which the sweep leaves alone."""
-        with self._db.session() as session:
-            claimed = session.execute(
-                update(Notification)
-                .where(
-                    Notification.id == notification_id,
-                    Notification.status == NotificationStatus.PENDING.value,
-                    Notification.attempts == 0,
-                    Notification.next_attempt_at > now,
-                )
-                .values(next_attempt_at=now + self._policy.later)
-                .returning(Notification.id)
-            ).first()
-            return claimed is not None
+    async def _send_chat(self, messages: list[Outgoing]) -> dict[int, NotificationStatus]:
+        """One user's messages, in order; when one must wait for a later sweep, the rest wait too."""
+        statuses: dict[int, NotificationStatus] = {}
+        for index, message in enumerate(messages):
+            status, next_at = await self._send_one(message)
+            statuses[message.id] = status
+            rest = messages[index + 1:]
+            if not rest:
+                break
+            if status is NotificationStatus.UNREACHABLE:
+                for other in rest:
+                    statuses[other.id] = await self._finish(
+                        other.id, NotificationStatus.UNREACHABLE, other.attempts, "no reachable chat")
+                break
+            if status is NotificationStatus.RETRYING and next_at is not None:
+                await asyncio.to_thread(self._store.postpone, [other.id for other in rest], next_at)
+                statuses.update({other.id: NotificationStatus.PENDING if other.attempts == 0
+                                 else NotificationStatus.RETRYING for other in rest})
+                break
+        return statuses
 
-    def _record(self, aad_object_id: str, kind: str, payload: dict[str, Any], dedupe_key: str | None) -> int | None:
-        with self._db.session() as session:
-            return self._outbox.add(session, aad_object_id, kind, payload, dedupe_key)
-
-    async def _deliver(self, notification_id: int) -> NotificationStatus:
-        with self._db.session() as session:
-            row = session.get(Notification, notification_id)
-            assert row is not None
-            aad_object_id, payload, attempts = row.aad_object_id, row.payload, row.attempts
-        reference = self._users.reference_for(aad_object_id)
-        if reference is None:
-            return self._finish(notification_id, NotificationStatus.UNREACHABLE, attempts, "no reachable chat")
-
-        quick = 0
+    async def _send_one(self, message: Outgoing) -> tuple[NotificationStatus, datetime | None]:
+        """Attempt one message until it is sent, fails for good, or must wait for a sweep."""
+        if message.reference is None:
+            return await self._finish(message.id, NotificationStatus.UNREACHABLE, message.attempts,
+                                      "no reachable chat"), None
+        reference = ConversationReference().deserialize(message.reference)
+        conversation = reference.conversation.id if reference.conversation is not None else message.aad_object_id
+        attempts, quick = message.attempts, 0
         while True:
+            await self._limits.acquire(conversation)
             attempts += 1
             quick += 1
-            try:
-                await self._send(reference, Activity().deserialize(payload))
-                return self._finish(notification_id, NotificationStatus.SENT, attempts, None)
-            except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
-                status, retry_after, reason = None, None, type(error).__name__
-            except Exception as error:  # noqa: BLE001 - the SDK raises assorted types; sorted below
-                status, retry_after = send_status_of(error)
-                if status is None:
-                    log.exception("proactive send failed", extra={"notification": notification_id})
-                    return self._finish(notification_id, NotificationStatus.FAILED, attempts, type(error).__name__)
-                reason = f"HTTP {status}"
-            if status in (403, 404):
-                self._users.mark_unreachable(aad_object_id)
-                return self._finish(notification_id, NotificationStatus.UNREACHABLE, attempts, reason)
-            retryable = status is None or status == 429 or status >= 500
-            if not retryable:
-                return self._finish(notification_id, NotificationStatus.FAILED, attempts, reason)
-            if attempts >= self._policy.max_attempts:
-                return self._finish(notification_id, NotificationStatus.FAILED, attempts, reason)
-            delay = self._delay(quick, retry_after)
-            if quick >= self._policy.quick_attempts:
-                later = max(self._policy.later, timedelta(seconds=retry_after or 0))
-                return self._finish(notification_id, NotificationStatus.RETRYING, attempts, reason, utcnow() + later)
-            log.info("proactive send will be retried", extra={"notification": notification_id, "reason": reason})
+            async with self._slots:
+                failure = await self._attempt(message.id, reference, Activity().deserialize(message.payload))
+            if failure is None:
+                return await self._finish(message.id, NotificationStatus.SENT, attempts, None), None
+            if failure.status in UNREACHABLE:
+                await asyncio.to_thread(self._users.mark_unreachable, message.aad_object_id)
+                return await self._finish(message.id, NotificationStatus.UNREACHABLE, attempts, failure.reason), None
+            if not failure.retryable or attempts >= self._policy.max_attempts:
+                return await self._finish(message.id, NotificationStatus.FAILED, attempts, failure.reason), None
+            delay = self._policy.delay(quick, failure.retry_after)
+            if quick >= self._policy.quick_attempts or delay > self._policy.quick_wait or self._closing:
+                next_at = utcnow() + self._policy.later_after(attempts, failure.retry_after)
+                status = await self._finish(message.id, NotificationStatus.RETRYING, attempts, failure.reason, next_at)
+                return status, next_at
+            log.info("proactive send will be retried", extra={"notification": message.id, "reason": failure.reason})
             await self._sleep(delay)
 
-    def _delay(self, attempt: int, retry_after: float | None) -> float:
-        if retry_after is not None:
-            return min(retry_after, self._policy.max_delay)
-        backoff = self._policy.base_delay * 2.0 ** (attempt - 1)
-        return min(backoff * (0.8 + 0.4 * random.random()), self._policy.max_delay)
+    async def _attempt(self, notification_id: int, reference: ConversationReference,
+                       activity: Activity) -> Failure | None:
+        """One send; None when Teams took it, else what went wrong."""
+        try:
+            await self._send(reference, activity)
+            return None
+        except Exception as error:  # noqa: BLE001 - the SDK raises assorted types; sorted by failure_of
+            return failure_of(error, notification_id)
 
-    async def _send(self, reference: dict[str, Any], activity: Activity) -> None:
+    async def _send(self, reference: ConversationReference, activity: Activity) -> None:
         # The adapter hands errors raised inside a turn to its on_turn_error, which would
         # answer the user; a failed proactive send is ours to classify, so carry it out.
         failure: list[BaseException] = []
@@ -256,13 +283,11 @@ class NotificationService:
             except Exception as error:  # noqa: BLE001 - re-raised below, outside the turn
                 failure.append(error)
 
-        await self._adapter.continue_conversation(
-            ConversationReference().deserialize(reference), callback, self._app_id
-        )
+        await self._adapter.continue_conversation(reference, callback, self._app_id)
         if failure:
             raise failure[0]
 
-    def _finish(
+    async def _finish(
         self,
         notification_id: int,
         status: NotificationStatus,
@@ -270,15 +295,7 @@ class NotificationService:
         reason: str | None,
         next_attempt_at: datetime | None = None,
     ) -> NotificationStatus:
-        with self._db.session() as session:
-            row = session.get(Notification, notification_id)
-            assert row is not None
-            row.status = status.value
-            row.attempts = attempts
-            row.last_error = reason
-            row.next_attempt_at = next_attempt_at
-            if status is NotificationStatus.SENT:
-                row.sent_at = utcnow()
+        await asyncio.to_thread(self._store.record_outcome, notification_id, status, attempts, reason, next_attempt_at)
         if status is not NotificationStatus.SENT:
             log.warning("proactive send %s", status.value, extra={"notification": notification_id, "reason": reason})
         return status

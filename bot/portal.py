@@ -185,7 +185,7 @@ class Portal:
             f"Thank you. Your notes and support are added to {added.reference}, and its submitter and the Hub "
             f"are told. Type status {added.reference} to follow it."
         )
-        await self.notifications.deliver(added.notifications)
+        self.notifications.dispatch(added.notifications)
         if self.hub_channel is not None:
             await self.hub_channel.post(adaptive_card(
                 [{"type": "TextBlock", "text": f"Support added to {added.reference}", "weight": "Bolder", "wrap": True},

@@ -185,3 +185,75 @@ class PlainNotices:
 
     def role_changed(self, role: Any, by_name: str | None) -> str:
         return f"now {role.value}"
+
+
+class OutageConnector(FakeConnector):
+    """A Bot Connector that answers every send with an error while it is ``down()``, and takes
+    them again (recording as :class:`FakeConnector` does) once it has ``recover()``-ed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._outage: _Scripted | None = None
+
+    def down(self, status: int = 503, headers: dict[str, str] | None = None) -> None:
+        """Answer every send with ``status`` (and ``headers``) until :meth:`recover`."""
+        self._outage = _Scripted(status, headers or {})
+
+    def recover(self) -> None:
+        self._outage = None
+
+    def delivered(self, conversation_id: str) -> int:
+        """How many messages reached one conversation."""
+        return sum(1 for a in self.sent if a.get("type") == "message" and a["conversation"]["id"] == conversation_id)
+
+    async def _receive(self, request: web.Request) -> web.Response:
+        outage = self._outage
+        if outage is None:
+            return await super()._receive(request)
+        self.attempts += 1
+        return web.json_response({"error": {"code": "ServiceUnavailable"}}, status=outage.status, headers=outage.headers)
+
+
+class StatusError(Exception):
+    """A failed Bot Connector call as the SDK raises it: ``response`` carries the HTTP status
+    and headers."""
+
+    def __init__(self, status: int, headers: dict[str, str] | None = None) -> None:
+        super().__init__(f"HTTP {status}")
+        self.response = _Response(status, headers or {})
+
+
+@dataclass
+class _Response:
+    status_code: int
+    headers: dict[str, str]
+
+
+class ChatsAdapter:
+    """A Bot Framework adapter for proactive sends, chat by chat: ``failing[conversation id]``
+    is raised for every send to that chat; ``hold`` (an event), when set up, keeps every
+    send waiting until it is set; ``clock`` stamps each send that goes out."""
+
+    def __init__(self, clock: Any = None) -> None:
+        self.failing: dict[str, BaseException] = {}
+        self.hold: Any = None
+        self.clock = clock
+        self.sent: list[tuple[str, str, float]] = []  # (conversation id, text, time)
+        self.attempts: dict[str, int] = {}
+
+    async def continue_conversation(self, reference: Any, callback: Any, bot_id: str | None = None) -> None:
+        adapter, conversation = self, reference.conversation.id
+
+        class _Turn:
+            async def send_activity(self, activity: Any) -> None:
+                adapter.attempts[conversation] = adapter.attempts.get(conversation, 0) + 1
+                if adapter.hold is not None:
+                    await adapter.hold.wait()
+                if conversation in adapter.failing:
+                    raise adapter.failing[conversation]
+                adapter.sent.append((conversation, activity.text, adapter.clock() if adapter.clock else 0.0))
+
+        await callback(_Turn())
+
+    def delivered(self, conversation_id: str) -> int:
+        return sum(1 for c, _, _ in self.sent if c == conversation_id)

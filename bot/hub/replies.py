@@ -1,6 +1,6 @@
 """Submitters' replies to the Hub's questions: a submitter's plain message while the Hub
 waits for their reply is stored on the submission (one transaction with the message to the
-Hub member who asked), the submitter is thanked, then the Hub member is told."""
+Hub member who asked), the submitter is thanked, and the message goes to the sender."""
 
 from __future__ import annotations
 
@@ -64,10 +64,10 @@ class Replies:
             return False
         question, ref = reply.question, reply.question.reference
         asker = (await asyncio.to_thread(self.triage.names, [question.asked_by])).get(question.asked_by, "the Hub")
-        thanks = f"Thank you. Your reply is added to {ref} and {plain(asker)} in the Hub has been told."
+        thanks = f"Thank you. Your reply is added to {ref} and {plain(asker)} in the Hub will be told."
         if reply.waiting is not None:
             thanks += (f"\n\nThe Hub has another question, about {reply.waiting.reference}: "
                        f"{plain(reply.waiting.question)}\n\nYour next message will answer it.")
         await turn_context.send_activity(thanks)
-        await self._notifications.deliver(reply.notifications)
+        self._notifications.dispatch(reply.notifications)
         return True

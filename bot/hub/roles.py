@@ -98,4 +98,4 @@ class RoleCommands:
             message += (" They are in BOOTSTRAP_ADMINS, so they will be an admin again the next time they talk to "
                         "me: take them out of the configuration as well.")
         await turn_context.send_activity(message)
-        await self._notifications.deliver(change.notifications)
+        self._notifications.dispatch(change.notifications)

@@ -9,10 +9,10 @@ Commands (Hub staff; the role commands in :mod:`bot.hub.roles` are for admins):
   ``me``, ``nobody``); ``merge PF-2026-0042 into PF-2026-0007``; ``ask PF-2026-0042 question``.
 
 Each change is one call to :class:`domain.hub.changes.HubChanges`: the change, its history,
-its audit row and the messages to the people involved commit together. The messages are
-sent after the change is answered; one Teams cannot take now is retried by the background
-sweep, and the answer never depends on it (except to say whether a question reached the
-submitter yet).
+its audit row and the messages to the people involved commit together. The answer comes at
+once and says who will be told; the messages are handed to the sender, which sends them
+beside the conversation (one Teams cannot take now is retried later), so the answer never
+waits on Teams.
 
 The card's buttons are ``Action.Execute`` (verb ``hub``): Teams replaces the pressed card
 with the one answered, which shows who acted and the record as it now is. Each card carries
@@ -45,7 +45,6 @@ from domain.hub.changes import HubChanges
 from domain.hub.records import NotHubStaff, StaleCard
 from domain.hub.roles import Roles
 from domain.hub import Triage
-from domain.models import NotificationStatus
 from domain.portal.records import InvalidTransition, Status, SubmissionNotFound, normalise_reference
 from domain.portal import Submissions
 from domain.users import UserInfo
@@ -64,6 +63,13 @@ class _Done:
 
     message: str
     notifications: tuple[int, ...] = ()
+
+
+def sending(count: int) -> str:
+    """How many people the messages of a change go to, as the answer says it."""
+    if count <= 0:
+        return ""
+    return " Sending to 1 person." if count == 1 else f" Sending to {count:,} people."
 
 
 class Hub:
@@ -139,8 +145,9 @@ class Hub:
         change = await asyncio.to_thread(
             self.changes.change_status, reference, wanted, user.aad_object_id, text, expected
         )
-        told = "submitter and supporters have" if change.supporters else "submitter has"
-        return _Done(f"{change.reference} is now {wanted.label.lower()}. Its {told} been told.", change.notifications)
+        told = "submitter and supporters" if change.supporters else "submitter"
+        return _Done(f"{change.reference} is now {wanted.label.lower()}. Its {told} will be told."
+                     + sending(len(change.notifications)), change.notifications)
 
     async def merge(self, user: UserInfo, reference: str, target: Any, note_value: Any, expected: int | None) -> _Done:
         """Merge a duplicate into the original: its submitter and supporters (with their
@@ -152,7 +159,8 @@ class Hub:
             self.changes.merge, reference, into, user.aad_object_id, note(note_value), expected
         )
         return _Done(f"{merged.change.reference} is merged into {merged.original}. Its submitter and supporters now "
-                     f"support {merged.original}, and both submitters have been told.", merged.notifications)
+                     f"support {merged.original}, and both submitters will be told."
+                     + sending(len(merged.notifications)), merged.notifications)
 
     async def assign(self, user: UserInfo, reference: str, assignee: str | None, expected: int | None) -> _Done:
         """Assign the submission to a Hub member (None: nobody), who is told."""
@@ -160,24 +168,25 @@ class Hub:
         if assignee is None:
             return _Done(f"{assigned.reference} is now assigned to nobody.")
         names = await self._names([assignee])
-        return _Done(f"{assigned.reference} is now assigned to {plain(names.get(assignee.lower(), assignee))}.",
+        told = ", who will be told" if assigned.notifications else ""
+        return _Done(f"{assigned.reference} is now assigned to {plain(names.get(assignee.lower(), assignee))}{told}.",
                      assigned.notifications)
 
     async def ask(self, user: UserInfo, reference: str, question: Any, expected: int | None) -> _Done:
         """Send the submitter a question; their next plain message is stored as the reply.
-        The answer says whether the question has reached them yet, so it is sent first."""
+        The answer says whether the submitter has a chat the question can go to."""
         text = note(question, "The question")
         if text is None:
             raise Invalid(f"What would you like to ask? For example: ask {reference} Which nights does it happen?")
         asked = await asyncio.to_thread(self.changes.ask, reference, text, user.aad_object_id, expected)
-        statuses = await self._notifications.deliver(asked.notifications)
         ref = asked.question.reference
         moved = " It is now waiting for more information." if asked.change is not None else ""
-        if asked.question_notification is not None and \
-                statuses.get(asked.question_notification) is NotificationStatus.SENT:
-            return _Done(f"Your question is sent to the submitter of {ref}.{moved} I will tell you when they reply.")
+        question = asked.question_notification
+        if question is not None and question not in await self._notifications.unreachable([question]):
+            return _Done(f"Your question is on its way to the submitter of {ref}.{moved} I will tell you when they "
+                         "reply.", asked.notifications)
         return _Done(f"Your question is saved on {ref}, but I could not reach its submitter in Teams yet; they will "
-                     f"get it when I can.{moved} I will tell you when they reply.")
+                     f"get it when I can.{moved} I will tell you when they reply.", asked.notifications)
 
     # --- card buttons -----------------------------------------------------------------------
 
@@ -215,7 +224,7 @@ class Hub:
             return None, f"There is no submission {plain(str(missing.args[0]) if missing.args else reference)}.", 400
         except (InvalidTransition, NotHubStaff, Invalid) as problem:
             return None, str(problem), 400
-        await self._notifications.deliver(done.notifications)
+        self._notifications.dispatch(done.notifications)
         card = await self.record_card(reference, user, audited=False, notice=(done.message, "Good"))
         return card, done.message, 200
 
@@ -248,7 +257,7 @@ class Hub:
     # --- typed commands ---------------------------------------------------------------------
 
     async def _typed(self, turn_context: TurnContext, change: Awaitable[_Done]) -> None:
-        """Answer a typed change, then send the messages it wrote."""
+        """Answer a typed change, then hand the messages it wrote to the sender."""
         done = _Done("")
         try:
             done = await change
@@ -260,7 +269,7 @@ class Hub:
         except (InvalidTransition, NotHubStaff, Invalid) as problem:
             done = _Done(str(problem))
         await turn_context.send_activity(done.message)
-        await self._notifications.deliver(done.notifications)
+        self._notifications.dispatch(done.notifications)
 
     async def _reference(self, turn_context: TurnContext, recognised: Recognised, example: str) -> tuple[str | None, str]:
         reference, rest = split_reference(recognised.argument)

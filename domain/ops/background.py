@@ -25,9 +25,12 @@ class Planner(Protocol):
 
 
 class Sender(Protocol):
-    """Delivers the notifications that are due."""
+    """Delivers the notifications that are due, and those handed to it as they are written."""
 
     async def deliver_due(self, now: datetime | None = None) -> int: ...
+
+    async def close(self) -> None:
+        """Finish or stop the sends in flight (what is left goes with a later sweep)."""
 
 
 def instance_name() -> str:
@@ -37,7 +40,7 @@ def instance_name() -> str:
 
 class Background:
     """The bot's timed work: due prompts and reminders (claimed, so one process sends each),
-    the notification service's retries, every hour planning the running cohorts' prompts (so
+    the notification service's retries (and, on stopping, its sends in flight), every hour planning the running cohorts' prompts (so
     a newly enrolled participant is prompted from the next hour), and once a day the
     retention rules (what is past its limit is purged or anonymised, and the run recorded)."""
 
@@ -63,6 +66,7 @@ class Background:
         await self._loop.stop()
         task, self._task = self._task, None
         await stop_task(task)
+        await self._sender.close()
 
     async def _run(self) -> None:
         while True:

@@ -2,8 +2,9 @@
 
 A use case that tells someone about a change adds a pending row to ``notifications`` in
 the session that makes the change, so the change and the messages about it commit, or roll
-back, together. The chat layer's sender delivers pending rows after the commit, and its
-background sweep retries those it could not deliver; no message is lost when Teams is
+back, together. After the commit the chat layer hands the new rows to its sender, which
+sends them beside the conversation (the answer to the user does not wait for Teams), and
+its background sweep retries those it could not deliver; no message is lost when Teams is
 unreachable, and none is sent for a change that did not happen.
 
 A new row is the writer's for its first :data:`WRITER_GRACE`: the writer sends it straight

@@ -315,6 +315,7 @@ async def test_a_similar_submission_is_offered_and_joining_adds_the_notes(servic
     view = services.portal.submissions.get(original, OTHER_AAD, False)
     assert [s.aad_object_id for s in view.supporters] == [OFFICER_AAD]
     assert "Sheds on allotments being broken into" in view.supporters[0].notes
+    await services.notifications.drain()  # the submitter's message goes beside the conversation
     assert any("Another officer has added their support" in t for t in connector.texts())
     hub = [card_of(a)["fallbackText"] for a in connector.sent if card_of(a)]
     assert hub == [f"Support added to {original}"]  # the Hub's channel is told too

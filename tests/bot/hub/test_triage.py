@@ -34,7 +34,8 @@ NAMES = {
 
 class Teams:
     """The people in a test, talking to the bot over HTTP; proactive messages reach the
-    FakeConnector, whose ``told(aad)`` gives the texts sent to one person's chat."""
+    FakeConnector, whose ``told(aad)`` gives the texts sent to one person's chat once the
+    sender has tried what it was handed (it sends beside the conversation, after the answer)."""
 
     def __init__(self, client, connector) -> None:  # type: ignore[no-untyped-def]
         self.client, self.connector = client, connector
@@ -69,7 +70,8 @@ class Teams:
         assert response.status == 200
         return await response.json()
 
-    def told(self, aad: str) -> list[str]:
+    async def told(self, aad: str) -> list[str]:
+        await self.services.notifications.drain()
         return [a.get("text") or "" for a in self.connector.sent
                 if a.get("type") == "message" and a["conversation"]["id"] == f"a:personal-{aad}"]
 
@@ -148,7 +150,7 @@ async def test_an_officer_is_refused_every_hub_command_and_nothing_changes(teams
     assert audit(teams.services) == []
     assert [teams.services.users.role_of(a) for a in (OFFICER_AAD, OTHER_AAD, HUB_AAD)] == [
         Role.OFFICER, Role.OFFICER, Role.HUB]
-    assert teams.connector.sent == []
+    assert await teams.told(OFFICER_AAD) == [] and teams.connector.sent == []
 
 
 FORGED = {"by": HUB_AAD, "user": HUB_AAD, "aadObjectId": HUB_AAD, "role": "admin", "is_hub": True}
@@ -173,6 +175,7 @@ async def test_an_officer_pressing_a_forged_hub_card_is_refused_and_nothing_chan
     with teams.services.database.session() as session:
         assert session.scalars(select(SubmissionTriage)).all() == []
         assert session.scalars(select(SubmissionQuestion)).all() == []
+    await teams.services.notifications.drain()
     assert audit(teams.services) == [] and teams.connector.sent == []
 
 
@@ -198,7 +201,7 @@ async def test_admins_grant_and_revoke_roles_by_name_or_id_and_keep_one_admin(te
     assert teams.services.users.role_of(OTHER_AAD) is Role.OFFICER
     assert await teams.text(ADMIN_AAD, "grant hub robin shaw") == "Robin Shaw is now Hub staff (was an officer)."
     assert teams.services.users.role_of(OTHER_AAD) is Role.HUB
-    assert "Chris Wood has made you Hub staff" in teams.told(OTHER_AAD)[0]
+    assert "Chris Wood has made you Hub staff" in (await teams.told(OTHER_AAD))[0]
     assert (await teams.text(ADMIN_AAD, f"grant admin {HUB_AAD}")).startswith("Sam Patel is now an admin")
     listed = await teams.text(ADMIN_AAD, "roles")
     assert listed.index("Chris Wood: admin") < listed.index("Robin Shaw: hub") and "Sam Patel: admin" in listed
@@ -242,12 +245,13 @@ async def test_status_change_from_the_card_notifies_the_submitter_and_refreshes_
                                        "note": "Passed to the *burglary* team"})
     assert body["statusCode"] == 200 and body["type"] == "application/vnd.microsoft.card.adaptive"
     refreshed = texts(body["value"])
-    assert refreshed.startswith(f"{burglary} is now triaged. Its submitter and supporters have been told.")
+    assert refreshed.startswith(f"{burglary} is now triaged. Its submitter and supporters will be told. "
+                                "Sending to 2 people.")
     assert "Status: Triaged" in refreshed and "Status set to triaged by Sam Patel at" in refreshed
     assert execute_data(body["value"], "Change status")["version"] == 1
-    [told] = teams.told(OFFICER_AAD)
+    [told] = await teams.told(OFFICER_AAD)
     assert "it is now triaged" in told and "Note from the Hub: Passed to the \\*burglary\\* team" in told
-    assert "it is now triaged" in teams.told(SUPPORTER_AAD)[0]
+    assert "it is now triaged" in (await teams.told(SUPPORTER_AAD))[0]
     assert record(teams.services, burglary).status == "triaged"
     assert audit(teams.services) == [(HUB_AAD, "submission.read", burglary), (HUB_AAD, "submission.status", burglary)]
 
@@ -255,15 +259,15 @@ async def test_status_change_from_the_card_notifies_the_submitter_and_refreshes_
 async def test_a_message_teams_cannot_take_now_leaves_the_answer_and_the_change_and_goes_later(teams, burglary):
     teams.connector.fail_next(500, times=3, headers={"Retry-After": "0"})
     answer = await teams.text(HUB_AAD, f"change status {burglary} to triaged: passed on")
-    assert answer == f"{burglary} is now triaged. Its submitter has been told."
+    assert answer == f"{burglary} is now triaged. Its submitter will be told. Sending to 1 person."
     assert record(teams.services, burglary).status == "triaged"
     assert audit(teams.services) == [(HUB_AAD, "submission.status", burglary)]
-    assert teams.told(OFFICER_AAD) == []
+    assert await teams.told(OFFICER_AAD) == []
     with teams.services.database.session() as session:
         assert [(n.aad_object_id, n.status) for n in session.scalars(select(Notification))] == [
             (OFFICER_AAD, "retrying")]
     assert await teams.services.notifications.deliver_due(now=utcnow() + timedelta(hours=1)) == 1
-    [told] = teams.told(OFFICER_AAD)
+    [told] = await teams.told(OFFICER_AAD)
     assert "it is now triaged" in told and "Note from the Hub: passed on" in told
     assert await teams.services.notifications.deliver_due(now=utcnow() + timedelta(hours=2)) == 0
 
@@ -282,7 +286,7 @@ async def test_two_hub_members_on_one_card_the_second_is_told_it_was_already_han
     assert (row.status, row.assigned_to) == ("triaged", None)
     with teams.services.database.session() as session:
         assert session.scalars(select(SubmissionQuestion)).all() == []
-    assert len(teams.told(OFFICER_AAD)) == 1
+    assert len(await teams.told(OFFICER_AAD)) == 1
     # A refreshed card acts on the new version.
     fresh = await teams.press(HUB2_AAD, {**execute_data(second, "Refresh")})
     body = await teams.press(HUB2_AAD, {**execute_data(fresh["value"], "Assign"), "assignee": HUB2_AAD})
@@ -302,7 +306,7 @@ async def test_merge_carries_supporters_and_notes_over_and_tells_both_submitters
     services.portal.submissions.add_support(burglary, SUPPORTER_AAD, "Same at Oak Lane allotments.")
     answer = await teams.text(HUB_AAD, f"merge {burglary} into {original}: same problem")
     assert answer == (f"{burglary} is merged into {original}. Its submitter and supporters now support {original}, "
-                      "and both submitters have been told.")
+                      "and both submitters will be told. Sending to 3 people.")
     row = record(services, burglary)
     assert (row.status, row.merged_into) == ("merged", original)
     view = services.portal.submissions.get(original, HUB_AAD, True)
@@ -310,10 +314,10 @@ async def test_merge_carries_supporters_and_notes_over_and_tells_both_submitters
     assert set(notes) == {OFFICER_AAD, SUPPORTER_AAD}
     assert notes[OFFICER_AAD] == f"Merged from {burglary}: Shed burglaries on allotments"
     assert notes[SUPPORTER_AAD].endswith("Same at Oak Lane allotments.")
-    assert f"joined with {original}" in teams.told(OFFICER_AAD)[0]
-    assert f"joined with {original}" in teams.told(SUPPORTER_AAD)[0]
+    assert f"joined with {original}" in (await teams.told(OFFICER_AAD))[0]
+    assert f"joined with {original}" in (await teams.told(SUPPORTER_AAD))[0]
     assert f"{burglary} (Shed burglaries on allotments) has been merged into your submission {original}" in \
-        teams.told(OTHER_AAD)[0]
+        (await teams.told(OTHER_AAD))[0]
     shown = texts(await teams.card(HUB_AAD, f"open {original}"))
     assert "Alex Morgan: Merged from" in shown and "Pat Lee: Merged from" in shown
     assert audit(services) == [(HUB_AAD, "submission.merge", burglary), (HUB_AAD, "submission.read", original)]
@@ -338,16 +342,16 @@ async def test_merge_from_the_card_needs_the_original_and_is_audited_once(teams,
 
 async def test_ask_stores_the_submitters_reply_and_tells_the_hub_member(teams, burglary):
     answer = await teams.text(HUB_AAD, f"ask {burglary} Which nights are the sheds broken into?")
-    assert answer.startswith(f"Your question is sent to the submitter of {burglary}. It is now waiting for more")
+    assert answer.startswith(f"Your question is on its way to the submitter of {burglary}. It is now waiting for more")
     assert record(teams.services, burglary).status == "more-information-needed"
-    [question] = teams.told(OFFICER_AAD)
+    [question] = await teams.told(OFFICER_AAD)
     assert "Which nights are the sheds broken into?" in question and "your next message" in question
     thanks = await teams.text(OFFICER_AAD, "Mostly Friday and Saturday nights, after 11pm <b>")
-    assert thanks == f"Thank you. Your reply is added to {burglary} and Sam Patel in the Hub has been told."
+    assert thanks == f"Thank you. Your reply is added to {burglary} and Sam Patel in the Hub will be told."
     with teams.services.database.session() as session:
         [stored] = session.scalars(select(SubmissionQuestion)).all()
     assert stored.answer == "Mostly Friday and Saturday nights, after 11pm <b>" and stored.asked_by == HUB_AAD
-    [told] = teams.told(HUB_AAD)
+    [told] = await teams.told(HUB_AAD)
     assert "has replied to your question" in told and "They replied: Mostly Friday and Saturday nights, after 11pm \\<b\\>" in told
     # Only the next message is the reply; the one after is an ordinary question again.
     assert (await teams.text(OFFICER_AAD, "burglary of sheds")).startswith("The knowledge base is not available")
@@ -374,9 +378,10 @@ async def test_a_reply_with_personal_data_is_held_back_until_the_submitter_confi
 async def test_typed_commands_change_records_and_explain_what_they_cannot_do(teams, burglary):
     services = teams.services
     assert await teams.text(HUB_AAD, f"assign {burglary} me") == f"{burglary} is now assigned to Sam Patel."
-    assert await teams.text(HUB_AAD, f"assign {burglary} to Jo Reid") == f"{burglary} is now assigned to Jo Reid."
-    assert "Sam Patel has assigned" not in " ".join(teams.told(HUB_AAD))
-    assert f"Sam Patel has assigned {burglary} to you" in teams.told(HUB2_AAD)[0]
+    assert await teams.text(HUB_AAD, f"assign {burglary} to Jo Reid") == (
+        f"{burglary} is now assigned to Jo Reid, who will be told.")
+    assert "Sam Patel has assigned" not in " ".join(await teams.told(HUB_AAD))
+    assert f"Sam Patel has assigned {burglary} to you" in (await teams.told(HUB2_AAD))[0]
     assert await teams.text(HUB_AAD, f"change status {burglary} to declined") == (
         f"Declining {burglary} needs a reason for the officer who submitted it.")
     assert await teams.text(HUB_AAD, f"change status {burglary} to scanning") == (
