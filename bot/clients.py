@@ -5,7 +5,8 @@ reply) and a new user-token client, and each construction sets up an HTTP sessio
 its retry policy: about 20 ms of CPU apiece, more than the rest of a what-works turn. The
 clients hold nothing specific to one turn (credentials refresh their own tokens), so they
 are kept per bot app id, service URL and audience, as the SDK's older ``BotFrameworkAdapter``
-did.
+did, and every connector client sends through the process's one aiohttp session
+(:mod:`bot.connector_http`) rather than ``requests`` in a worker thread.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from botframework.connector.auth import (
     UserTokenClient,
 )
 
+from bot.connector_http import ActivitySerializer, HttpTransport, pipeline_for
 from bot.signing_keys import SigningKeyRegistry
 
 __all__ = ["CachingAuthentication", "CachingConnectorFactory", "TokenRefused", "check_token_header", "plain_json",
@@ -79,14 +81,17 @@ class _Lru(OrderedDict):
 class CachingConnectorFactory(ConnectorFactory):
     """A connector factory that hands back the same client for the same destination."""
 
-    def __init__(self, inner: ConnectorFactory, app_id: str, cache: _Lru) -> None:
-        self._inner, self._app_id, self._cache = inner, app_id, cache
+    def __init__(self, inner: ConnectorFactory, app_id: str, cache: _Lru, transport: HttpTransport) -> None:
+        self._inner, self._app_id, self._cache, self._transport = inner, app_id, cache, transport
 
     async def create(self, service_url: str, audience: str | None = None) -> Any:
         key = (self._app_id, service_url, audience)
         client = self._cache.get(key)
         if client is None:
-            client = self._cache.remember(key, await self._inner.create(service_url, audience))
+            client = await self._inner.create(service_url, audience)
+            client.config.pipeline = pipeline_for(client.config, self._transport)
+            client.conversations._serialize = ActivitySerializer(client.conversations._serialize)
+            self._cache.remember(key, client)
         return client
 
 
@@ -99,6 +104,7 @@ class CachingAuthentication(ConfigurationBotFrameworkAuthentication):
         super().__init__(configuration, **kwargs)
         self._connectors = _Lru()
         self._token_clients = _Lru()
+        self.transport = HttpTransport()
         self.signing_keys = SigningKeyRegistry()
         self.signing_keys.install()
 
@@ -107,7 +113,7 @@ class CachingAuthentication(ConfigurationBotFrameworkAuthentication):
         return await super().authenticate_request(activity, auth_header)
 
     def connector_factory_for(self, factory: ConnectorFactory, claims_identity: ClaimsIdentity | None) -> ConnectorFactory:
-        return CachingConnectorFactory(factory, _app_id(claims_identity), self._connectors)
+        return CachingConnectorFactory(factory, _app_id(claims_identity), self._connectors, self.transport)
 
     def create_connector_factory(self, claims_identity: ClaimsIdentity) -> ConnectorFactory:
         return self.connector_factory_for(super().create_connector_factory(claims_identity), claims_identity)

@@ -37,13 +37,15 @@ class FakeConnector:
         for _ in range(times):
             self._script.append(_Scripted(status, headers or {}))
 
-    async def start(self) -> "FakeConnector":
+    async def start(self, port: int | None = None) -> "FakeConnector":
+        """Listen (on ``port``, or on a free one)."""
         app = web.Application()
         app.router.add_post("/v3/conversations/{conversation}/activities", self._receive)
         app.router.add_post("/v3/conversations/{conversation}/activities/{reply_to}", self._receive)
         app.router.add_put("/upload/{name}", self._upload)
-        self._server = TestServer(app, host="127.0.0.1")
+        self._server = TestServer(app, host="127.0.0.1", port=port)
         await self._server.start_server()
+        self._url = str(self._server.make_url("/"))
         return self
 
     async def close(self) -> None:
@@ -53,7 +55,7 @@ class FakeConnector:
     @property
     def service_url(self) -> str:
         assert self._server is not None, "start() the connector first"
-        return str(self._server.make_url("/"))
+        return self._url  # kept while refusing, so the address stays the same
 
     def texts(self) -> list[str]:
         """The text of every message the bot sent."""
@@ -201,6 +203,16 @@ class OutageConnector(FakeConnector):
 
     def recover(self) -> None:
         self._outage = None
+
+    async def refuse(self) -> None:
+        """Stop listening: every send is refused at connection until :meth:`listen_again`."""
+        assert self._server is not None and self._server.port is not None
+        self._port = self._server.port
+        await self._server.close()
+
+    async def listen_again(self) -> None:
+        """Take connections again, on the same address."""
+        await self.start(self._port)
 
     def delivered(self, conversation_id: str) -> int:
         """How many messages reached one conversation."""

@@ -101,12 +101,18 @@ def submission_with_five_supporters(services: Services) -> str:
     return reference
 
 
+@pytest.mark.parametrize("fault", ["503", "429", "refused"])
 @pytest.mark.parametrize("how", ["execute", "typed"])
-async def test_the_answer_to_a_status_change_does_not_wait_for_teams_answering_503(hub: Hub, how: str) -> None:
+async def test_the_answer_to_a_status_change_does_not_wait_for_a_failing_connector(hub: Hub, how: str,
+                                                                                  fault: str) -> None:
     reference = submission_with_five_supporters(hub.services)
     card = await hub.card(f"open {reference}")
     data = dict(next(a for a in card["actions"] if a["title"] == "Change status")["card"]["actions"][0]["data"])
-    hub.outage.down(503)
+    # The answer itself goes back in the HTTP response (expectReplies, or the invoke's body).
+    if fault == "refused":
+        await hub.outage.refuse()
+    else:
+        hub.outage.down(int(fault), {"Retry-After": "1"} if fault == "429" else None)
 
     started = time.monotonic()
     if how == "execute":
@@ -126,12 +132,17 @@ async def test_the_answer_to_a_status_change_does_not_wait_for_teams_answering_5
     assert answer == f"{reference} is now triaged. Its submitter and supporters will be told. Sending to 6 people."
 
     # The sender tries everyone beside the conversation; nothing gets through yet.
-    await until(lambda: hub.outage.attempts >= 6)
+    if fault == "refused":
+        await until(lambda: {row.status for row in rows(hub.services.database)} == {"retrying"})
+        await hub.outage.listen_again()
+    else:
+        await until(lambda: hub.outage.attempts >= 6)
+        hub.outage.recover()
     assert hub.outage.sent == []
     assert {row.status for row in rows(hub.services.database)} <= {"pending", "retrying"}
 
-    hub.outage.recover()
     await asyncio.wait_for(hub.services.notifications.drain(), 30)
+    await hub.services.notifications.deliver_due(now=utcnow() + timedelta(minutes=30))  # the next sweeps
     assert [hub.outage.delivered(f"a:personal-{aad}") for aad in OFFICERS] == [1] * 6
     assert [row.status for row in rows(hub.services.database)] == ["sent"] * 6
     # Nothing is left for the sweep, so nothing goes twice.
