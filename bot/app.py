@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Callable, Mapping, Sequence
@@ -212,7 +213,7 @@ def create_app(
         TurnLock(),
         SaveState(conversation_state, user_state),
         RecordUser(users),
-        RepeatedDelivery(conversation_state),
+        RepeatedDelivery(conversation_state, dialog_set),
         IdleDialog(conversation_state, dialog_set),
     ]
     for each in services.middleware:
@@ -263,6 +264,9 @@ async def _health(request: web.Request) -> web.Response:
 
 
 async def _start(app: web.Application) -> None:
+    settings = app[SERVICES].settings
+    asyncio.get_running_loop().set_default_executor(
+        ThreadPoolExecutor(settings.worker_threads, thread_name_prefix="worker"))
     app[LOOP_LAG].start()
     authentication = app[SERVICES].adapter.bot_framework_authentication
     if app[SERVICES].settings.auth_enabled and isinstance(authentication, CachingAuthentication):
@@ -270,6 +274,9 @@ async def _start(app: web.Application) -> None:
         await authentication.signing_keys.start([channel_metadata_url()])
     await app[SERVICES].knowledge.start()
     app[SERVICES].background.start()
+    # Loading the index stalls the loop once, before anyone is served (logged above 100 ms);
+    # /healthz reports the worst stall while serving.
+    app[LOOP_LAG].reset()
 
 
 async def _close(app: web.Application) -> None:
@@ -277,6 +284,8 @@ async def _close(app: web.Application) -> None:
     authentication = app[SERVICES].adapter.bot_framework_authentication
     if isinstance(authentication, CachingAuthentication):
         await authentication.signing_keys.stop()
-    await app[SERVICES].background.stop()
+    await app[SERVICES].background.stop()  # the sends in flight finish or stop first
     await app[SERVICES].knowledge.stop()
+    if isinstance(authentication, CachingAuthentication):
+        await authentication.transport.close()
     app[SERVICES].database.dispose()

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
+from collections import OrderedDict
 from datetime import datetime, timedelta
 from typing import Awaitable, Callable
 
@@ -40,6 +41,8 @@ Next = Callable[[], Awaitable[object]]
 # Teams delivers an activity again when it thinks the first delivery failed; the ids of the
 # last few handled in a conversation are kept so a repeat is not acted on twice.
 RECENT_ACTIVITIES = 20
+# How many conversations' recent ids one process keeps (the least recently active go first).
+REMEMBERED_CONVERSATIONS = 10_000
 # A guided dialog untouched for this long is closed; its answers stay as a draft.
 DIALOG_IDLE_LIMIT = timedelta(hours=12)
 IDLE_MESSAGE = ("Your unfinished conversation from earlier is saved as a draft. "
@@ -123,25 +126,40 @@ class RecordUser(Middleware):
         if sender is None or not sender.aad_object_id:
             return
         tenant = activity.conversation.tenant_id if activity.conversation else None
-        info = await asyncio.to_thread(self._users.seen, sender.aad_object_id, sender.name or "", sender.id, tenant)
-        context.turn_state[USER] = info
+        reference = None
         if activity.conversation and activity.conversation.conversation_type in (None, "personal"):
             reference = TurnContext.get_conversation_reference(activity).serialize()
-            await asyncio.to_thread(self._users.save_reference, sender.aad_object_id, reference)
+            # The message it was taken from does not matter for reaching them later, and
+            # leaving it out lets an unchanged chat go unwritten.
+            reference.pop("activityId", None)
+        context.turn_state[USER] = await asyncio.to_thread(
+            self._users.arrived, sender.aad_object_id, sender.name or "", sender.id, tenant, reference)
+
+
+async def _dialog_running(context: TurnContext, dialogs: DialogSet) -> bool:
+    return (await dialogs.create_context(context)).active_dialog is not None
 
 
 class RepeatedDelivery(Middleware):
     """A message whose id was among the conversation's last handled is not handled again.
 
-    The id is recorded only when the rest of the turn succeeds (and state is saved only
-    then), so a delivery that failed is handled again when Teams retries it.
+    The ids are kept in this process for every conversation, and in conversation state
+    while a guided dialog runs, where a repeat reaching another instance would otherwise
+    answer the same question twice. Outside a dialog a repeat that reaches another instance
+    is handled again: the commands there read, or write keyed on the activity (a submission,
+    a journal entry), so nothing is stored twice, and no message pays for a state write to
+    guard them. An id is recorded only when the rest of the turn succeeds (and state is
+    saved only then), so a delivery that failed is handled again when Teams retries it.
 
     Args:
-        conversation_state: where the recent ids are kept.
+        conversation_state: where a dialog's recent ids are kept.
+        dialogs: the guided dialogs (their stack lives in conversation state).
     """
 
-    def __init__(self, conversation_state: ConversationState) -> None:
-        self._recent = conversation_state.create_property("recent_activities")
+    def __init__(self, conversation_state: ConversationState, dialogs: DialogSet) -> None:
+        self._stored = conversation_state.create_property("recent_activities")
+        self._dialogs = dialogs
+        self._recent: OrderedDict[str, tuple[str, ...]] = OrderedDict()
 
     async def on_turn(self, context: TurnContext, logic: Next) -> None:
         """Drop a repeat; otherwise run the rest of the turn and remember the id."""
@@ -149,18 +167,30 @@ class RepeatedDelivery(Middleware):
         if not _is_message(context) or not activity_id or context.turn_state.get(USER) is None:
             await logic()
             return
-        recent = list(await self._recent.get(context, list) or [])
-        if activity_id in recent:
+        key = context.activity.conversation.id if context.activity.conversation else ""
+        stored = list(await self._stored.get(context) or [])
+        if activity_id in stored or activity_id in self._recent.get(key, ()):
             log.info("repeated delivery of an activity ignored")
             return
         await logic()
-        await self._recent.set(context, (recent + [activity_id])[-RECENT_ACTIVITIES:])
+        self._remember(key, activity_id)
+        if await _dialog_running(context, self._dialogs):
+            await self._stored.set(context, (stored + [activity_id])[-RECENT_ACTIVITIES:])
+        elif stored:
+            await self._stored.delete(context)
+
+    def _remember(self, key: str, activity_id: str) -> None:
+        self._recent[key] = (*self._recent.pop(key, ()), activity_id)[-RECENT_ACTIVITIES:]
+        while len(self._recent) > REMEMBERED_CONVERSATIONS:
+            self._recent.popitem(last=False)
 
 
 class IdleDialog(Middleware):
     """A guided dialog untouched for :data:`DIALOG_IDLE_LIMIT` is cancelled and the officer told.
 
-    Its answers are already kept as a draft, which the same command picks up again.
+    Its answers are already kept as a draft, which the same command picks up again. The time
+    of the last message is kept in conversation state only while a dialog runs, so messages
+    outside a dialog write no state.
 
     Args:
         conversation_state: where the time of the conversation's last message is kept.
@@ -175,18 +205,18 @@ class IdleDialog(Middleware):
         self._now = now
 
     async def on_turn(self, context: TurnContext, logic: Next) -> None:
-        """Close a dialog idle too long, note this message's time, then run the rest of the turn."""
-        if _is_message(context) and context.turn_state.get(USER) is not None:
-            await self._expire(context)
-        await logic()
-
-    async def _expire(self, context: TurnContext) -> None:
+        """Close a dialog idle too long, run the rest of the turn, then note the time if a dialog runs."""
+        if not (_is_message(context) and context.turn_state.get(USER) is not None):
+            await logic()
+            return
         now = self._now()
         last = await self._last_seen.get(context)
-        await self._last_seen.set(context, now.isoformat())
-        if not last:
-            return
         dc = await self._dialogs.create_context(context)
-        if dc.active_dialog is not None and now - datetime.fromisoformat(last) > DIALOG_IDLE_LIMIT:
+        if dc.active_dialog is not None and last and now - datetime.fromisoformat(last) > DIALOG_IDLE_LIMIT:
             await dc.cancel_all_dialogs()
             await context.send_activity(IDLE_MESSAGE)
+        await logic()
+        if await _dialog_running(context, self._dialogs):
+            await self._last_seen.set(context, now.isoformat())
+        elif last:
+            await self._last_seen.delete(context)

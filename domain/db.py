@@ -7,6 +7,7 @@ PostgreSQL is used when ``DATABASE_URL`` names it, through psycopg 3.
 from __future__ import annotations
 
 import logging
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
@@ -52,6 +53,40 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
     cursor.close()
 
 
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLAC", "CREATE", "DROP", "ALTER")
+_WRITING = "sqlite_writer"
+
+
+class SqliteWriters:
+    """Writers of one process take turns on SQLite's single write lock in order.
+
+    SQLite lets one transaction write at a time; another writer that finds the database
+    busy sleeps and tries again, up to 100 ms a try, so under load the same writer can lose
+    again and again and wait seconds while others go first. Here a transaction takes a
+    lock at its first write and gives it back when its connection returns to the pool
+    (after the commit or rollback): writers of this process queue instead of sleeping.
+    Other processes still meet SQLite's own busy wait. A lock not free within ``wait``
+    seconds is not waited for further (SQLite's busy wait takes over).
+    """
+
+    def __init__(self, wait: float = 10.0) -> None:
+        self._lock = threading.Lock()
+        self._wait = wait
+
+    def install(self, engine: Engine) -> None:
+        event.listen(engine, "before_cursor_execute", self._before_execute)
+        event.listen(engine.pool, "checkin", self._checkin)
+
+    def _before_execute(self, conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        info = conn.connection.info if conn.connection is not None else conn.info
+        if _WRITING not in info and statement.lstrip()[:6].upper() in _WRITES:
+            info[_WRITING] = self._lock.acquire(timeout=self._wait)
+
+    def _checkin(self, _dbapi_connection: Any, record: Any) -> None:
+        if record.info.pop(_WRITING, False):
+            self._lock.release()
+
+
 class Database:
     """One engine and its session factory.
 
@@ -68,6 +103,7 @@ class Database:
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
             self.engine: Engine = create_engine(self.url, connect_args={"timeout": 30})
             event.listen(self.engine, "connect", _sqlite_pragmas)
+            SqliteWriters().install(self.engine)
         else:
             self.engine = create_engine(self.url, pool_pre_ping=True, pool_size=5, max_overflow=10)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)

@@ -164,6 +164,8 @@ class Settings:
     scheduler_seconds: float = 30.0
     retention: RetentionDays = field(default_factory=RetentionDays)
     log_level: str = "INFO"
+    # Threads for database sessions and other blocking work (see bot.app.WORKER_THREADS).
+    worker_threads: int = 4
 
     @property
     def auth_enabled(self) -> bool:
@@ -249,6 +251,9 @@ class Settings:
             every = -1.0
         if not 0.05 <= every <= 3600:
             raise SettingsError(f"SCHEDULER_SECONDS must be a number of seconds from 0.05 to 3600, not {every_raw!r}")
+        threads_raw = env.get("WORKER_THREADS", "").strip() or "4"
+        if not threads_raw.isdigit() or not 1 <= int(threads_raw) <= 64:
+            raise SettingsError(f"WORKER_THREADS must be a number of threads from 1 to 64, not {threads_raw!r}")
         try:
             retention = RetentionDays.from_env(env)
         except RetentionConfigError as error:
@@ -281,6 +286,7 @@ class Settings:
             scheduler_seconds=every,
             retention=retention,
             log_level=level,
+            worker_threads=int(threads_raw),
         )
 
 

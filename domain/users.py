@@ -89,6 +89,40 @@ class Users:
                 user.role = Role.ADMIN.value
             return _info(user)
 
+    def arrived(
+        self,
+        aad_object_id: str,
+        name: str = "",
+        teams_user_id: str | None = None,
+        tenant_id: str | None = None,
+        reference: dict[str, Any] | None = None,
+    ) -> UserInfo:
+        """Who is talking, with their role from the database, recorded as :meth:`seen` and
+        :meth:`save_reference` would, but written only when something changed.
+
+        Most messages come from someone already known, from the same chat: one read, no
+        write (a write takes SQLite's single write lock, which every other turn waits on).
+        """
+        key = aad_object_id.lower()
+        with self._db.engine.connect() as connection:
+            row = connection.execute(
+                select(User.name, User.role, User.teams_user_id, ConversationRef.reference,
+                       ConversationRef.unreachable_since)
+                .outerjoin(ConversationRef, ConversationRef.aad_object_id == User.aad_object_id)
+                .where(User.aad_object_id == key)
+            ).first()
+        known = (
+            row is not None
+            and (not name or row.name == name)
+            and (not teams_user_id or row.teams_user_id == teams_user_id)
+            and (key not in self._bootstrap_admins or row.role == Role.ADMIN.value)
+        )
+        info = UserInfo(key, row.name, Role(row.role)) if known and row is not None else self.seen(
+            key, name, teams_user_id, tenant_id)
+        if reference is not None and (row is None or row.reference != reference or row.unreachable_since is not None):
+            self.save_reference(key, reference)
+        return info
+
     def get(self, aad_object_id: str) -> UserInfo:
         """The user with this id.
 

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 from botbuilder.core import ConversationState, MemoryStorage, TurnContext, UserState
 from botbuilder.core.adapters import TestAdapter
 from botbuilder.core.conversation_reference_extension import get_continuation_activity
@@ -73,6 +74,22 @@ async def test_the_user_is_recorded_with_their_role_and_their_personal_chat_save
     assert reference is not None and reference["conversation"]["id"] == "a:one"
 
 
+async def test_a_known_officer_in_the_same_chat_is_read_not_written(users: Users, sqlite_db) -> None:  # type: ignore[no-untyped-def]
+    statements: list[str] = []
+    await RecordUser(users).on_turn(context(activity_id="1"), Next())
+    event.listen(sqlite_db.engine, "before_cursor_execute",
+                 lambda _c, _cur, statement, *_: statements.append(statement.split()[0].upper()))
+    await RecordUser(users).on_turn(context(activity_id="2"), Next())
+    assert statements == ["SELECT"]
+    renamed = context(activity_id="3")
+    renamed.activity.from_property.name = "Alex Morgan-Reed"
+    await RecordUser(users).on_turn(renamed, Next())
+    assert users.get(OFFICER_AAD).name == "Alex Morgan-Reed" and "INSERT" in statements
+    moved = context(activity_id="4", conversation="a:new-chat")
+    await RecordUser(users).on_turn(moved, Next())
+    assert users.reference_for(OFFICER_AAD)["conversation"]["id"] == "a:new-chat"
+
+
 async def test_a_channel_conversation_is_not_saved_as_the_way_to_reach_someone(users: Users) -> None:
     turn = context(conversation="19:team@thread.tacv2", kind="channel")
     await RecordUser(users).on_turn(turn, Next())
@@ -118,28 +135,83 @@ async def delivered(state: ConversationState, middleware: RepeatedDelivery, acti
     return step
 
 
+class Storage(MemoryStorage):
+    """Memory storage that counts its writes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes = 0
+
+    async def write(self, changes):  # type: ignore[no-untyped-def]
+        self.writes += 1
+        await super().write(changes)
+
+
+def repeats(storage: MemoryStorage | None = None) -> tuple[ConversationState, DialogSet, RepeatedDelivery]:
+    """Conversation state on ``storage``, its guided dialogs and the middleware: one bot process."""
+    state = ConversationState(storage or MemoryStorage())
+    dialogs = DialogSet(state.create_property("dialog_state"))
+    dialogs.add(Asking())
+    return state, dialogs, RepeatedDelivery(state, dialogs)
+
+
 async def test_a_repeated_activity_id_does_not_reach_the_next_step() -> None:
-    state = ConversationState(MemoryStorage())
-    middleware = RepeatedDelivery(state)
+    state, _, middleware = repeats()
     assert (await delivered(state, middleware, "m-1")).calls == 1
     assert (await delivered(state, middleware, "m-1")).calls == 0
     assert (await delivered(state, middleware, "m-2")).calls == 1
 
 
 async def test_a_failed_turn_is_handled_again_when_delivered_again() -> None:
-    state = ConversationState(MemoryStorage())
-    middleware = RepeatedDelivery(state)
+    state, _, middleware = repeats()
     assert (await delivered(state, middleware, "m-1", Next(fail=True))).calls == 1
     assert (await delivered(state, middleware, "m-1")).calls == 1
 
 
 async def test_only_the_last_twenty_ids_are_kept() -> None:
-    state = ConversationState(MemoryStorage())
-    middleware = RepeatedDelivery(state)
+    state, _, middleware = repeats()
     for n in range(21):
         await delivered(state, middleware, f"m-{n}")
     assert (await delivered(state, middleware, "m-0")).calls == 1
     assert (await delivered(state, middleware, "m-20")).calls == 0
+
+
+class Answering(Next):
+    """A next step that starts the guided dialog, or answers it, as the router would."""
+
+    def __init__(self, dialogs: DialogSet, turn: TurnContext) -> None:
+        super().__init__()
+        self.dialogs, self.turn = dialogs, turn
+
+    async def __call__(self) -> None:
+        await super().__call__()
+        dc = await self.dialogs.create_context(self.turn)
+        if (await dc.continue_dialog()).status is DialogTurnStatus.Empty:
+            await dc.begin_dialog("asking")
+
+
+async def test_a_dialog_answer_delivered_again_to_another_instance_is_not_answered_twice() -> None:
+    storage = MemoryStorage()
+    first_state, first_dialogs, first = repeats(storage)
+    second_state, second_dialogs, second = repeats(storage)  # another process, the same database
+    turn = officer(context("journal", activity_id="m-1"))
+    await SaveState(first_state).on_turn(turn, lambda: first.on_turn(turn, Answering(first_dialogs, turn)))
+    again = officer(context("journal", activity_id="m-1"))
+    step = Answering(second_dialogs, again)
+    await SaveState(second_state).on_turn(again, lambda: second.on_turn(again, step))
+    assert step.calls == 0
+
+
+async def test_a_message_outside_a_dialog_writes_no_conversation_state() -> None:
+    storage = Storage()
+    state, dialogs, middleware = repeats(storage)
+    idle = IdleDialog(state, dialogs, now=Clock())
+    await delivered(state, middleware, "m-0")  # the first message stores the empty dialog stack
+    before = storage.writes
+    for n in range(1, 4):
+        turn = officer(context("my journal", activity_id=f"m-{n}"))
+        await SaveState(state).on_turn(turn, lambda: middleware.on_turn(turn, lambda: idle.on_turn(turn, Next())))
+    assert storage.writes == before
 
 
 # --- idle dialogs --------------------------------------------------------------------------
@@ -175,9 +247,8 @@ async def idle_setup() -> tuple[ConversationState, DialogSet, IdleDialog, Clock,
     middleware = IdleDialog(state, dialogs, now=clock)
     adapter = TestAdapter()
     turn = officer(context(adapter=adapter))
-    await middleware.on_turn(turn, Next())
-    dc = await dialogs.create_context(turn)
-    assert (await dc.begin_dialog("asking")).status is DialogTurnStatus.Waiting
+    await middleware.on_turn(turn, Answering(dialogs, turn))
+    assert (await dialogs.create_context(turn)).active_dialog is not None
     await state.save_changes(turn)
     adapter.activity_buffer.clear()
     return state, dialogs, middleware, clock, adapter
