@@ -53,7 +53,7 @@ lint: setup
 test: setup node lint
 	$(PY) -m pytest
 
-bench: setup
+bench: index
 	$(PY) -m bench
 
 package: setup

@@ -2,6 +2,7 @@
 
     python -m bench                       start-up, then search at 1,000, 10,000 and 100,000 entries
     python -m bench --sizes 1000,10000    a quicker run without the 100,000-entry base
+    python -m bench --only load           only the officers-at-once rows (needs PostgreSQL at 127.0.0.1:5432)
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
+from bench.load import BASELINE, run_load_bench
 from bench.search import DEFAULT_SIZES, DEFAULT_WORKDIR, run_search_bench
-from bench.startup import measure_startup
+from bench.startup import ROOT, measure_startup
 
 
 def _sizes(text: str) -> tuple[int, ...]:
@@ -39,15 +41,25 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="synthetic base sizes for the search benchmark (default 1000,10000,100000)")
     parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR,
                         help="where synthetic bases and the kept index live between runs (default data/bench)")
+    parser.add_argument("--only", choices=("startup", "search", "load"), action="append",
+                        help="run only these benchmarks (repeatable; default all)")
+    parser.add_argument("--baseline", default=BASELINE,
+                        help=f"git commit whose load figures are measured side by side (default {BASELINE}; '' for none)")
+    parser.add_argument("--index", type=Path, default=ROOT / "data" / "index",
+                        help="the published index the load benchmark's bots serve (make index writes it)")
     args = parser.parse_args(argv)
+    wanted = set(args.only or ("startup", "search", "load"))
 
-    startup = measure_startup(runs=3)
-    print("start-up to a ready /healthz (python -m bot, fresh SQLite database)")
-    for n, seconds in enumerate(startup.runs, 1):
-        print(f"  run {n}: {seconds * 1000:.0f} ms")
-    print(f"  median: {startup.median * 1000:.0f} ms", flush=True)
-
-    run_search_bench(args.sizes, args.workdir)
+    if "startup" in wanted:
+        startup = measure_startup(runs=3)
+        print("start-up to a ready /healthz (python -m bot, fresh SQLite database)")
+        for n, seconds in enumerate(startup.runs, 1):
+            print(f"  run {n}: {seconds * 1000:.0f} ms")
+        print(f"  median: {startup.median * 1000:.0f} ms", flush=True)
+    if "load" in wanted:
+        run_load_bench(args.index, baseline=args.baseline or None)
+    if "search" in wanted:
+        run_search_bench(args.sizes, args.workdir)
     return 0
 
 

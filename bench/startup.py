@@ -36,27 +36,34 @@ def free_port() -> int:
         return port
 
 
-def start_bot(env_overrides: dict[str, str], timeout: float = 60.0) -> tuple[subprocess.Popen[bytes], str, float]:
-    """Start the bot and wait for ``/healthz``; returns the process, base URL and seconds taken."""
+def start_bot(env_overrides: dict[str, str], timeout: float = 60.0,
+              cwd: Path = ROOT) -> tuple[subprocess.Popen[bytes], str, float]:
+    """Start the bot (the code in ``cwd``) and wait for ``/healthz``; returns the process, base URL and seconds."""
     port = free_port()
     env = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1", **env_overrides}
     env.pop("MicrosoftAppId", None)
     started = time.perf_counter()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
+    # The server's log goes to a file, not a pipe: a full pipe nobody reads would block it.
+    handle, name = tempfile.mkstemp(prefix="bot-", suffix=".log")
+    log = Path(name)
+    with os.fdopen(handle, "wb") as file:
+        process = subprocess.Popen([sys.executable, "-m", "bot"], cwd=cwd, env=env, stdout=subprocess.DEVNULL,
+                                   stderr=file)
     url = f"http://127.0.0.1:{port}"
     while time.perf_counter() - started < timeout:
         if process.poll() is not None:
-            said = process.stderr.read().decode() if process.stderr is not None else ""
-            raise RuntimeError(f"the bot exited: {said[-2000:]}")
+            said = log.read_text(errors="replace")[-2000:]
+            log.unlink()
+            raise RuntimeError(f"the bot exited: {said}")
         try:
             with urllib.request.urlopen(f"{url}/healthz", timeout=1) as response:
                 if response.status == 200:
+                    log.unlink()  # the server keeps writing to its open file; nothing reads it
                     return process, url, time.perf_counter() - started
         except (urllib.error.URLError, ConnectionError):
             time.sleep(0.02)
     process.kill()
+    log.unlink()
     raise TimeoutError(f"the bot was not ready within {timeout} s")
 
 

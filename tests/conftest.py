@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import os
-import uuid
 from pathlib import Path
 from typing import AsyncIterator, Iterator
 
 import pytest
-from sqlalchemy import create_engine, text
 
+from bench.load import postgres_schema
 from bot.app import SERVICES, Services, create_app
 from domain.settings import Settings
 from domain.db import Database
@@ -30,19 +29,10 @@ def sqlite_db(tmp_path: Path) -> Iterator[Database]:
 
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
-    """A URL for a fresh, empty schema on the local PostgreSQL server, dropped afterwards."""
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except Exception as error:  # noqa: BLE001 - reported as a failure, not a skip
-        admin.dispose()
-        pytest.fail(f"PostgreSQL at {POSTGRES_URL} is not reachable: {error}")
-    yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    """A URL for a fresh, empty schema on the local PostgreSQL server, dropped afterwards
+    (a server that cannot be reached fails the test; it is never skipped)."""
+    with postgres_schema(POSTGRES_URL, prefix="t_") as url:
+        yield url
 
 
 @pytest.fixture
