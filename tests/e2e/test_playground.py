@@ -105,7 +105,8 @@ async def test_a_submission_by_typed_text_then_my_submissions_and_a_status_updat
         update = await teams.wait_for(lambda a: reply_text(a).startswith(f"Update on your submission {reference}"),
                                       timeout=30)
         assert "it is now triaged" in reply_text(update) and "Passed to the Stevenage team." in reply_text(update)
-        other[SERVICES].database.dispose()
+        other.freeze()
+        await other.cleanup()  # its sender, its connection to Teams and its database, as a server's shutdown
 
 
 async def test_a_journal_entry_by_typed_text_then_read_back(bot_url):
