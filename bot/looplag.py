@@ -9,10 +9,11 @@ and it keeps the worst stall seen (``/healthz`` reports it as ``worst_loop_stall
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 from aiohttp import web
+
+from domain.ops.scheduler import stop_task
 
 __all__ = ["LOOP_LAG", "LoopLagProbe"]
 
@@ -47,10 +48,7 @@ class LoopLagProbe:
     async def stop(self) -> None:
         """Stop watching; the worst stall seen is kept."""
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await stop_task(task)
 
     def reset(self) -> None:
         """Forget the stalls seen so far (a benchmark run starts from zero)."""

@@ -15,7 +15,6 @@ The SDK looks key sets up by metadata address in ``JwtTokenExtractor.metadataCac
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import time
@@ -25,6 +24,8 @@ from typing import Any, Callable, Iterable
 import requests
 from botframework.connector.auth import AuthenticationConstants, ChannelValidation, JwtTokenExtractor
 from jwt.algorithms import RSAAlgorithm
+
+from domain.ops.scheduler import stop_task
 
 __all__ = [
     "SigningKeyRegistry",
@@ -210,10 +211,7 @@ class SigningKeyRegistry(dict):
     async def stop(self) -> None:
         """Stop refreshing in the background."""
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await stop_task(task)
 
     @staticmethod
     async def _keep_fresh(sets: list[SigningKeys]) -> None:
