@@ -31,12 +31,14 @@ class Drafts:
     def save(self, aad_object_id: str, dialog: str, progress: dict[str, Any]) -> None:
         """Keep ``progress`` as the user's draft of ``dialog``."""
         key = aad_object_id.lower()
-        with self._db.session() as session:
-            if session.get(User, key) is None:
-                session.add(User(aad_object_id=key))
-                session.flush()
-            values = {"progress": progress, "updated_at": utcnow()}
-            session.execute(
+        values = {"progress": progress, "updated_at": utcnow()}
+        # One statement on a Core connection: saved after every answer of every dialog.
+        with self._db.engine.begin() as connection:
+            connection.execute(
+                self._db.insert(User).values(aad_object_id=key).on_conflict_do_nothing(
+                    index_elements=[User.aad_object_id])
+            )
+            connection.execute(
                 self._db.insert(Draft)
                 .values(aad_object_id=key, dialog=dialog, **values)
                 .on_conflict_do_update(index_elements=[Draft.aad_object_id, Draft.dialog], set_=values)

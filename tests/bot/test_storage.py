@@ -86,3 +86,49 @@ async def test_a_tampered_row_naming_a_foreign_type_is_not_decoded(db, storage):
         session.get(BotState, "conv").document = {"x": {"py/object": "os._wrap_close"}}
     with pytest.raises(UnsafeStateError):
         await storage.read(["conv"])
+
+
+class CountingStorage(SqlAlchemyStorage):
+    """The storage, counting its writes."""
+
+    writes = 0
+
+    async def write(self, changes):  # type: ignore[no-untyped-def]
+        self.writes += 1
+        await super().write(changes)
+
+
+async def test_conversation_state_is_written_when_and_only_when_something_in_it_changed(db):
+    from botbuilder.core import TurnContext
+    from botbuilder.core.adapters import TestAdapter
+    from botbuilder.dialogs import DialogInstance, DialogState
+    from botbuilder.schema import Activity, ChannelAccount, ConversationAccount
+
+    from bot.storage import TurnConversationState
+
+    storage = CountingStorage(db)
+    state = TurnConversationState(storage)
+    stack = state.create_property("dialog_state")
+
+    def turn() -> TurnContext:
+        return TurnContext(TestAdapter(), Activity(
+            type="message", channel_id="msteams", conversation=ConversationAccount(id="a:one"),
+            from_property=ChannelAccount(id="29:a"), recipient=ChannelAccount(id="28:b")))
+
+    first = turn()
+    dialogs = await stack.get(first, DialogState)
+    dialogs.dialog_stack.append(DialogInstance(id="journal", state={"index": 0}))
+    await state.save_changes(first)
+    assert storage.writes == 1
+
+    unchanged = turn()
+    await stack.get(unchanged, DialogState)
+    await state.save_changes(unchanged)
+    assert storage.writes == 1
+
+    deep = turn()
+    (await stack.get(deep, DialogState)).dialog_stack[0].state["index"] = 1  # a step deep inside
+    await state.save_changes(deep)
+    assert storage.writes == 2
+    again = turn()
+    assert (await stack.get(again, DialogState)).dialog_stack[0].state == {"index": 1}
