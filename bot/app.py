@@ -38,7 +38,7 @@ from bot.academy.prompts import AcademyService, Export
 from bot.portal import HubChannel, Portal
 from domain.settings import Settings
 from bot.signing_keys import channel_metadata_url
-from bot.storage import SqlAlchemyStorage
+from bot.storage import SqlAlchemyStorage, TurnConversationState, TurnUserState
 from bot.whatworks import ACTION as WHAT_WORKS_ACTION
 from bot.whatworks import WhatWorks
 from dialogs.journal import JournalDialog
@@ -146,8 +146,8 @@ def create_app(
     if migrate:
         database.migrate()
     storage = SqlAlchemyStorage(database)
-    conversation_state = ConversationState(storage)
-    user_state = UserState(storage)
+    conversation_state = TurnConversationState(storage)
+    user_state = TurnUserState(storage)
     users = Users(database, settings.bootstrap_admins)
 
     adapter = Adapter(CachingAuthentication(_auth_configuration(settings)))
@@ -240,7 +240,8 @@ def create_app(
     app[SERVICES] = services
     app[LOOP_LAG] = LoopLagProbe()
     app.router.add_post(
-        "/api/messages", MessagesEndpoint(adapter, services.bot, settings.allowed_tenant_ids).handle
+        "/api/messages",
+        MessagesEndpoint(adapter, services.bot, settings.allowed_tenant_ids, settings.turns_at_once).handle
     )
     app.router.add_get("/healthz", _health)
     app.on_startup.append(_start)

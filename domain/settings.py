@@ -166,6 +166,8 @@ class Settings:
     log_level: str = "INFO"
     # Threads for database sessions and other blocking work (see bot.app.WORKER_THREADS).
     worker_threads: int = 4
+    # Turns a process runs at the same time; more requests wait in arrival order.
+    turns_at_once: int = 16
 
     @property
     def auth_enabled(self) -> bool:
@@ -254,6 +256,9 @@ class Settings:
         threads_raw = env.get("WORKER_THREADS", "").strip() or "4"
         if not threads_raw.isdigit() or not 1 <= int(threads_raw) <= 64:
             raise SettingsError(f"WORKER_THREADS must be a number of threads from 1 to 64, not {threads_raw!r}")
+        turns_raw = env.get("TURNS_AT_ONCE", "").strip() or "16"
+        if not turns_raw.isdigit() or not 1 <= int(turns_raw) <= 1000:
+            raise SettingsError(f"TURNS_AT_ONCE must be a number of turns from 1 to 1000, not {turns_raw!r}")
         try:
             retention = RetentionDays.from_env(env)
         except RetentionConfigError as error:
@@ -287,6 +292,7 @@ class Settings:
             retention=retention,
             log_level=level,
             worker_threads=int(threads_raw),
+            turns_at_once=int(turns_raw),
         )
 
 

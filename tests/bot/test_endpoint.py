@@ -195,3 +195,35 @@ async def test_an_unsupported_card_action_type_gets_the_sdks_error_as_json(clien
 async def test_health_reports_the_worst_loop_stall(client):
     body = await (await client.get("/healthz")).json()
     assert isinstance(body["worst_loop_stall_ms"], float | int)
+
+
+async def test_turns_beyond_the_limit_wait_and_start_in_arrival_order(aiohttp_client, tmp_path):
+    import asyncio
+
+    from bot.app import SERVICES, create_app
+    from domain.settings import Settings
+
+    settings = Settings.from_env({"DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
+                                  "INDEX_DIR": str(tmp_path / "index"), "TURNS_AT_ONCE": "2"})
+    client = await aiohttp_client(create_app(settings))
+    bot = client.app[SERVICES].bot
+    running, most, started = 0, 0, []
+
+    async def slow_turn(turn_context):  # type: ignore[no-untyped-def]
+        nonlocal running, most
+        running += 1
+        most = max(most, running)
+        started.append(turn_context.activity.text)
+        await asyncio.sleep(0.05)
+        running -= 1
+
+    bot.on_turn = slow_turn
+    posts = []
+    for n in range(6):
+        posts.append(asyncio.create_task(client.post("/api/messages", json=teams_activity(f"message {n}", conversation_id=f"a:chat-{n}"))))
+        await asyncio.sleep(0.005)  # they arrive in this order
+    answers = await asyncio.gather(*posts)
+    assert [a.status for a in answers] == [200] * 6  # expectReplies: each answered in its body
+    assert most == 2
+    # Admitted in arrival order, two at a time (the middleware before the turn may reorder a pair).
+    assert set(started[:2]) == {"message 0", "message 1"} and started[-1] in {"message 4", "message 5"}
