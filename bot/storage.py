@@ -19,7 +19,7 @@ from botbuilder.core import ConversationState, Storage, TurnContext, UserState
 from botbuilder.core.bot_state import CachedBotState
 from jsonpickle.pickler import Pickler
 from jsonpickle.unpickler import Unpickler
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 
 from domain.db import Database
 from domain.models import BotState, utcnow
@@ -128,6 +128,20 @@ class SqlAlchemyStorage(Storage):
     def __init__(self, database: Database) -> None:
         super().__init__()
         self._db = database
+        # Built once: building a statement costs more than running it on SQLite.
+        self._select = select(BotState.key, BotState.document, BotState.etag).where(
+            BotState.key.in_(bindparam("keys", expanding=True)))
+        self._update = (
+            update(BotState)
+            .where(BotState.key == bindparam("state_key"), BotState.etag == bindparam("expected"))
+            .values(document=bindparam("new_document"), etag=BotState.etag + 1, updated_at=bindparam("now"))
+        )
+        insert = database.insert(BotState).values(
+            key=bindparam("state_key"), document=bindparam("new_document"), etag=1, updated_at=bindparam("now"))
+        self._upsert = insert.on_conflict_do_update(
+            index_elements=[BotState.key],
+            set_={"document": insert.excluded.document, "etag": BotState.etag + 1, "updated_at": insert.excluded.updated_at},
+        )
 
     async def read(self, keys: List[str]) -> Dict[str, object]:
         """Return the stored documents for ``keys`` (unknown keys are left out)."""
@@ -160,35 +174,22 @@ class SqlAlchemyStorage(Storage):
     # write it, and the ORM's unit of work would only add cost to these single statements.
     def _read(self, keys: list[str]) -> Dict[str, object]:
         with self._db.engine.connect() as connection:
-            rows = connection.execute(
-                select(BotState.key, BotState.document, BotState.etag).where(BotState.key.in_(keys))
-            ).all()
+            rows = connection.execute(self._select, {"keys": keys}).all()
         return {key: _decode(document, etag) for key, document, etag in rows}
 
     def _write(self, changes: dict[str, object]) -> None:
-        with self._db.engine.begin() as session:
+        with self._db.engine.begin() as connection:
             for key, item in changes.items():
                 document, etag = _encode(item)
                 if etag == "":
                     raise ETagConflictError(f"an empty eTag is not allowed (key {key!r})")
+                values = {"state_key": key, "new_document": document, "now": utcnow()}
                 if etag is None or etag == "*":
-                    self._upsert(session, key, document)
+                    connection.execute(self._upsert, values)
                     continue
-                result = session.execute(
-                    update(BotState)
-                    .where(BotState.key == key, BotState.etag == _as_int(etag))
-                    .values(document=document, etag=BotState.etag + 1, updated_at=utcnow())
-                )
+                result = connection.execute(self._update, {**values, "expected": _as_int(etag)})
                 if result.rowcount != 1:
                     raise ETagConflictError(f"eTag {etag} is stale for this key")
-
-    def _upsert(self, session: Any, key: str, document: dict) -> None:
-        statement = self._db.insert(BotState).values(key=key, document=document, etag=1, updated_at=utcnow())
-        statement = statement.on_conflict_do_update(
-            index_elements=[BotState.key],
-            set_={"document": document, "etag": BotState.etag + 1, "updated_at": utcnow()},
-        )
-        session.execute(statement)
 
     def _delete(self, keys: Iterable[str]) -> None:
         with self._db.session() as session:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete
 
 from domain.db import Database
 from domain.models import Draft, User, utcnow
@@ -27,22 +27,22 @@ class Drafts:
 
     def __init__(self, database: Database) -> None:
         self._db = database
+        # Saved after every answer of every dialog: the statements are built once.
+        self._ensure_user = database.insert(User).values(aad_object_id=bindparam("aad")).on_conflict_do_nothing(
+            index_elements=[User.aad_object_id])
+        upsert = database.insert(Draft).values(
+            aad_object_id=bindparam("aad"), dialog=bindparam("name"), progress=bindparam("draft"),
+            updated_at=bindparam("now"))
+        self._upsert = upsert.on_conflict_do_update(
+            index_elements=[Draft.aad_object_id, Draft.dialog],
+            set_={"progress": upsert.excluded.progress, "updated_at": upsert.excluded.updated_at})
 
     def save(self, aad_object_id: str, dialog: str, progress: dict[str, Any]) -> None:
         """Keep ``progress`` as the user's draft of ``dialog``."""
         key = aad_object_id.lower()
-        values = {"progress": progress, "updated_at": utcnow()}
-        # One statement on a Core connection: saved after every answer of every dialog.
         with self._db.engine.begin() as connection:
-            connection.execute(
-                self._db.insert(User).values(aad_object_id=key).on_conflict_do_nothing(
-                    index_elements=[User.aad_object_id])
-            )
-            connection.execute(
-                self._db.insert(Draft)
-                .values(aad_object_id=key, dialog=dialog, **values)
-                .on_conflict_do_update(index_elements=[Draft.aad_object_id, Draft.dialog], set_=values)
-            )
+            connection.execute(self._ensure_user, {"aad": key})
+            connection.execute(self._upsert, {"aad": key, "name": dialog, "draft": progress, "now": utcnow()})
 
     def load(self, aad_object_id: str, dialog: str) -> SavedDraft | None:
         """The user's draft of ``dialog``, if there is one."""

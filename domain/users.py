@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from domain.db import Database
 from domain.models import ConversationRef, Role, User, utcnow
@@ -34,6 +34,14 @@ class UserInfo:
     def is_hub(self) -> bool:
         """Hub staff and admins may use the Hub's tools."""
         return self.role in (Role.HUB, Role.ADMIN)
+
+
+# Read on every message; built once (building it costs more than running it on SQLite).
+_WHO_AND_WHERE = (
+    select(User.name, User.role, User.teams_user_id, ConversationRef.reference, ConversationRef.unreachable_since)
+    .outerjoin(ConversationRef, ConversationRef.aad_object_id == User.aad_object_id)
+    .where(User.aad_object_id == bindparam("aad"))
+)
 
 
 def _info(user: User) -> UserInfo:
@@ -105,12 +113,7 @@ class Users:
         """
         key = aad_object_id.lower()
         with self._db.engine.connect() as connection:
-            row = connection.execute(
-                select(User.name, User.role, User.teams_user_id, ConversationRef.reference,
-                       ConversationRef.unreachable_since)
-                .outerjoin(ConversationRef, ConversationRef.aad_object_id == User.aad_object_id)
-                .where(User.aad_object_id == key)
-            ).first()
+            row = connection.execute(_WHO_AND_WHERE, {"aad": key}).first()
         known = (
             row is not None
             and (not name or row.name == name)
