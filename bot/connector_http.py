@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import datetime
-from enum import Enum
 from typing import Any, Callable
 
 import aiohttp
@@ -26,7 +24,9 @@ from msrest.pipeline.universal import RawDeserializer
 from msrest.universal_http import ClientRequest
 from msrest.universal_http.async_abc import AsyncClientResponse, AsyncHTTPSender
 
-__all__ = ["HttpTransport", "BearerTokenPolicy", "pipeline_for", "schema_json", "ActivitySerializer"]
+from bot.schema_json import Unsupported, schema_json
+
+__all__ = ["HttpTransport", "BearerTokenPolicy", "pipeline_for", "ActivitySerializer"]
 
 # A reply or notification that the connector has not taken in this time is abandoned (the
 # outbox tries a notification again later); connecting gets less.
@@ -142,39 +142,6 @@ def pipeline_for(config: Any, transport: HttpTransport) -> AsyncPipeline:
     )
 
 
-def schema_json(value: Any) -> Any:
-    """A Bot Framework schema object as the JSON msrest's serialiser writes for it, walked
-    directly from the schema's attribute maps (msrest's generic walk cost about a tenth of
-    a turn's CPU for each reply).
-
-    Raises:
-        TypeError: ``value`` holds something this walk does not know (the caller falls back to msrest).
-    """
-    attributes = getattr(value, "_attribute_map", None)
-    if attributes is not None:
-        out: dict[str, Any] = {}
-        for name, spec in attributes.items():
-            field = getattr(value, name, None)
-            if field is not None:
-                out[spec["key"]] = _iso_8601(field) if spec["type"] == "iso-8601" else schema_json(field)
-        return out  # as msrest, properties outside the attribute map are not sent
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    if isinstance(value, dict):
-        return {key: schema_json(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [schema_json(item) for item in value]
-    raise TypeError(f"cannot write {type(value).__name__} as schema JSON")
-
-
-def _iso_8601(value: Any) -> Any:
-    if not isinstance(value, datetime):
-        raise TypeError("an iso-8601 field that is not a datetime")
-    return Serializer.serialize_iso(value)
-
-
 class ActivitySerializer:
     """The connector operations' serialiser, with activity bodies written by :func:`schema_json`."""
 
@@ -185,7 +152,7 @@ class ActivitySerializer:
         if data_type == "Activity" and not kwargs:
             try:
                 return schema_json(data)
-            except TypeError:
+            except Unsupported:
                 pass
         return self._inner.body(data, data_type, **kwargs)
 

@@ -24,6 +24,7 @@ from botbuilder.schema import Activity
 
 from bot.activity_shape import MAX_DEPTH, has_lone_surrogate, nesting_exceeds, shape_problem
 from bot.clients import plain_json
+from bot.schema_json import Unsupported, schema_from_json
 from bot.signing_keys import SigningKeysUnavailable
 
 __all__ = ["MAX_BODY_BYTES", "MAX_DEPTH", "MessagesEndpoint"]
@@ -130,7 +131,10 @@ class MessagesEndpoint:
         if problem:
             return None, problem
         try:
-            activity = Activity().deserialize(body)
+            try:
+                activity = schema_from_json(Activity, body)
+            except Unsupported:
+                activity = Activity().deserialize(body)
         except Exception:  # noqa: BLE001 - msrest raises assorted errors on bad shapes
             return None, "the body is not a Bot Framework activity"
         if not activity.type:

@@ -25,6 +25,7 @@ from botbuilder.core import BotState, ConversationState, Middleware, TurnContext
 from botbuilder.dialogs import DialogSet
 from botbuilder.schema import ActivityEventNames, ActivityTypes
 
+from bot.schema_json import schema_json
 from bot.turn import USER
 from domain.clock import utcnow
 from domain.users import Users
@@ -128,7 +129,7 @@ class RecordUser(Middleware):
         tenant = activity.conversation.tenant_id if activity.conversation else None
         reference = None
         if activity.conversation and activity.conversation.conversation_type in (None, "personal"):
-            reference = TurnContext.get_conversation_reference(activity).serialize()
+            reference = schema_json(TurnContext.get_conversation_reference(activity))
             # The message it was taken from does not matter for reaching them later, and
             # leaving it out lets an unchanged chat go unwritten.
             reference.pop("activityId", None)

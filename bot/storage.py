@@ -99,7 +99,8 @@ class _Cached(CachedBotState):
 
 
 class _Fingerprinted:
-    """``BotState.load`` as the SDK has it, with the state's change check done by :func:`fingerprint`."""
+    """``BotState.load`` and ``save_changes`` as the SDK has them, with the state's change
+    check done by :func:`fingerprint`, once per save."""
 
     async def load(self, turn_context: TurnContext, force: bool = False) -> None:
         state: Any = self
@@ -108,6 +109,16 @@ class _Fingerprinted:
         if force or not cached or not cached.state:
             items = await state._storage.read([key])
             turn_context.turn_state[state._context_service_key] = _Cached(items.get(key))
+
+    async def save_changes(self, turn_context: TurnContext, force: bool = False) -> None:
+        state: Any = self
+        cached = state.get_cached_state(turn_context)
+        if cached is None:
+            return
+        now = fingerprint(cached.state)
+        if force or now != cached.hash:
+            await state._storage.write({state.get_storage_key(turn_context): cached.state})
+            cached.hash = now
 
 
 class TurnConversationState(_Fingerprinted, ConversationState):

@@ -13,7 +13,8 @@ import botbuilder.schema as schema
 import pytest
 from msrest import Serializer
 
-from bot.connector_http import ActivitySerializer, BearerTokenPolicy, HttpTransport, schema_json
+from bot.connector_http import ActivitySerializer, BearerTokenPolicy, HttpTransport
+from bot.schema_json import schema_json
 from bot.cards import adaptive_card
 
 MODELS = {name: cls for name, cls in inspect.getmembers(schema, inspect.isclass)}
@@ -44,6 +45,13 @@ def test_an_activity_is_written_as_the_sdks_serialiser_writes_it(activity: schem
     expected = Serializer(MODELS).body(activity, "Activity")
     assert schema_json(activity) == expected
     assert ActivitySerializer(Serializer(MODELS)).body(activity, "Activity") == expected
+
+
+def test_a_conversation_reference_is_written_as_the_sdk_writes_it() -> None:
+    from botbuilder.core import TurnContext
+
+    reference = TurnContext.get_conversation_reference(activities()[1])
+    assert schema_json(reference) == reference.serialize()
 
 
 class Credentials:
