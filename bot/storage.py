@@ -140,8 +140,9 @@ class SqlAlchemyStorage(Storage):
         super().__init__()
         self._db = database
         # Built once: building a statement costs more than running it on SQLite.
-        self._select = select(BotState.key, BotState.document, BotState.etag).where(
-            BotState.key.in_(bindparam("keys", expanding=True)))
+        columns = select(BotState.key, BotState.document, BotState.etag)
+        self._select_one = columns.where(BotState.key == bindparam("state_key"))  # what every turn reads
+        self._select = columns.where(BotState.key.in_(bindparam("keys", expanding=True)))
         self._update = (
             update(BotState)
             .where(BotState.key == bindparam("state_key"), BotState.etag == bindparam("expected"))
@@ -185,7 +186,10 @@ class SqlAlchemyStorage(Storage):
     # write it, and the ORM's unit of work would only add cost to these single statements.
     def _read(self, keys: list[str]) -> Dict[str, object]:
         with self._db.engine.connect() as connection:
-            rows = connection.execute(self._select, {"keys": keys}).all()
+            if len(keys) == 1:
+                rows = connection.execute(self._select_one, {"state_key": keys[0]}).all()
+            else:
+                rows = connection.execute(self._select, {"keys": keys}).all()
         return {key: _decode(document, etag) for key, document, etag in rows}
 
     def _write(self, changes: dict[str, object]) -> None:
