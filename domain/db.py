@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
 from sqlalchemy import CursorResult, Engine, Result, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.sql.expression import TableClause
 
@@ -87,6 +88,41 @@ class SqliteWriters:
             self._lock.release()
 
 
+class IdlePing:
+    """A pooled connection idle for more than ``idle_seconds`` is tested before it is handed out.
+
+    Pinging on every checkout (SQLAlchemy's ``pool_pre_ping``) costs a round trip per session,
+    several per turn. A connection in steady use needs none: if the server goes away under
+    it, the error invalidates the whole pool and the next session connects afresh; the ones
+    left idle (where a restart or a network timeout goes unnoticed) are tested first, and a
+    dead one is replaced before anyone uses it.
+    """
+
+    def __init__(self, idle_seconds: float = 10.0) -> None:
+        self._idle = idle_seconds
+
+    def install(self, engine: Engine) -> None:
+        event.listen(engine.pool, "checkin", self._checkin)
+        event.listen(engine.pool, "checkout", self._checkout)
+
+    def _checkin(self, _dbapi_connection: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    def _checkout(self, dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get(_IDLE_SINCE)
+        if since is None or time.monotonic() - since <= self._idle:
+            return
+        try:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("SELECT 1")
+            cursor.close()
+        except Exception as error:  # noqa: BLE001 - any failure means the connection is gone
+            raise DisconnectionError("an idle connection no longer answers") from error
+
+
+_IDLE_SINCE = "idle_since"
+
+
 class Database:
     """One engine and its session factory.
 
@@ -105,7 +141,8 @@ class Database:
             event.listen(self.engine, "connect", _sqlite_pragmas)
             SqliteWriters().install(self.engine)
         else:
-            self.engine = create_engine(self.url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+            self.engine = create_engine(self.url, pool_size=5, max_overflow=10)
+            IdlePing().install(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager
