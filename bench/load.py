@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
+import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -225,7 +227,6 @@ def connector_process() -> Iterator[str]:
         deadline = time.monotonic() + 20
         while True:
             try:
-                import urllib.request
                 with urllib.request.urlopen(f"{url}record", timeout=1):
                     break
             except OSError:
@@ -293,13 +294,6 @@ def print_errors(figures: LoadFigures) -> None:
         print(f"    {figures.label}: {sample}")
 
 
-def dumps(figures: LoadFigures) -> str:
-    """The figures as one JSON line (for keeping a run's numbers)."""
-    return json.dumps({"label": figures.label, "officers": figures.officers, "processes": figures.processes,
-                       "requests": figures.requests, "seconds": round(figures.seconds, 2),
-                       "errors": figures.errors, "lost": figures.lost, "worst_stall_ms": figures.worst_stall_ms})
-
-
 # The code before this benchmark's work on load (in-turn notifications, per-turn upserts and
 # state writes, requests in worker threads): its figures are measured side by side.
 BASELINE = "792a19d"
@@ -308,7 +302,6 @@ BASELINE = "792a19d"
 @contextlib.contextmanager
 def baseline_checkout(ref: str) -> Iterator[Path | None]:
     """``ref`` checked out in a temporary git worktree (None when git or the commit is missing)."""
-    import tempfile
     folder = Path(tempfile.mkdtemp(prefix="bench-baseline-"))
     added = subprocess.run(["git", "worktree", "add", "--detach", str(folder), ref], cwd=ROOT,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
@@ -318,14 +311,12 @@ def baseline_checkout(ref: str) -> Iterator[Path | None]:
         if added:
             subprocess.run(["git", "worktree", "remove", "--force", str(folder)], cwd=ROOT,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        import shutil
         shutil.rmtree(folder, ignore_errors=True)
 
 
 def run_load_bench(index_dir: Path, *, baseline: str | None = BASELINE, rounds: int = 2) -> list[LoadFigures]:
     """Print the load rows: 200 and 50 officers on one process (SQLite) and two (PostgreSQL),
     today's code and, side by side in alternating rounds, the baseline's."""
-    import tempfile
     print(f"officers at once ({len(officer_turns(0))} messages each, no pause; one process on SQLite, "
           "two on PostgreSQL with turns alternating)")
     print(LoadFigures.header(), flush=True)

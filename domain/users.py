@@ -36,6 +36,7 @@ class UserInfo:
         return self.role in (Role.HUB, Role.ADMIN)
 
 
+_USER = select(User.name, User.role, User.teams_user_id).where(User.aad_object_id == bindparam("aad"))
 # Read on every message; built once (building it costs more than running it on SQLite).
 _WHO_AND_WHERE = (
     select(User.name, User.role, User.teams_user_id, ConversationRef.reference, ConversationRef.unreachable_since)
@@ -59,6 +60,19 @@ class Users:
     def __init__(self, database: Database, bootstrap_admins: Iterable[str] = ()) -> None:
         self._db = database
         self._bootstrap_admins = frozenset(a.lower() for a in bootstrap_admins)
+        # Run on someone's first message (and whenever their name or chat changes): built once.
+        self._add_user = database.insert(User).values(
+            aad_object_id=bindparam("aad"), name=bindparam("new_name"), role=bindparam("new_role"),
+            teams_user_id=bindparam("teams_id"), tenant_id=bindparam("tenant"),
+            created_at=bindparam("now"), updated_at=bindparam("now"),
+        ).on_conflict_do_nothing(index_elements=[User.aad_object_id])
+        reference = database.insert(ConversationRef).values(
+            aad_object_id=bindparam("aad"), reference=bindparam("new_reference"), service_url=bindparam("url"),
+            conversation_id=bindparam("conversation"), updated_at=bindparam("now"), unreachable_since=None)
+        self._save_reference = reference.on_conflict_do_update(
+            index_elements=[ConversationRef.aad_object_id],
+            set_={column: reference.excluded[column]
+                  for column in ("reference", "service_url", "conversation_id", "updated_at", "unreachable_since")})
 
     def seen(
         self,
@@ -73,29 +87,20 @@ class Users:
         """
         key = aad_object_id.lower()
         role = Role.ADMIN if key in self._bootstrap_admins else Role.OFFICER
-        with self._db.session() as session:
-            session.execute(
-                self._db.insert(User)
-                .values(
-                    aad_object_id=key,
-                    name=name,
-                    role=role.value,
-                    teams_user_id=teams_user_id,
-                    tenant_id=tenant_id,
-                    created_at=utcnow(),
-                    updated_at=utcnow(),
-                )
-                .on_conflict_do_nothing(index_elements=[User.aad_object_id])
-            )
-            user = session.get(User, key)
-            assert user is not None
-            if name and user.name != name:
-                user.name = name
-            if teams_user_id and user.teams_user_id != teams_user_id:
-                user.teams_user_id = teams_user_id
-            if key in self._bootstrap_admins and user.role != Role.ADMIN.value:
-                user.role = Role.ADMIN.value
-            return _info(user)
+        with self._db.engine.begin() as connection:
+            connection.execute(self._add_user, {"aad": key, "new_name": name, "new_role": role.value,
+                                                "teams_id": teams_user_id, "tenant": tenant_id, "now": utcnow()})
+            row = connection.execute(_USER, {"aad": key}).one()
+            changes: dict[str, str] = {}
+            if name and row.name != name:
+                changes["name"] = name
+            if teams_user_id and row.teams_user_id != teams_user_id:
+                changes["teams_user_id"] = teams_user_id
+            if key in self._bootstrap_admins and row.role != Role.ADMIN.value:
+                changes["role"] = Role.ADMIN.value
+            if changes:
+                connection.execute(update(User).where(User.aad_object_id == key).values(**changes, updated_at=utcnow()))
+        return UserInfo(key, changes.get("name", row.name), Role(changes.get("role", row.role)))
 
     def arrived(
         self,
@@ -160,20 +165,11 @@ class Users:
 
     def save_reference(self, aad_object_id: str, reference: dict[str, Any]) -> None:
         """Keep the latest personal-chat conversation reference for proactive messages."""
-        key = aad_object_id.lower()
-        values = {
-            "reference": reference,
-            "service_url": reference.get("serviceUrl") or "",
-            "conversation_id": (reference.get("conversation") or {}).get("id") or "",
-            "updated_at": utcnow(),
-            "unreachable_since": None,
-        }
-        with self._db.session() as session:
-            session.execute(
-                self._db.insert(ConversationRef)
-                .values(aad_object_id=key, **values)
-                .on_conflict_do_update(index_elements=[ConversationRef.aad_object_id], set_=values)
-            )
+        with self._db.engine.begin() as connection:
+            connection.execute(self._save_reference, {
+                "aad": aad_object_id.lower(), "new_reference": reference, "url": reference.get("serviceUrl") or "",
+                "conversation": (reference.get("conversation") or {}).get("id") or "", "now": utcnow(),
+            })
 
     def reference_for(self, aad_object_id: str) -> dict[str, Any] | None:
         """The saved conversation reference, or None if there is none or it stopped working."""
