@@ -185,7 +185,7 @@ class SqlAlchemyStorage(Storage):
     # Core connections, not ORM sessions: every message reads state and most dialog steps
     # write it, and the ORM's unit of work would only add cost to these single statements.
     def _read(self, keys: list[str]) -> Dict[str, object]:
-        with self._db.engine.connect() as connection:
+        with self._db.reading() as connection:
             if len(keys) == 1:
                 rows = connection.execute(self._select_one, {"state_key": keys[0]}).all()
             else:

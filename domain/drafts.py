@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, delete
+from sqlalchemy.exc import IntegrityError
 
 from domain.db import Database
 from domain.models import Draft, User, utcnow
@@ -40,9 +41,14 @@ class Drafts:
     def save(self, aad_object_id: str, dialog: str, progress: dict[str, Any]) -> None:
         """Keep ``progress`` as the user's draft of ``dialog``."""
         key = aad_object_id.lower()
-        with self._db.engine.begin() as connection:
-            connection.execute(self._ensure_user, {"aad": key})
-            connection.execute(self._upsert, {"aad": key, "name": dialog, "draft": progress, "now": utcnow()})
+        values = {"aad": key, "name": dialog, "draft": progress, "now": utcnow()}
+        try:
+            with self._db.engine.begin() as connection:
+                connection.execute(self._upsert, values)
+        except IntegrityError:  # someone not yet recorded (the bot records everyone who talks to it)
+            with self._db.engine.begin() as connection:
+                connection.execute(self._ensure_user, {"aad": key})
+                connection.execute(self._upsert, values)
 
     def load(self, aad_object_id: str, dialog: str) -> SavedDraft | None:
         """The user's draft of ``dialog``, if there is one."""

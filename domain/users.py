@@ -117,7 +117,7 @@ class Users:
         write (a write takes SQLite's single write lock, which every other turn waits on).
         """
         key = aad_object_id.lower()
-        with self._db.engine.connect() as connection:
+        with self._db.reading() as connection:
             row = connection.execute(_WHO_AND_WHERE, {"aad": key}).first()
         known = (
             row is not None

@@ -5,12 +5,13 @@ anyone uses it."""
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, event, text
 
-from domain.db import Database, IdlePing
+from domain.db import Database
 from tests.conftest import POSTGRES_URL
 
 
@@ -43,17 +44,17 @@ def test_sqlite_writers_of_one_process_queue_rather_than_find_the_database_locke
 
 
 @pytest.mark.postgres
-def test_an_idle_postgres_connection_that_died_is_replaced_before_it_is_used(postgres_url: str) -> None:
+def test_an_idle_postgres_connection_that_died_is_replaced_before_it_is_used(
+        postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     db = Database(postgres_url)
-    db.engine.pool.dispatch.checkout.clear()  # the app's ping after 10 s idle: here after any idle time
-    db.engine.pool.dispatch.checkin.clear()
-    IdlePing(idle_seconds=0.0).install(db.engine)
     with db.engine.connect() as connection:
         backend = connection.scalar(text("SELECT pg_backend_pid()"))
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         assert connection.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
     admin.dispose()
+    later = time.monotonic() + 11  # idle for longer than the 10 s after which it is tested
+    monkeypatch.setattr("domain.db.time.monotonic", lambda: later)
     with db.engine.connect() as connection:  # the dead one is tested, dropped and replaced
         assert connection.scalar(text("SELECT pg_backend_pid()")) != backend
     db.dispose()
