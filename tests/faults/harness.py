@@ -11,10 +11,13 @@ from __future__ import annotations
 import asyncio
 import itertools
 import re
+import subprocess
 from dataclasses import dataclass, field
+from typing import Any
 
 import aiohttp
 
+from dialogs.submission import CARRY_ON
 from tests.fakes import TENANT_ID, FakeConnector
 
 REFERENCE = re.compile(r"Submitted\. Your reference is (PF-\d{4}-\d{4,})")
@@ -37,7 +40,7 @@ def answer_to(reply: str, n: int) -> str:
         ("What has been tried", "skip"),
         ("What would success", "skip"),
         ("Which partners", "skip"),
-        ("Before you submit", "1"),
+        ("Before you submit", CARRY_ON),
         ("Here is your submission", "Submit"),
     )
     for start, typed in rules:
@@ -114,3 +117,22 @@ async def submit_until_told(session: aiohttp.ClientSession, url: str, connector:
             raise AssertionError(f"officer {officer.n} got no reply to {activity['text']!r}")
         activity = officer.activity(answer_to(new[-1], officer.n))
     raise AssertionError(f"officer {officer.n} was not told a reference in {max_turns} turns: {officer.said[-3:]}")
+
+
+async def all_of(*talks: Any) -> None:
+    """Run every officer to the end, then raise the first failure (none is left running)."""
+    outcomes = await asyncio.gather(*talks, return_exceptions=True)
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
+
+
+def stop(process: Any) -> None:
+    """Stop a bot process: SIGTERM, and SIGKILL if it has not ended in 30 s."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)

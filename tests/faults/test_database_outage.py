@@ -17,6 +17,7 @@ from bot.errors import DATABASE_UNAVAILABLE
 from tests.conftest import MODEL_CACHE
 from tests.fakes import FakeConnector
 from tests.faults.harness import Officer, deliver, replies_for
+from tests.faults.harness import stop as stop_bot
 from tests.faults.proxy import Relay
 
 pytestmark = pytest.mark.postgres
@@ -91,8 +92,7 @@ async def test_postgres_stopped_for_ten_seconds_under_load(postgres_url: str, sh
             assert after[0] is not None and after[0] < 300 and after[1] and DATABASE_UNAVAILABLE not in after[1]
     finally:
         stop.set()
-        process.terminate()
-        await asyncio.to_thread(process.wait, 30)  # the loop keeps relaying while the bot closes
+        await asyncio.to_thread(stop_bot, process)  # the loop keeps relaying while the bot closes
         await relay.cut()
         await connector.close()
 

@@ -18,7 +18,7 @@ from domain.db import Database
 from domain.models import Draft, Submission
 from tests.conftest import MODEL_CACHE
 from tests.fakes import FakeConnector
-from tests.faults.harness import Officer, officer_aad, submit_until_told
+from tests.faults.harness import Officer, all_of, officer_aad, stop, submit_until_told
 
 OFFICERS = 100
 KILL_AFTER_TOLD = 25  # officers told their reference before the kill
@@ -46,7 +46,7 @@ async def test_a_kill_in_the_middle_of_100_submissions_loses_and_doubles_nothing
     process, url = _start(database_url, shipped_index)
     try:
         async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
-            talking = asyncio.gather(*(submit_until_told(session, url, connector, o) for o in officers))
+            talking = asyncio.ensure_future(all_of(*(submit_until_told(session, url, connector, o) for o in officers)))
             while sum(o.told is not None for o in officers) < KILL_AFTER_TOLD and not talking.done():
                 await asyncio.sleep(0.01)
             os.kill(process.pid, signal.SIGKILL)  # type: ignore[attr-defined]
@@ -71,14 +71,13 @@ async def test_a_kill_in_the_middle_of_100_submissions_loses_and_doubles_nothing
 
                 process, url = _start(database_url, shipped_index)
                 # Teams delivers again what the dead process did not answer; the rest type on.
-                await asyncio.gather(*(submit_until_told(session, url, connector, o) for o in cut_off))
+                await all_of(*(submit_until_told(session, url, connector, o) for o in cut_off))
                 with database.session() as db:
                     rows = db.execute(select(Submission.owner_aad, Submission.reference, Submission.title)).all()
             finally:
                 database.dispose()
     finally:
-        process.terminate()  # type: ignore[attr-defined]
-        process.wait(timeout=10)  # type: ignore[attr-defined]
+        await asyncio.to_thread(stop, process)
         await connector.close()
 
     by_owner: dict[str, list[tuple[str, str]]] = {}
