@@ -18,7 +18,7 @@ import gc
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,6 +32,7 @@ from bot.turn import StartDialog
 from bot.text import plain
 from domain.whatworks.knowledge import KnowledgeService
 from domain.whatworks.searchlog import SearchLog
+from domain.personal_data import describe_kinds, mask_personal_data
 from domain.portal import Kind
 from domain.users import UserInfo
 from indexer.build import current_version, version_dir
@@ -112,8 +113,9 @@ def _data(op: str, query_id: int, **extra: Any) -> dict:
 
 
 def answer_card(result: SearchResult, query_id: int, *, labels: dict[str, str], today: date,
-                offset: int = 0) -> dict:
-    """The answer card for one search (one page of it)."""
+                offset: int = 0, left_out: str = "") -> dict:
+    """The answer card for one search (one page of it); ``left_out`` names the kinds of
+    personal data taken out of the question (e.g. "a phone number"), if any."""
     question = plain(result.query)
     filters = []
     if result.filters.get("kind"):
@@ -146,6 +148,11 @@ def answer_card(result: SearchResult, query_id: int, *, labels: dict[str, str], 
         if result.has_more:
             actions.append({"type": "Action.Submit", "title": "More results", "data": _data("more", query_id)})
     kind = result.filters.get("kind")
+    if left_out:
+        body.insert(1, {"type": "TextBlock", "wrap": True, "spacing": "Small",
+                        "text": f"I left {left_out} out of your question: questions are kept for the Hub's "
+                                "report on gaps in the evidence, and the Hub does not need personal data."})
+        fallback_lines.insert(0, f"I left {left_out} out of your question.")
     if kind != "research":
         actions.append({"type": "Action.Submit", "title": "Research only", "data": _data("kind", query_id, kind="research")})
     if kind != "practice":
@@ -200,6 +207,10 @@ class WhatWorks:
 
     async def answer(self, turn_context: TurnContext, user: UserInfo, request: Request) -> None:
         await turn_context.send_activity(Activity(type=ActivityTypes.typing))
+        # Questions are kept for the Hub's gap report: likely personal data is left out of
+        # the question before it is searched, shown or kept, and the officer is told once.
+        masked, found = mask_personal_data(request.text)
+        request = replace(request, text=masked)
         result = await self.knowledge.search(
             request.text, k=PAGE, offset=request.offset, crime_type=request.crime_type, kind=request.kind
         )
@@ -217,7 +228,8 @@ class WhatWorks:
         )
         searcher = self.knowledge.searcher
         labels = {t.id: t.label for t in searcher.index.taxonomy.terms.values()} if searcher else {}
-        card = answer_card(result, query_id, labels=labels, today=date.today(), offset=request.offset)
+        card = answer_card(result, query_id, labels=labels, today=date.today(), offset=request.offset,
+                           left_out=describe_kinds(found))
         await turn_context.send_activity(card_activity(card))
 
     async def on_card_action(self, turn_context: TurnContext, data: dict, user: UserInfo) -> StartDialog | None:

@@ -141,11 +141,29 @@ class GuidedDialog(ComponentDialog):
                 await asyncio.to_thread(self._drafts.discard, user_key(step.context), self.id)
             options = step.options if isinstance(step.options, dict) else {}
             answers = {q.key: options["prefill"][q.key] for q in self.questions if q.key in (options.get("prefill") or {})}
+            held = await self._hold_personal_data(answers)
             first = next((i for i, q in enumerate(self.questions) if answers.get(q.key) in (None, "")), len(self.questions))
-            # Filled-in answers count as asked, so ``back`` reaches them like any other.
+            # Filled-in answers count as asked, so ``back`` reaches them like any other; those
+            # after a held one are passed over once it is settled.
             asked = [i for i, q in enumerate(self.questions[:first]) if answers.get(q.key) not in (None, "")]
+            later = [i for i, q in enumerate(self.questions) if i > first and answers.get(q.key) not in (None, "")]
             progress = {"answers": answers, "index": first, "asked": asked, "review": False}
+            if held:
+                progress["held"] = held
+                progress["prefilled"] = later
         return await step.replace_dialog(self.LOOP, progress)
+
+    async def _hold_personal_data(self, answers: dict[str, Any]) -> dict[str, str]:
+        """Check filled-in answers as typed ones are: each with likely personal data is taken
+        out of ``answers`` and held, to be put to the officer when its question comes."""
+        held = {}
+        for question in self.questions:
+            text = answers.get(question.key)
+            if isinstance(text, str) and question.is_free_text and question.check_personal_data:
+                findings, _ = await asyncio.to_thread(_check_personal_data, text)
+                if findings:
+                    held[question.key] = answers.pop(question.key)
+        return held
 
     # -- the question loop ----------------------------------------------------------------
 
@@ -170,6 +188,13 @@ class GuidedDialog(ComponentDialog):
                 self.ANSWER, PromptOptions(prompt=self._summary_activity(progress["answers"]), validations={"kind": "summary"})
             )
         question = self.questions[index]
+        held = progress.get("held") or {}
+        if question.key in held:  # filled in for the officer, with personal data: theirs to decide
+            text = held.pop(question.key)
+            findings, described = await asyncio.to_thread(_check_personal_data, text)
+            progress["pending"] = {"text": text, "found": sorted({f.kind for f in findings}), "described": described,
+                                   "stage": "choice", "filled": True}
+            return await self._ask_about_personal_data(step, progress["pending"])
         return await step.prompt(
             self.ANSWER,
             PromptOptions(
@@ -180,8 +205,10 @@ class GuidedDialog(ComponentDialog):
 
     async def _ask_about_personal_data(self, step: WaterfallStepContext, pending: dict) -> DialogTurnResult:
         if pending["stage"] == "choice":
+            whose = f"The {self.questions[step.options['index']].label.lower()} I filled in" if pending.get("filled") \
+                else "Your answer"
             text = (
-                f"Your answer seems to include personal data: {pending['described']}. "
+                f"{whose} seems to include personal data: {pending['described']}. "
                 "The Hub does not need personal data to help. Edit your answer to remove it, "
                 "or keep it and tell me why it is needed?"
             )
@@ -251,7 +278,12 @@ class GuidedDialog(ComponentDialog):
         if reasons:  # only answers kept despite personal data in them have a reason
             progress["answers"][self.PERSONAL_DATA] = reasons
         progress["asked"].append(index)
-        progress["index"] = len(self.questions) if progress.get("review") else self.next_index(progress["answers"], index)
+        following = len(self.questions) if progress.get("review") else self.next_index(progress["answers"], index)
+        passed = progress.pop("prefilled", None) or []
+        while following in passed and progress["answers"].get(self.questions[following].key) not in (None, ""):
+            progress["asked"].append(following)  # filled in for the officer, and already checked
+            following = self.next_index(progress["answers"], following)
+        progress["index"] = following
         progress["review"] = False
         progress["pending"] = None
         await asyncio.to_thread(self._drafts.save, user_key(step.context), self.id, progress)

@@ -5,17 +5,21 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from bot.text import plain
 from domain.hub.records import MAX_TEXT
+from domain.personal_data import describe, find_personal_data
 from domain.portal.records import Status, normalise_reference
 
 __all__ = ["Invalid", "NOBODY", "split_reference", "strip_word", "parse_status", "is_question", "takes_reference",
-           "note", "version"]
+           "note", "version", "KEEP", "without_personal_data"]
 
 # Up to five spaces or dashes between the parts ("PF - 2026 - 42"): bounded, so a long run of
 # them is passed over in one look.
 _REFERENCE = re.compile(r"\s{0,5}(PF[\s\-_–—]{0,5}\d{4}[\s\-_–—]{0,5}\d{1,6})(?=$|[\s,.:;!?])", re.IGNORECASE)
 _SEPARATORS = " :,;.-–—"
 NOBODY = frozenset({"nobody", "no one", "none", "unassigned"})
+# Text starting "keep:" is passed on as written, personal data and all: the writer has said it is needed.
+KEEP = re.compile(r"keep\s*:\s*", re.IGNORECASE)
 
 
 class Invalid(ValueError):
@@ -66,6 +70,29 @@ def note(value: Any, what: str = "The note") -> str | None:
     if len(value.strip()) > MAX_TEXT:
         raise Invalid(f"{what} is {len(value.strip()):,} characters; please keep it to {MAX_TEXT:,}.")
     return value.strip()
+
+
+def without_personal_data(text: str | None, what: str, readers: str) -> str | None:
+    """``text`` once checked for likely personal data (call it off the event loop: the
+    check reads up to ``MAX_TEXT`` characters); text starting ``keep:`` is taken as written,
+    without the word.
+
+    Raises:
+        Invalid: personal data was found; the message says what, and how to keep it.
+    """
+    if text is None:
+        return None
+    keep = KEEP.match(text)
+    if keep:
+        return text[keep.end():].strip() or None
+    findings = find_personal_data(text)
+    if findings:
+        raise Invalid(
+            f"{what} seems to include personal data: {plain(describe(findings), limit=300)}. {readers} will read it, "
+            "and the Hub does not need it to help. Nothing was changed: write it again without it or, if it is "
+            "needed, start it with keep: and it goes as written."
+        )
+    return text
 
 
 def version(value: Any) -> int | None:

@@ -5,10 +5,9 @@ Hub member who asked), the submitter is thanked, and the message goes to the sen
 from __future__ import annotations
 
 import asyncio
-import re
-
 from botbuilder.core import TurnContext
 
+from bot.hub.arguments import KEEP
 from bot.notifications import NotificationService
 from bot.text import plain
 from domain.hub.changes import HubChanges
@@ -49,7 +48,7 @@ class Replies:
                 f"please send it in up to {MAX_TEXT:,}."
             )
             return True
-        keep = re.match(r"(?i)keep\s*:\s*", text)
+        keep = KEEP.match(text)
         if keep:
             text = text[keep.end():].strip()
         elif findings := await asyncio.to_thread(find_personal_data, text):

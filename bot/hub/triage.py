@@ -36,7 +36,9 @@ from botbuilder.schema import AdaptiveCardInvokeResponse
 
 from bot.cards import card_activity
 from bot.commands import Recognised
-from bot.hub.arguments import NOBODY, Invalid, note, parse_status, split_reference, strip_word, version
+from bot.hub.arguments import (
+    NOBODY, Invalid, note, parse_status, split_reference, strip_word, version, without_personal_data,
+)
 from bot.hub.cards import VERB, queue_card, record_card, when
 from bot.hub.roles import find_person
 from bot.notifications import NotificationService
@@ -141,7 +143,7 @@ class Hub:
             raise Invalid("Choose one of the statuses offered.") from None
         if wanted is Status.MERGED:
             return await self.merge(user, reference, target, note_value, expected)
-        text = note(note_value)
+        text = await asyncio.to_thread(without_personal_data, note(note_value), "The note", "The submitter")
         change = await asyncio.to_thread(
             self.changes.change_status, reference, wanted, user.aad_object_id, text, expected
         )
@@ -155,9 +157,8 @@ class Hub:
         into = normalise_reference(target) if isinstance(target, str) else None
         if into is None:
             raise Invalid(f"Which submission does {reference} join? Give its reference, for example PF-2026-0001.")
-        merged = await asyncio.to_thread(
-            self.changes.merge, reference, into, user.aad_object_id, note(note_value), expected
-        )
+        text = await asyncio.to_thread(without_personal_data, note(note_value), "The note", "The submitters")
+        merged = await asyncio.to_thread(self.changes.merge, reference, into, user.aad_object_id, text, expected)
         return _Done(f"{merged.change.reference} is merged into {merged.original}. Its submitter and supporters now "
                      f"support {merged.original}, and both submitters will be told."
                      + sending(len(merged.notifications)), merged.notifications)
@@ -175,7 +176,8 @@ class Hub:
     async def ask(self, user: UserInfo, reference: str, question: Any, expected: int | None) -> _Done:
         """Send the submitter a question; their next plain message is stored as the reply.
         The answer says whether the submitter has a chat the question can go to."""
-        text = note(question, "The question")
+        text = await asyncio.to_thread(without_personal_data, note(question, "The question"), "The question",
+                                       "The submitter")
         if text is None:
             raise Invalid(f"What would you like to ask? For example: ask {reference} Which nights does it happen?")
         asked = await asyncio.to_thread(self.changes.ask, reference, text, user.aad_object_id, expected)
@@ -279,7 +281,7 @@ class Hub:
 
     async def on_queue(self, turn_context: TurnContext, recognised: Recognised, user: UserInfo) -> None:
         """``queue``: what awaits triage."""
-        items = await asyncio.to_thread(self.triage.queue)
+        items = await asyncio.to_thread(self.triage.queue, user.aad_object_id)
         names = await self._names([item.assigned_to for item in items])
         await turn_context.send_activity(card_activity(queue_card(items, names)))
 

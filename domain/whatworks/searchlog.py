@@ -19,8 +19,10 @@ from typing import Any
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
+from domain.audit import Action, Audit
 from domain.clock import aware
 from domain.db import Database
+from domain.personal_data import mask_personal_data
 from domain.models import (
     EvidenceRequest,
     EvidenceRequestStatus,
@@ -138,7 +140,8 @@ class SearchLog:
 
         Args:
             aad_object_id: the officer who asked (created as an officer if not yet known).
-            text: the question as the officer put it.
+            text: the question as the officer put it; likely personal data in it is replaced
+                by a placeholder (``[phone]``, ``[name]``) before it is kept.
             index_version: the version of the knowledge index that answered.
             no_good_match: True when nothing was close enough to show with confidence.
             best_similarity: the score of the closest entry, if any.
@@ -150,6 +153,7 @@ class SearchLog:
                 is dropped (the id came from a card and cannot be trusted).
         """
         key = aad_object_id.lower()
+        text, _ = mask_personal_data(text)
         with self._db.session() as session:
             session.execute(
                 self._db.insert(User)
@@ -290,8 +294,9 @@ class SearchLog:
             for row in rows
         ]
 
-    def question_gaps(self, since: datetime) -> list[GapRow]:
-        """:meth:`gaps`, counting each question once, as the officer first asked it.
+    def question_gaps(self, since: datetime, *, by: str | None = None) -> list[GapRow]:
+        """:meth:`gaps`, counting each question once, as the officer first asked it; a Hub
+        member's read (``by``) adds one ``searchlog.gaps`` audit row in the same transaction.
 
         "More results" and the filter buttons re-run a search as new rows that refine it;
         they repeat its words, so they are not counted again. An officer's "not helpful"
@@ -311,6 +316,9 @@ class SearchLog:
             select(earlier.c.id, earlier.c.refines_id).join(chain, earlier.c.id == chain.c.refines_id)
         )
         with self._db.session() as session:
+            if by is not None:
+                Audit(self._db).record(by, Action.GAPS_READ, "searchlog", f"since-{since.date().isoformat()}",
+                                       session=session)
             rows = session.execute(
                 select(SearchQuery.id, SearchQuery.text, SearchQuery.crime_type, SearchQuery.asked_at,
                        SearchQuery.no_good_match)
