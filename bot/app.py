@@ -44,6 +44,7 @@ from bot.whatworks import WhatWorks
 from dialogs.journal import JournalDialog
 from dialogs.submission import SubmissionDialog
 from domain.academy import Academy
+from domain.audit import Audit
 from domain.db import Database
 from domain.drafts import Drafts
 from domain.portal import Submissions
@@ -96,7 +97,7 @@ def _board(services: "Services") -> Feature:
 
 
 def _knowledge(services: "Services") -> Feature:
-    return knowledge_feature(services.settings, services.knowledge, services.search_log)
+    return knowledge_feature(services.settings, services.knowledge, services.search_log, Audit(services.database))
 
 
 # The parts registered in every app, in order (the Teams menu lists their commands in this

@@ -49,6 +49,7 @@ class Action(str, enum.Enum):
     """The actions the assistant audits; any other ``area.verb`` code is accepted too."""
 
     SUBMISSION_READ = "submission.read"
+    SUBMISSION_LIST = "submission.list"
     SUBMISSION_STATUS = "submission.status"
     SUBMISSION_ASSIGN = "submission.assign"
     SUBMISSION_MERGE = "submission.merge"
@@ -57,6 +58,14 @@ class Action(str, enum.Enum):
     AUDIT_EXPORT = "audit.export"
     USER_EXPORT = "user.export"
     USER_ERASE = "user.erase"
+    ROLES_READ = "user.roles"
+    GAPS_READ = "searchlog.gaps"
+    KNOWLEDGE_STATUS = "knowledge.status"
+    KNOWLEDGE_REINDEX = "knowledge.reindex"
+    REPORT_READ = "report.read"
+    REPORT_EXPORT = "report.export"
+    COHORT_LIST = "cohort.list"
+    COHORT_CREATE = "cohort.create"
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """``report [YYYY-MM]`` in the chat, for Hub staff: the month's headline figures on a card
 and the full board report (charts, tables, every figure) as a self-contained HTML file.
 
-The month defaults to the last complete one. The report is drawn in a worker thread
+Each showing of the figures is one ``report.read`` audit row, each file made one
+``report.export``. The month defaults to the last complete one. The report is drawn in a worker thread
 (matplotlib); the file is made again for whoever accepts it, after checking again, from
 the database, that they are Hub staff.
 """
@@ -20,6 +21,7 @@ from bot.commands import Command, Recognised
 from bot.features import Feature
 from bot.files import FileOffers
 from bot.text import plain
+from domain.audit import Action, Audit
 from domain.clock import LONDON
 from domain.db import Database
 from domain.hub.figures import BadMonth, MonthFigures
@@ -50,6 +52,7 @@ class BoardReport:
         self.database = database
         self.users = users
         self.files = files
+        self.audit = Audit(database)
         files.register(REPORT, self._produce)
 
     def _build(self, month: str) -> tuple[MonthFigures, bytes]:
@@ -68,6 +71,8 @@ class BoardReport:
         except BadMonth as error:
             await turn_context.send_activity(f"{plain(str(error))} For example: report 2026-10.")
             return
+        await asyncio.to_thread(self.audit.record, user.aad_object_id, Action.REPORT_READ, "report",
+                                summary.month.strftime("%Y-%m"))
         lines = summary.summary_lines()
         card = adaptive_card(
             [
@@ -88,9 +93,11 @@ class BoardReport:
         if not self.users.get(user.aad_object_id).is_hub:  # checked again, from the database
             return None
         try:
-            _, html = await asyncio.to_thread(self._build, str(arguments.get("month") or ""))
+            summary, html = await asyncio.to_thread(self._build, str(arguments.get("month") or ""))
         except BadMonth:
             return None
+        await asyncio.to_thread(self.audit.record, user.aad_object_id, Action.REPORT_EXPORT, "report",
+                                summary.month.strftime("%Y-%m"))
         return html
 
 

@@ -20,6 +20,7 @@ every command; an officer is told politely and nothing runs. Everything typed by
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import os
@@ -34,6 +35,7 @@ from botbuilder.core import TurnContext
 from bot.commands import Command, Recognised
 from bot.features import Feature
 from bot.text import plain
+from domain.audit import Action, Audit
 from domain.clock import LONDON, utcnow
 from domain.models import Role
 from domain.settings import Settings
@@ -94,10 +96,12 @@ class KnowledgeAdmin:
         search_log: the officers' searches, for the gaps.
     """
 
-    def __init__(self, settings: Settings, knowledge: KnowledgeService, search_log: SearchLog) -> None:
+    def __init__(self, settings: Settings, knowledge: KnowledgeService, search_log: SearchLog,
+                 audit: Audit | None = None) -> None:
         self.settings = settings
         self.knowledge = knowledge
         self.search_log = search_log
+        self._audit = audit
         self._building: tuple[str, datetime] | None = None  # who started the running build, when
 
     # knowledge status
@@ -105,6 +109,12 @@ class KnowledgeAdmin:
     async def on_status(self, turn_context: TurnContext, recognised: Recognised, user: UserInfo) -> None:
         """The served version and its build's problems; the folder's entries, stale ones and problems."""
         await turn_context.send_activity(await asyncio.to_thread(self._status_text, date.today()))
+        await self._audited(user, Action.KNOWLEDGE_STATUS)
+
+    async def _audited(self, user: UserInfo, action: Action) -> None:
+        """One audit row for a Hub member's look at, or change to, the evidence base."""
+        if self._audit is not None:
+            await asyncio.to_thread(self._audit.record, user.aad_object_id, action, "knowledge", "index")
 
     def _status_text(self, today: date) -> str:
         lines = ["**Knowledge status**", ""]
@@ -183,6 +193,7 @@ class KnowledgeAdmin:
             return
         self._building = (user.name, utcnow())  # set before any await: one build at a time
         try:
+            await self._audited(user, Action.KNOWLEDGE_REINDEX)
             await turn_context.send_activity(
                 "Checking the knowledge folder and building the index. This takes a few seconds, "
                 "longer when many entries have changed; officers can keep searching meanwhile.")
@@ -242,7 +253,8 @@ class KnowledgeAdmin:
             await turn_context.send_activity(
                 f"Give a number of days from 1 to {MAX_DAYS}, for example: gaps 90. Without one it is {DEFAULT_DAYS}.")
             return
-        rows = await asyncio.to_thread(self.search_log.question_gaps, utcnow() - timedelta(days=days))
+        rows = await asyncio.to_thread(functools.partial(
+            self.search_log.question_gaps, utcnow() - timedelta(days=days), by=user.aad_object_id))
         period = "day" if days == 1 else f"{days} days"
         if not rows:
             await turn_context.send_activity(
@@ -287,9 +299,10 @@ def _is_days(argument: str) -> bool:
     return _DAYS.fullmatch(argument.strip()) is not None
 
 
-def knowledge_feature(settings: Settings, knowledge: KnowledgeService, search_log: SearchLog) -> Feature:
+def knowledge_feature(settings: Settings, knowledge: KnowledgeService, search_log: SearchLog,
+                      audit: Audit | None = None) -> Feature:
     """The Hub's knowledge curation commands (see :class:`KnowledgeAdmin` for the arguments)."""
-    admin = KnowledgeAdmin(settings, knowledge, search_log)
+    admin = KnowledgeAdmin(settings, knowledge, search_log, audit)
     return Feature(commands=(
         Command("knowledge status", admin.on_status,
                 phrases=("knowledge status", "knowledge base status", "index status"),

@@ -17,7 +17,7 @@ needs to work through them together:
 Every Hub read and change of a submission adds exactly one row to the audit log
 (:mod:`domain.audit`): ``open`` is one ``submission.read``; a change is one row of its kind
 (``submission.status``, ``.assign``, ``.merge``, ``.ask``) and covers the card shown after it.
-The queue is a list of references, titles and ages and is not audited; opening one is.
+The queue lists references, titles and ages: reading it is one ``submission.list`` row.
 No Bot Framework here.
 """
 
@@ -88,10 +88,16 @@ class Triage:
         found = {row.aad_object_id: row.name for row in rows if row.name}
         return {aad: found.get(aad, aad) for aad in wanted}
 
-    def queue(self) -> list[QueueItem]:
-        """Submissions awaiting triage, oldest first, each with its similar submissions."""
+    def queue(self, viewer_aad: str | None = None) -> list[QueueItem]:
+        """Submissions awaiting triage, oldest first, each with its similar submissions.
+
+        The list shows officers' titles, so a Hub member's read of it (``viewer_aad``) adds
+        one ``submission.list`` row to the audit log in the same transaction.
+        """
         now = self._clock()
         with self._db.session() as session:
+            if viewer_aad is not None:
+                self._audit.record(viewer_aad, Action.SUBMISSION_LIST, "queue", "triage", session=session)
             rows = session.execute(
                 select(
                     Submission.id, Submission.reference, Submission.title, Submission.kind, Submission.status,
