@@ -29,8 +29,10 @@ def make_turn_error_handler(
     """Build the adapter's ``on_turn_error``.
 
     The error is logged with a short reference that the user is given, so the Hub can find
-    the log line when the user reports it. The conversation's dialog state is cleared so a
-    broken step cannot fail again on the next message (answers stay in the draft).
+    the log line when the user reports it; the log shows the error's type and where it was
+    raised, never its message, which can quote what the user typed. The conversation's
+    dialog state is cleared so a broken step cannot fail again on the next message (answers
+    stay in the draft).
     """
 
     async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:

@@ -128,6 +128,8 @@ class Database:
 
     Args:
         url: a SQLAlchemy URL; ``postgresql://`` is read as psycopg 3.
+
+    The engine never puts a statement's parameters (what officers typed) in its errors or logs.
     """
 
     def __init__(self, url: str) -> None:
@@ -137,11 +139,11 @@ class Database:
         if self.dialect == "sqlite":
             if parsed.database and parsed.database != ":memory:":
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-            self.engine: Engine = create_engine(self.url, connect_args={"timeout": 30})
+            self.engine: Engine = create_engine(self.url, connect_args={"timeout": 30}, hide_parameters=True)
             event.listen(self.engine, "connect", _sqlite_pragmas)
             SqliteWriters().install(self.engine)
         else:
-            self.engine = create_engine(self.url, pool_size=5, max_overflow=10)
+            self.engine = create_engine(self.url, pool_size=5, max_overflow=10, hide_parameters=True)
             IdlePing().install(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
