@@ -32,7 +32,8 @@ from bot.turn import StartDialog
 from bot.text import plain
 from domain.whatworks.knowledge import KnowledgeService
 from domain.whatworks.searchlog import SearchLog
-from domain.personal_data import describe_kinds, mask_personal_data
+from domain.masking import mask_personal_data
+from domain.personal_data import describe_kinds
 from domain.portal import Kind
 from domain.users import UserInfo
 from indexer.build import current_version, version_dir
@@ -244,7 +245,14 @@ class WhatWorks:
             if 0 < query_id < 2**31 else None
         )
         if original is None:
-            await turn_context.send_activity("That answer has expired. Please ask your question again.")
+            conversation = turn_context.activity.conversation
+            shared = conversation is not None and (
+                conversation.conversation_type in ("groupChat", "channel") or bool(conversation.is_group))
+            # On a card everyone in a group chat or channel sees, the presser may not be the asker.
+            await turn_context.send_activity(
+                "That answer's buttons work only for the person who asked, while the answer is recent. "
+                "Mention me with your own question for results of your own, for example: what works for "
+                "shed burglary." if shared else "That answer has expired. Please ask your question again.")
             return None
         if op == "feedback":
             helpful = data.get("helpful") is True

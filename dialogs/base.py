@@ -45,13 +45,15 @@ from dialogs.questions import (
     Question,
     choice_activity,
     choose,
+    personal_data_activity,
+    personal_data_decision,
     preview,
     question_activity,
     summary_activity,
     user_key,
 )
 from domain.drafts import Drafts
-from domain.personal_data import Finding, describe, find_personal_data
+from domain.numbers import ascii_int
 
 __all__ = ["AnswerError", "Question", "GuidedDialog", "Offer", "MAX_TEXT", "choose", "choice_activity", "user_key"]
 
@@ -160,8 +162,7 @@ class GuidedDialog(ComponentDialog):
         for question in self.questions:
             text = answers.get(question.key)
             if isinstance(text, str) and question.is_free_text and question.check_personal_data:
-                findings, _ = await asyncio.to_thread(_check_personal_data, text)
-                if findings:
+                if await asyncio.to_thread(personal_data_decision, text) is not None:
                     held[question.key] = answers.pop(question.key)
         return held
 
@@ -191,9 +192,7 @@ class GuidedDialog(ComponentDialog):
         held = progress.get("held") or {}
         if question.key in held:  # filled in for the officer, with personal data: theirs to decide
             text = held.pop(question.key)
-            findings, described = await asyncio.to_thread(_check_personal_data, text)
-            progress["pending"] = {"text": text, "found": sorted({f.kind for f in findings}), "described": described,
-                                   "stage": "choice", "filled": True}
+            progress["pending"] = await asyncio.to_thread(personal_data_decision, text, filled=True)
             return await self._ask_about_personal_data(step, progress["pending"])
         return await step.prompt(
             self.ANSWER,
@@ -204,22 +203,8 @@ class GuidedDialog(ComponentDialog):
         )
 
     async def _ask_about_personal_data(self, step: WaterfallStepContext, pending: dict) -> DialogTurnResult:
-        if pending["stage"] == "choice":
-            whose = f"The {self.questions[step.options['index']].label.lower()} I filled in" if pending.get("filled") \
-                else "Your answer"
-            text = (
-                f"{whose} seems to include personal data: {pending['described']}. "
-                "The Hub does not need personal data to help. Edit your answer to remove it, "
-                "or keep it and tell me why it is needed?"
-            )
-            prompt = choice_activity(text, ("Edit", "Keep"))
-            kind = "personal-data"
-        else:
-            prompt = MessageFactory.text(
-                "Why does the Hub need it? For example: the registration is of the van used in the thefts, "
-                "not of a victim."
-            )
-            kind = "personal-data-reason"
+        label = self.questions[step.options["index"]].label
+        prompt, kind = personal_data_activity(pending, label)
         return await step.prompt(self.ANSWER, PromptOptions(prompt=prompt, validations={"kind": kind}))
 
     async def _answer_step(self, step: WaterfallStepContext) -> DialogTurnResult:
@@ -256,13 +241,10 @@ class GuidedDialog(ComponentDialog):
         if isinstance(result, str) and question.is_free_text and question.check_personal_data:
             # The answer is within its length limit (``Question.read``); checked off the event
             # loop so a long answer never holds up anyone else's turn.
-            findings, described = await asyncio.to_thread(_check_personal_data, result)
-            if findings:
+            pending = await asyncio.to_thread(personal_data_decision, result)
+            if pending is not None:
                 # Nothing is kept, not even in the draft, until the user decides.
-                progress["pending"] = {
-                    "text": result, "found": sorted({f.kind for f in findings}), "described": described,
-                    "stage": "choice",
-                }
+                progress["pending"] = pending
                 return await step.replace_dialog(self.LOOP, progress)
         return await self._store(step, progress, result, None)
 
@@ -325,9 +307,9 @@ class GuidedDialog(ComponentDialog):
         folded = normalise(text)
         if folded in {"save", "submit", "yes", "done", self.save_label.lower()}:
             return {"action": "save"}
-        number = folded.removeprefix("change ").strip()
-        if number.isdigit() and 1 <= int(number) <= len(self.questions):
-            return {"action": "change", "index": int(number) - 1}
+        number = ascii_int(folded.removeprefix("change "))
+        if number is not None and 1 <= number <= len(self.questions):
+            return {"action": "change", "index": number - 1}
         for n, question in enumerate(self.questions):
             if folded in {question.label.lower(), f"change {question.label.lower()}"}:
                 return {"action": "change", "index": n}
@@ -399,8 +381,3 @@ class GuidedDialog(ComponentDialog):
     def _summary_activity(self, answers: dict[str, Any]) -> Activity:
         return summary_activity(self.title, self.save_label, self.questions, self.summary_lines(answers))
 
-
-def _check_personal_data(text: str) -> tuple[list[Finding], str]:
-    """The personal data found in ``text`` and how the officer is told about it."""
-    findings = find_personal_data(text)
-    return findings, describe(findings)

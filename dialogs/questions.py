@@ -16,8 +16,11 @@ from bot.cards import adaptive_card, card_activity, imback
 from bot.commands import normalise
 from bot.text import plain
 from domain.limits import MAX_TEXT, too_long
+from domain.numbers import ascii_int
+from domain.personal_data import describe, find_personal_data
 
 __all__ = ["AnswerError", "Question", "Offer", "MAX_TEXT", "choose", "choice_activity", "user_key", "preview",
+           "personal_data_decision", "personal_data_activity",
            "question_activity", "summary_activity"]
 
 _PREVIEW = 200
@@ -95,8 +98,9 @@ class Question:
 def choose(answer: str, choices: tuple[str, ...]) -> str:
     """Match a typed answer to a choice: its number, its text, or the start of its text."""
     folded = normalise(answer)
-    if folded.isdigit() and 1 <= int(folded) <= len(choices):
-        return choices[int(folded) - 1]
+    number = ascii_int(folded)
+    if number is not None and 1 <= number <= len(choices):
+        return choices[number - 1]
     for choice in choices:
         if folded == choice.lower():
             return choice
@@ -173,3 +177,31 @@ def summary_activity(title: str, save_label: str, questions: Sequence[Question],
         [imback(save_label), change, imback("Cancel")],
     )
     return card_activity(card, text=text)
+
+
+def personal_data_decision(text: str, *, filled: bool = False) -> dict[str, Any] | None:
+    """The decision to put to the officer about likely personal data in an answer (None when
+    there is none): what was found and how they are told. ``filled`` for an answer filled in
+    for them rather than typed. Reads the whole answer: call it off the event loop."""
+    findings = find_personal_data(text)
+    if not findings:
+        return None
+    decision = {"text": text, "found": sorted({f.kind for f in findings}), "described": describe(findings),
+                "stage": "choice"}
+    return {**decision, "filled": True} if filled else decision
+
+
+def personal_data_activity(pending: dict[str, Any], label: str) -> tuple[Activity, str]:
+    """The question put about personal data in the answer to ``label`` (keep or edit, then
+    why), and the kind of answer it takes."""
+    if pending["stage"] == "choice":
+        whose = f"The {label.lower()} I filled in" if pending.get("filled") else "Your answer"
+        text = (
+            f"{whose} seems to include personal data: {pending['described']}. "
+            "The Hub does not need personal data to help. Edit your answer to remove it, "
+            "or keep it and tell me why it is needed?"
+        )
+        return choice_activity(text, ("Edit", "Keep")), "personal-data"
+    return MessageFactory.text(
+        "Why does the Hub need it? For example: the registration is of the van used in the thefts, not of a victim."
+    ), "personal-data-reason"

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-__all__ = ["Finding", "KINDS", "find_personal_data", "describe", "mask_personal_data", "PLACEHOLDERS", "describe_kinds"]
+__all__ = ["Finding", "KINDS", "find_personal_data", "describe", "describe_kinds"]
 
 KINDS = (
     "phone number",
@@ -395,34 +395,3 @@ def describe_kinds(findings: list[Finding]) -> str:
     kinds = list(dict.fromkeys(finding.kind for finding in sorted(findings, key=lambda f: f.start)))
     return _join([_ONE[kind] for kind in kinds]) if kinds else ""
 
-
-# --- Leaving it out ------------------------------------------------------------------------
-
-# What stands in for each kind of personal data in text kept without it.
-PLACEHOLDERS = {
-    "phone number": "[phone]",
-    "e-mail address": "[e-mail]",
-    "date of birth": "[date of birth]",
-    "vehicle registration": "[vehicle]",
-    "crime or custody reference": "[reference]",
-    "name": "[name]",
-}
-
-
-def mask_personal_data(text: str) -> tuple[str, list[Finding]]:
-    """``text`` with each piece of likely personal data replaced by its placeholder
-    (``"call 07700 900123"`` -> ``"call [phone]"``), and what was replaced.
-
-    Used where text is kept without the officer being asked (a what-works question is
-    logged for the Hub's gap report): the data is left out rather than queried.
-    """
-    findings = find_personal_data(text)
-    if not findings:
-        return text, []
-    parts: list[str] = []
-    position = 0
-    for finding in findings:
-        parts += [text[position:finding.start], PLACEHOLDERS[finding.kind]]
-        position = finding.end
-    parts.append(text[position:])
-    return "".join(parts), findings

@@ -241,7 +241,7 @@ class AcademyCommands:
                  "cohort new Leaders 7, leadership, 2026-03-02, 2026-03-13. The module is leadership, specialist, "
                  "foundation or practitioner; dates are YYYY-MM-DD or DD/MM/YYYY.")
         if not recognised.argument.strip():
-            cohorts = await asyncio.to_thread(self.academy.cohorts)
+            cohorts = await asyncio.to_thread(self.academy.cohorts, user.aad_object_id)
             lines = [f"- {plain(c.name, limit=80)}: {c.module.label}, {day(c.starts_on)} to {day(c.ends_on)}, "
                      f"{len(c.participants)} enrolled" for c in cohorts[:SHOWN]]
             listed = "Cohorts, latest first:\n\n" + "\n".join(lines) if lines else "There are no cohorts yet."

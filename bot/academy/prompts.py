@@ -25,6 +25,7 @@ from domain.clock import london_today
 from domain.academy import GIBBS, Academy, Phase
 from domain.models import NotificationStatus, utcnow
 from domain.limits import MAX_TEXT, too_long
+from domain.numbers import ascii_int
 from domain.personal_data import Finding, describe, find_personal_data
 from domain.ops.scheduler import (
     Job,
@@ -126,7 +127,7 @@ class AcademyService:
 
     async def on_my_journal(self, turn_context: TurnContext, recognised: Recognised, user: UserInfo) -> None:
         argument = recognised.argument.strip().lower().removeprefix("page").strip()
-        page = int(argument) if argument.isdigit() else 1
+        page = ascii_int(argument) or 1
         result = await asyncio.to_thread(self.academy.journal_page, user.aad_object_id, page, PAGE)
         streak = await asyncio.to_thread(self.academy.streak, user.aad_object_id, london_today())
         if not result.total:

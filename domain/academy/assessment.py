@@ -10,6 +10,7 @@ from domain.academy.questions import ITEMS, SCALE
 from domain.academy.records import Assessment, InvalidAnswer, ItemChange, Phase
 from domain.academy.store import AcademyStore, dialect_insert
 from domain.clock import aware
+from domain.numbers import ascii_int
 from domain.models import AcademyAssessment
 
 __all__ = ["SelfAssessment", "clean_scores"]
@@ -81,9 +82,8 @@ def clean_scores(scores: Mapping[str, int | str]) -> dict[str, int]:
     clean: dict[str, int] = {}
     for item, _ in ITEMS:
         value = scores[item]
-        if isinstance(value, str) and value.strip().isdigit():
-            value = int(value.strip())
-        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+        number = ascii_int(value) if isinstance(value, str) else value
+        if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= 5:
             raise InvalidAnswer(f"Score \"{statements[item]}\" from 1 ({SCALE[1]}) to 5 ({SCALE[5]}).")
-        clean[item] = value
+        clean[item] = number
     return clean

@@ -14,10 +14,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from domain.academy.answers import clean_text, fold
-from domain.academy.dates import long_day, plan_due_date
+from domain.academy.dates import course_dates_problem, long_day, plan_due_date
 from domain.academy.records import Cohort, CohortExists, InvalidAnswer, Module, NotEnrolled, NotFound, UnknownUser
 from domain.academy.store import AcademyStore, dialect_insert
+from domain.audit import Action
+from domain.clock import london_day
 from domain.models import AcademyCohort, AcademyEnrolment, User
+from domain.numbers import ascii_int
 
 __all__ = [
     "Cohorts",
@@ -54,12 +57,14 @@ class Cohorts(AcademyStore):
     def create_cohort(
         self, name: str, module: Module | str, starts_on: date, ends_on: date, *, created_by: str
     ) -> Cohort:
-        """Create a cohort of ``module`` running from ``starts_on`` to ``ends_on`` inclusive.
+        """Create a cohort of ``module`` running from ``starts_on`` to ``ends_on`` inclusive,
+        with its ``cohort.create`` audit row in the same transaction.
 
         Raises:
             CohortExists: another cohort has that name, capitals aside.
-            InvalidAnswer: the name is empty or too long, the module unknown, or the
-                course ends before it starts.
+            InvalidAnswer: the name is empty or too long, the module unknown, the course
+                ends before it starts, lasts more than a year or starts more than two years
+                before or after today (Europe/London); nothing is created.
         """
         clean = " ".join((clean_text(name, "The cohort name", required=True, limit=200) or "").split())
         try:
@@ -70,6 +75,8 @@ class Cohorts(AcademyStore):
             raise InvalidAnswer(
                 f"The course can't end ({long_day(ends_on)}) before it starts ({long_day(starts_on)})."
             )
+        if problem := course_dates_problem(starts_on, ends_on, london_day(self._clock())):
+            raise InvalidAnswer(problem)
         try:
             with self._db.session() as session:
                 if cohort_by_name(session, clean) is not None:
@@ -81,6 +88,7 @@ class Cohorts(AcademyStore):
                 )
                 session.add(row)
                 session.flush()
+                self._audit.record(created_by, Action.COHORT_CREATE, "cohort", str(row.id), session=session)
                 return cohort_view(session, row)
         except IntegrityError:
             # Another process created it between our look-up and our insert.
@@ -92,9 +100,12 @@ class Cohorts(AcademyStore):
             row = find_cohort(session, name_or_id)
             return cohort_view(session, row) if row is not None else None
 
-    def cohorts(self) -> list[Cohort]:
-        """Every cohort, latest start first; for Hub staff and the scheduler."""
+    def cohorts(self, viewer_aad: str | None = None) -> list[Cohort]:
+        """Every cohort, latest start first; for Hub staff and the scheduler. A Hub member's
+        look at the list (``viewer_aad``) is one ``cohort.list`` audit row in the same transaction."""
         with self._db.session() as session:
+            if viewer_aad is not None:
+                self._audit.record(viewer_aad, Action.COHORT_LIST, "cohort", "all", session=session)
             rows = session.scalars(
                 select(AcademyCohort).order_by(AcademyCohort.starts_on.desc(), AcademyCohort.name_key)
             ).all()
@@ -157,8 +168,8 @@ def find_cohort(session: Session, cohort: Cohort | str | int) -> AcademyCohort |
     if isinstance(cohort, int):
         return session.get(AcademyCohort, cohort)
     found = cohort_by_name(session, cohort)
-    if found is None and cohort.strip().isdigit():
-        found = session.get(AcademyCohort, int(cohort.strip()))
+    if found is None and (number := ascii_int(cohort)) is not None:
+        found = session.get(AcademyCohort, number)
     return found
 
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from domain.audit import Action, Audit
 from domain.clock import aware
 from domain.db import Database
-from domain.personal_data import mask_personal_data
+from domain.masking import mask_personal_data
 from domain.models import (
     EvidenceRequest,
     EvidenceRequestStatus,

@@ -26,10 +26,10 @@ def academy(db: Database) -> Academy:
 
 @pytest.fixture
 def failing_audit_insert(db: Database) -> Iterator[None]:
-    """Every ``INSERT`` into the audit log fails with :class:`AuditInsertFailed`."""
+    """Every enrolment's ``INSERT`` into the audit log fails with :class:`AuditInsertFailed`."""
 
-    def refuse(connection: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if statement.lstrip().upper().startswith("INSERT INTO AUDIT_LOG"):
+    def refuse(connection: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO AUDIT_LOG") and "participant.enrol" in str(parameters):
             raise AuditInsertFailed(statement)
 
     event.listen(db.engine, "before_cursor_execute", refuse)

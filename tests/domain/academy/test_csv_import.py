@@ -71,7 +71,8 @@ def test_a_csv_row_must_agree_with_an_existing_cohort_and_a_file_must_have_every
 def test_each_person_enrolled_from_a_file_gets_one_audit_row_naming_the_hub_member(academy, db):
     academy.import_csv(CSV.format(other=OTHER_AAD), by=HUB_AAD)
     academy.import_csv(CSV.format(other=OTHER_AAD), by=HUB_AAD)  # nothing new: nothing more audited
-    assert [(e.actor, e.action, e.record_type, e.record_id) for e in Audit(db).entries(None, None)] == [
+    assert [(e.actor, e.action, e.record_type, e.record_id) for e in Audit(db).entries(None, None)
+            if e.action == ENROL_ACTION] == [
         (HUB_AAD, ENROL_ACTION, "participant", OFFICER_AAD),  # line 2, Leaders 7
         (HUB_AAD, ENROL_ACTION, "participant", OTHER_AAD),  # line 3, Leaders 7
         (HUB_AAD, ENROL_ACTION, "participant", OTHER_AAD),  # line 11, Practitioners 1
@@ -83,4 +84,4 @@ def test_a_line_whose_audit_row_cannot_be_written_enrols_nobody(academy, db, fai
     with pytest.raises(AuditInsertFailed):
         academy.import_csv("user,cohort,module,starts_on,ends_on\nAlex Morgan,Leaders 7,,,\n", by=HUB_AAD)
     assert academy.cohort("Leaders 7").participants == ()
-    assert Audit(db).entries(None, None) == []
+    assert [e.action for e in Audit(db).entries(None, None) if e.action == ENROL_ACTION] == []
