@@ -2,6 +2,7 @@
 
 In the order the app registers them on the adapter (``assistant_middleware``):
 
+0. :class:`BotMention`: the bot's own ``@mention`` is taken out of a message's text.
 1. :class:`TurnLock`: the turns of one conversation run one at a time.
 2. :class:`SaveState`: conversation and user state are saved after a turn that succeeded.
 3. :class:`RecordUser`: who is talking (from the database) and where to reach them.
@@ -16,22 +17,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import weakref
 from collections import OrderedDict
 from datetime import datetime, timedelta
-from typing import Awaitable, Callable
+from typing import Any, Awaitable, Callable
 
 from botbuilder.core import BotState, ConversationState, Middleware, TurnContext
 from botbuilder.dialogs import DialogSet
-from botbuilder.schema import ActivityEventNames, ActivityTypes
+from botbuilder.schema import Activity, ActivityEventNames, ActivityTypes
 
 from bot.schema_json import schema_json
 from bot.turn import USER
 from domain.clock import utcnow
+from domain.drafts import IDLE_CLOSED
 from domain.users import Users
 
 __all__ = [
-    "TurnLock", "SaveState", "RecordUser", "RepeatedDelivery", "IdleDialog", "RECENT_ACTIVITIES",
+    "BotMention", "TurnLock", "SaveState", "RecordUser", "RepeatedDelivery", "IdleDialog", "RECENT_ACTIVITIES",
     "DIALOG_IDLE_LIMIT", "IDLE_MESSAGE", "is_proactive",
 ]
 
@@ -58,6 +61,62 @@ def is_proactive(context: TurnContext) -> bool:
 
 def _is_message(context: TurnContext) -> bool:
     return context.activity.type == ActivityTypes.message
+
+
+# The spacing Teams sends around a mention (a non-breaking space may come as an entity).
+_AROUND_MENTION = r"(?:\s|&nbsp;)*"
+
+
+class BotMention(Middleware):
+    """The bot's own ``@mention`` is taken out of a message's text before anything reads it.
+
+    In a channel Teams delivers only messages that mention the bot, and a mention can be
+    typed in any chat: ``<at>Prevention First</at> burglary`` is read as ``burglary`` by
+    the commands and the guided dialogs alike, and never shown back. The bot's mentions are
+    the activity's mention entities naming it (and ``<at>`` markup of its name, for a client
+    that sends no entities); its mention entities go too. Other people's mentions stay, in
+    the text and in the entities.
+    """
+
+    async def on_turn(self, context: TurnContext, logic: Next) -> None:
+        """Take the bot's mention out of a message, then run the rest of the turn."""
+        if _is_message(context) and context.activity.text:
+            _remove_bot_mention(context.activity)
+        await logic()
+
+
+def _mention_of(entity: Any) -> tuple[str | None, str | None]:
+    """(the id mentioned, the mention's text) of a mention entity; (None, None) for any other."""
+    if str(getattr(entity, "type", "") or "").lower() != "mention":
+        return None, None
+    extra = getattr(entity, "additional_properties", None) or {}
+    mentioned = getattr(entity, "mentioned", None) or extra.get("mentioned")
+    mentioned_id = mentioned.get("id") if isinstance(mentioned, dict) else getattr(mentioned, "id", None)
+    text = getattr(entity, "text", None) or extra.get("text")
+    return (mentioned_id if isinstance(mentioned_id, str) else None), (text if isinstance(text, str) else None)
+
+
+def _remove_bot_mention(activity: Activity) -> None:
+    bot = activity.recipient
+    if bot is None or not bot.id or not activity.text:
+        return
+    entities = list(activity.entities or [])
+    kept, mentions = [], set()
+    for entity in entities:
+        mentioned, mention_text = _mention_of(entity)
+        if mentioned != bot.id:
+            kept.append(entity)
+        elif mention_text:
+            mentions.add(mention_text)
+    if bot.name:
+        mentions.add(f"<at>{bot.name}</at>")
+    text = activity.text
+    for mention in mentions:
+        text = re.sub(_AROUND_MENTION + re.escape(mention) + _AROUND_MENTION, " ", text, flags=re.IGNORECASE)
+    if text != activity.text:
+        activity.text = text.strip()
+    if len(kept) != len(entities):
+        activity.entities = kept
 
 
 class TurnLock(Middleware):
@@ -191,7 +250,9 @@ class IdleDialog(Middleware):
 
     Its answers are already kept as a draft, which the same command picks up again. The time
     of the last message is kept in conversation state only while a dialog runs, so messages
-    outside a dialog write no state.
+    outside a dialog write no state. A dialog that the background sweep closed while the
+    conversation was idle (:class:`~domain.ops.retention.IdleDialogSweep`, which leaves the
+    mark :data:`~domain.drafts.IDLE_CLOSED`) is told about the same way, on the next message.
 
     Args:
         conversation_state: where the time of the conversation's last message is kept.
@@ -202,6 +263,7 @@ class IdleDialog(Middleware):
     def __init__(self, conversation_state: ConversationState, dialogs: DialogSet,
                  now: Callable[[], datetime] = utcnow) -> None:
         self._last_seen = conversation_state.create_property("last_seen")
+        self._closed = conversation_state.create_property(IDLE_CLOSED)
         self._dialogs = dialogs
         self._now = now
 
@@ -216,6 +278,10 @@ class IdleDialog(Middleware):
         if dc.active_dialog is not None and last and now - datetime.fromisoformat(last) > DIALOG_IDLE_LIMIT:
             await dc.cancel_all_dialogs()
             await context.send_activity(IDLE_MESSAGE)
+        elif await self._closed.get(context):
+            await self._closed.delete(context)
+            if dc.active_dialog is None:
+                await context.send_activity(IDLE_MESSAGE)
         await logic()
         if await _dialog_running(context, self._dialogs):
             await self._last_seen.set(context, now.isoformat())

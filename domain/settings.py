@@ -10,11 +10,15 @@ import ipaddress
 import os
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import time
 from pathlib import Path
 from typing import Mapping, Self
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from domain.numbers import ascii_int
 from indexer.embedder import QUERY_PRECISIONS
 
 __all__ = ["Settings", "SettingsError", "RetentionDays", "RetentionConfigError", "RETENTION_DEFAULTS", "DEFAULT_DISTRICTS",
@@ -43,20 +47,29 @@ class RetentionConfigError(ValueError):
     """A retention setting is malformed; the message names the variable."""
 
 
-RETENTION_DEFAULTS = {"RETENTION_SUBMISSION_DAYS": 730, "RETENTION_JOURNAL_DAYS": 1095, "RETENTION_QUERY_DAYS": 365}
+# In the order of RetentionDays' fields (from_env passes them in this order).
+RETENTION_DEFAULTS = {
+    "RETENTION_SUBMISSION_DAYS": 730, "RETENTION_JOURNAL_DAYS": 1095, "RETENTION_QUERY_DAYS": 365,
+    "RETENTION_NOTIFICATION_DAYS": 30, "RETENTION_DRAFT_DAYS": 30, "RETENTION_STATE_DAYS": 7,
+}
 _MAX_DAYS = 36500
 
 
 @dataclass(frozen=True)
 class RetentionDays:
-    """How long closed submissions, journals and query logs are kept, in days."""
+    """How long closed submissions, journals, query logs, the text of proactive messages,
+    abandoned drafts and untouched chat state are kept, in days."""
 
     days_closed_submissions: int = RETENTION_DEFAULTS["RETENTION_SUBMISSION_DAYS"]
     days_journals: int = RETENTION_DEFAULTS["RETENTION_JOURNAL_DAYS"]
     days_query_logs: int = RETENTION_DEFAULTS["RETENTION_QUERY_DAYS"]
+    days_notifications: int = RETENTION_DEFAULTS["RETENTION_NOTIFICATION_DAYS"]
+    days_drafts: int = RETENTION_DEFAULTS["RETENTION_DRAFT_DAYS"]
+    days_state: int = RETENTION_DEFAULTS["RETENTION_STATE_DAYS"]
 
     def __post_init__(self) -> None:
-        for name in ("days_closed_submissions", "days_journals", "days_query_logs"):
+        for name in ("days_closed_submissions", "days_journals", "days_query_logs", "days_notifications",
+                     "days_drafts", "days_state"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= _MAX_DAYS:
                 raise RetentionConfigError(
@@ -65,8 +78,9 @@ class RetentionDays:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Self:
-        """The limits from ``RETENTION_SUBMISSION_DAYS``, ``RETENTION_JOURNAL_DAYS`` and
-        ``RETENTION_QUERY_DAYS`` (defaults 730, 1095 and 365 when unset or empty).
+        """The limits from ``RETENTION_SUBMISSION_DAYS``, ``RETENTION_JOURNAL_DAYS``,
+        ``RETENTION_QUERY_DAYS``, ``RETENTION_NOTIFICATION_DAYS``, ``RETENTION_DRAFT_DAYS`` and
+        ``RETENTION_STATE_DAYS`` (defaults 730, 1095, 365, 30, 30 and 7 when unset or empty).
 
         Raises:
             RetentionConfigError: a value is not a whole number of days from 1 to 36500.
@@ -77,9 +91,10 @@ class RetentionDays:
             if not raw:
                 values.append(default)
                 continue
-            if not raw.isdigit() or not 1 <= int(raw) <= _MAX_DAYS:
+            days = ascii_int(raw)
+            if days is None or not 1 <= days <= _MAX_DAYS:
                 raise RetentionConfigError(f"{name} must be a whole number of days from 1 to {_MAX_DAYS}, not {raw!r}")
-            values.append(int(raw))
+            values.append(days)
         return cls(*values)
 
 
@@ -103,9 +118,10 @@ def _guid_list(env: Mapping[str, str], name: str) -> frozenset[str]:
 
 def _port(env: Mapping[str, str]) -> int:
     raw = env.get("PORT", "3978").strip()
-    if not raw.isdigit() or not 0 <= int(raw) <= 65535:
+    port = ascii_int(raw)
+    if port is None or not 0 <= port <= 65535:
         raise SettingsError(f"PORT must be a whole number from 0 to 65535, not {raw!r}")
-    return int(raw)
+    return port
 
 
 def _is_loopback(host: str) -> bool:
@@ -127,6 +143,18 @@ def _database_url(env: Mapping[str, str]) -> str:
             "(for example postgresql://user@127.0.0.1:5432/prevention)"
         )
     return raw
+
+
+def _shown_url(url: str) -> str:
+    """``url`` as it may be shown: any password in it (before the host or as a query
+    parameter) replaced by ``***``."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return url.split("://", 1)[0] + "://***"
+    hidden = {key: "***" for key in parsed.query if "password" in key.lower() or "secret" in key.lower()}
+    shown = parsed.update_query_dict(hidden) if hidden else parsed
+    return shown.render_as_string(hide_password=True).replace("=%2A%2A%2A", "=***")
 
 
 @dataclass(frozen=True)
@@ -151,6 +179,8 @@ class Settings:
     app_type: str = "MultiTenant"
     app_tenant_id: str = ""
     allowed_tenant_ids: frozenset[str] = frozenset()
+    # ALLOWED_TENANT_IDS=*: people of any Microsoft 365 tenant may use the bot.
+    any_tenant: bool = False
     bootstrap_admins: frozenset[str] = frozenset()
     districts: tuple[str, ...] = DEFAULT_DISTRICTS
     # The Hub's Teams channel (its conversation id, 19:...@thread.tacv2) and the service
@@ -173,6 +203,24 @@ class Settings:
     def auth_enabled(self) -> bool:
         """True when inbound requests must carry a valid Bot Framework token."""
         return bool(self.app_id)
+
+    @property
+    def tenants(self) -> frozenset[str] | None:
+        """The tenants whose activities are served; None for any tenant (``*``, or local
+        mode with none named). With authentication on and none named, no tenant is served."""
+        if self.any_tenant or (not self.auth_enabled and not self.allowed_tenant_ids):
+            return None
+        return self.allowed_tenant_ids
+
+    def __repr__(self) -> str:
+        """Every setting but the secrets: the app password is left out and the database
+        URL is shown without its password."""
+        shown = []
+        for each in fields(self):
+            if each.repr:
+                value = _shown_url(self.database_url) if each.name == "database_url" else getattr(self, each.name)
+                shown.append(f"{each.name}={value!r}")
+        return f"{type(self).__name__}({', '.join(shown)})"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> "Settings":
@@ -203,6 +251,14 @@ class Settings:
             raise SettingsError("MicrosoftAppTenantId is required when MicrosoftAppType is SingleTenant")
         if app_id and app_type != "UserAssignedMSI" and not password:
             raise SettingsError("MicrosoftAppPassword is required when MicrosoftAppId is set")
+
+        any_tenant = env.get("ALLOWED_TENANT_IDS", "").strip() == "*"
+        tenants = frozenset[str]() if any_tenant else _guid_list(env, "ALLOWED_TENANT_IDS")
+        if app_id and not any_tenant and not tenants:
+            raise SettingsError(
+                "ALLOWED_TENANT_IDS is required when MicrosoftAppId is set: the tenant GUIDs whose people may use "
+                "the bot (for example 72f988bf-86f1-41af-91ab-2d7cd011db47), or * to allow any tenant"
+            )
 
         host = env.get("HOST", "").strip() or "127.0.0.1"
         if not app_id and not _is_loopback(host):
@@ -244,7 +300,8 @@ class Settings:
         except ValueError:
             raise SettingsError(f"JOURNAL_PROMPT_TIME must be a time of day such as 18:00, not {prompt_raw!r}") from None
         days_raw = env.get("JOURNAL_DAYS_AFTER", "").strip() or "14"
-        if not days_raw.isdigit() or int(days_raw) > 90:
+        days_after = ascii_int(days_raw)
+        if days_after is None or days_after > 90:
             raise SettingsError(f"JOURNAL_DAYS_AFTER must be a number of days from 0 to 90, not {days_raw!r}")
         every_raw = env.get("SCHEDULER_SECONDS", "").strip() or "30"
         try:
@@ -254,10 +311,12 @@ class Settings:
         if not 0.05 <= every <= 3600:
             raise SettingsError(f"SCHEDULER_SECONDS must be a number of seconds from 0.05 to 3600, not {every_raw!r}")
         threads_raw = env.get("WORKER_THREADS", "").strip() or "4"
-        if not threads_raw.isdigit() or not 1 <= int(threads_raw) <= 64:
+        threads = ascii_int(threads_raw)
+        if threads is None or not 1 <= threads <= 64:
             raise SettingsError(f"WORKER_THREADS must be a number of threads from 1 to 64, not {threads_raw!r}")
         turns_raw = env.get("TURNS_AT_ONCE", "").strip() or "16"
-        if not turns_raw.isdigit() or not 1 <= int(turns_raw) <= 1000:
+        turns = ascii_int(turns_raw)
+        if turns is None or not 1 <= turns <= 1000:
             raise SettingsError(f"TURNS_AT_ONCE must be a number of turns from 1 to 1000, not {turns_raw!r}")
         try:
             retention = RetentionDays.from_env(env)
@@ -281,18 +340,19 @@ class Settings:
             app_password=password,
             app_type=app_type,
             app_tenant_id=tenant_id,
-            allowed_tenant_ids=_guid_list(env, "ALLOWED_TENANT_IDS"),
+            allowed_tenant_ids=tenants,
+            any_tenant=any_tenant,
             bootstrap_admins=_guid_list(env, "BOOTSTRAP_ADMINS"),
             districts=districts,
             hub_channel_id=hub_channel,
             hub_service_url=hub_service,
             journal_prompt_time=prompt_time,
-            journal_days_after=int(days_raw),
+            journal_days_after=days_after,
             scheduler_seconds=every,
             retention=retention,
             log_level=level,
-            worker_threads=int(threads_raw),
-            turns_at_once=int(turns_raw),
+            worker_threads=threads,
+            turns_at_once=turns,
         )
 
 

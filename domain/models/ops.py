@@ -98,3 +98,10 @@ class RetentionRun(Base):
     reflections: Mapped[int] = mapped_column(Integer, default=0)
     search_queries: Mapped[int] = mapped_column(Integer, default=0)
     evidence_requests: Mapped[int] = mapped_column(Integer, default=0)
+    # Migration 0008: the limits for the copies (empty for runs before it) and what they changed.
+    notification_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    draft_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    state_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    notifications: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    drafts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    bot_states: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -24,10 +24,12 @@ Submission embeddings, conversation references and notification payloads are sum
   reflections, action plans, self-assessments, enrolments, search queries with their
   feedback, evidence requests, drafts, their notifications, scheduled jobs, the
   conversation reference and their bot state (user and personal conversation state).
-- **Their text elsewhere**: another officer's supporter notes quoting one of their
-  submission titles (a merge copies "Merged from PF-...: <title>") have the title replaced;
-  notifications to other people that name one of their submissions lose their text (and
-  are not sent if still waiting).
+- **Their name and text elsewhere**: another officer's supporter notes quoting one of their
+  submission titles (a merge copies "Merged from PF-...: <title>") have the title replaced.
+  Messages to other people lose every text that names them ("X has made you Hub staff") or
+  one of their submissions, or quotes a note, question or reply of theirs, however the
+  message escaped or cut it, and are not sent if still waiting. Another person's chat state
+  showing them (their submission offered as similar work) loses its dialog, not its draft.
 - **Their users row stays**, named ``"(erased)"``, without Teams ids, as an officer: it is
   what the audit log and any later message refer to.
 - **The audit log is not touched** (it is append-only and holds ids, not free text); the
@@ -46,11 +48,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any, Callable, Iterable, Mapping
 
-from sqlalchemy import String, Text, case, cast, delete, or_, select, update
+from sqlalchemy import String, Text, case, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from domain.audit import Action, Audit
 from domain.db import Database, rows_changed
+from domain.drafts import close_dialogs
+from domain.ops.outbox import Mentions, erase_mentions
 from domain.models import (
     AcademyAssessment,
     AcademyCohort,
@@ -65,7 +69,6 @@ from domain.models import (
     Draft,
     EvidenceRequest,
     Notification,
-    NotificationStatus,
     Role,
     ScheduledJob,
     SearchFeedback,
@@ -270,17 +273,6 @@ def _is_marker(text: str) -> bool:
     return text == ERASED or (text.startswith("[removed after ") and text.endswith(" days]"))
 
 
-def _scrub(value: Any, needles: tuple[str, ...]) -> Any:
-    """``value`` (JSON data) with every string that mentions one of ``needles`` erased."""
-    if isinstance(value, str):
-        return ERASED if any(needle in value for needle in needles) else value
-    if isinstance(value, list):
-        return [_scrub(item, needles) for item in value]
-    if isinstance(value, dict):
-        return {key: _scrub(item, needles) for key, item in value.items()}
-    return value
-
-
 def erase_user(database: Database, aad: str, *, by: str, clock: Callable[[], datetime] = utcnow) -> ErasureReport:
     """Erase the personal data of the person with Azure AD object id ``aad`` (see the
     module's description for what is deleted, anonymised and kept), audited as
@@ -308,6 +300,19 @@ def erase_user(database: Database, aad: str, *, by: str, clock: Callable[[], dat
         titles = tuple(row.title for row in owned if row.title and not _is_marker(row.title))
         merged_notes = [(f"Merged from {row.reference}: {row.title}", f"Merged from {row.reference}: {ERASED}")
                         for row in owned if not _is_marker(row.title)]
+        # What other people's messages and chat state may show of them, found before it goes:
+        # their name and references everywhere (a quoted title or reply comes with its
+        # reference); their notes, questions and replies in the messages made from them.
+        notes = s.execute(select(SubmissionHistory.id, SubmissionHistory.note).where(
+            SubmissionHistory.by_aad == aad, SubmissionHistory.note.is_not(None))).all()
+        asked = s.execute(select(SubmissionQuestion.id, SubmissionQuestion.question, SubmissionQuestion.answer).where(
+            or_(SubmissionQuestion.asked_by == aad, SubmissionQuestion.asked_to == aad))).all()
+        needles = Mentions([*references, *([user.name] if user.name and user.name != ERASED_NAME else [])])
+        made_from = Mentions([], [text for text in (*titles, *(note for _, note in notes),
+                                                    *(text for _, *texts in asked for text in texts))
+                                  if text and not _is_marker(text)])
+        made_keys = {f"{kind}:{i}" for i, _, _ in asked for kind in ("question", "reply")} | {
+            f"status:{i}:" for i, _ in notes}
         for row in owned:
             blank_submission(row, ERASED)
             row.owner_aad = placeholder
@@ -354,18 +359,9 @@ def erase_user(database: Database, aad: str, *, by: str, clock: Callable[[], dat
                 supporter.notes = supporter.notes.replace(copied, erased)
                 counts["submission_supporters"] += 1
 
-        # Notifications that name their submissions, sent or waiting for someone else.
+        # Messages to other people that name them or quote them, sent or waiting.
         counts["notifications"] = _rowcount(s, delete(Notification).where(Notification.aad_object_id == aad))
-        if references:
-            mentions = [cast(Notification.payload, String).contains(r, autoescape=True) for r in references]
-            for notification in s.scalars(select(Notification).where(or_(*mentions))):
-                scrubbed = _scrub(notification.payload, references + titles)
-                if scrubbed != notification.payload:
-                    notification.payload = scrubbed
-                    if notification.status in (NotificationStatus.PENDING.value, NotificationStatus.RETRYING.value):
-                        notification.status, notification.last_error = NotificationStatus.FAILED.value, "erased"
-                        notification.next_attempt_at = None
-                    counts["notifications"] += 1
+        counts["notifications"] += erase_mentions(s, needles, ERASED, made_from=made_from, keys=made_keys)
 
         # Where they are reached, and the state of their chat.
         ref = s.get(ConversationRef, aad)
@@ -373,6 +369,9 @@ def erase_user(database: Database, aad: str, *, by: str, clock: Callable[[], dat
         if keys is not None:
             counts["bot_state"] = _rowcount(s, delete(BotState).where(keys))
         counts["conversation_refs"] = _rowcount(s, delete(ConversationRef).where(ConversationRef.aad_object_id == aad))
+        # Other people's chats whose dialog shows their words (similar work offered before a
+        # submission lists references and titles): the dialog is closed, the draft kept.
+        counts["bot_state"] += close_dialogs(s, needles.may_be_in(BotState.document), showing=needles.found_in)
 
         # Everything else that is theirs alone. Reflections before plans (they may point at one).
         for model in (
