@@ -1,10 +1,11 @@
 """The Portal in Teams: saving submissions, joining similar ones, ``my submissions``,
-``status PF-YYYY-NNNN``, and telling people when something changes.
+``status PF-YYYY-NNNN``, ``share`` / ``unshare``, and telling people when something changes.
 
 The records and their rules live in :mod:`domain.portal.submissions`; this module turns them into
 messages and cards. Everything an officer typed is escaped before it is shown (see
 :func:`bot.text.plain`), and nobody but the submitter, people who added their support and
-Hub staff can see a submission.
+Hub staff can see a submission. The cards show the view the domain built for each viewer:
+supporters never get the Hub's notes, nor the submitter's answers unless the submitter shares them.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from bot.notifications import NotificationService
 from bot.text import plain
 from domain.whatworks.knowledge import KnowledgeService
 from domain.portal import (
+    CannotShare,
     CannotSupport,
     Kind,
     NewSubmission,
@@ -33,6 +35,7 @@ from domain.portal import (
     Submissions,
     SubmissionView,
     SupportAdded,
+    Viewer,
     embedding_text,
     normalise_reference,
 )
@@ -82,12 +85,15 @@ class PortalMessages:
     """The Portal's proactive messages, with everything an officer typed shown as written."""
 
     def status_changed(self, change: StatusChange) -> str:
-        """To the submitter and supporters: the new status, and the Hub's note."""
-        text = (f"Update on your submission {change.reference} ({plain(change.title, limit=120)}): it is now "
-                f"{change.to_status.label.lower()}.")
+        """To the submitter: the new status, and the Hub's note. To a supporter: the new
+        status (their copy of the change carries no note)."""
+        title = plain(change.title, limit=120)
+        whose = (f"{change.reference} ({title}), which you support" if change.for_supporter
+                 else f"your submission {change.reference} ({title})")
+        text = f"Update on {whose}: it is now {change.to_status.label.lower()}."
         if change.to_status is Status.MERGED and change.merged_into:
             text += f" It has been joined with {change.merged_into}, which you can follow instead."
-        if change.note:
+        if change.note and not change.for_supporter:
             text += f"\n\nNote from the Hub: {plain(change.note, limit=1000)}"
         return text + f"\n\nType status {change.reference} to see its history."
 
@@ -131,10 +137,13 @@ class Portal:
     # -- the dialog's steps -----------------------------------------------------------------
 
     async def related(self, answers: dict[str, Any]) -> tuple[list[SimilarSubmission], list[Hit]]:
-        """Up to three similar submissions (by title and description) and up to three
-        knowledge entries (by title and crime types) for a draft submission."""
+        """Up to three similar submissions (by title and description) that still take
+        support, and up to three knowledge entries (by title and crime types) for a draft
+        submission."""
         vector = (await self.knowledge.embed([embedding_text(answers["title"], answers["description"])]))[0]
-        similar = await asyncio.to_thread(self.submissions.similar, vector, RELATED)
+        similar = await asyncio.to_thread(
+            functools.partial(self.submissions.similar, vector, RELATED, supportable=True)
+        )
         crime_types = answers.get("crime_types") or []
         question = answers["title"] + (f" ({self._crime_types(crime_types)})" if crime_types else "")
         result = await self.knowledge.search(question, k=RELATED)
@@ -211,21 +220,6 @@ class Portal:
     def _crime_types(self, ids: Sequence[str]) -> str:
         return ", ".join(self.taxonomy.label(i) for i in ids) if ids else "Not crime specific"
 
-    # -- status changes ---------------------------------------------------------------------
-
-    async def change_status(
-        self, reference: str, status: Status, by_aad: str, note: str | None = None, *, merged_into: str | None = None
-    ) -> StatusChange:
-        """Change a submission's status and write the messages to its submitter and supporters
-        (one transaction), then send them. Raises ``InvalidTransition`` or
-        ``SubmissionNotFound`` unchanged; a message that cannot be sent waits for a retry."""
-        change = await asyncio.to_thread(functools.partial(
-            self.submissions.change_status, reference, status, by_aad, note, merged_into=merged_into,
-            notices=self.messages,
-        ))
-        await self.notifications.deliver(change.notifications)
-        return change
-
     # -- commands ----------------------------------------------------------------------------
 
     async def on_my_submissions(self, turn_context: TurnContext, recognised: Recognised, user: UserInfo) -> None:
@@ -244,6 +238,11 @@ class Portal:
         await turn_context.send_activity(text)
 
     async def on_status(self, turn_context: TurnContext, recognised: Recognised, user: UserInfo) -> None:
+        """``status PF-YYYY-NNNN``: the submission as this person may see it (the read audited
+        unless it is their own); ``share`` and ``unshare`` are handled here too."""
+        if recognised.name in ("share", "unshare"):
+            await self.on_share(turn_context, recognised, user)
+            return
         reference = normalise_reference(recognised.argument)
         if reference is None:
             await turn_context.send_activity(
@@ -252,7 +251,7 @@ class Portal:
             )
             return
         try:
-            view = await asyncio.to_thread(self.submissions.get, reference, user.aad_object_id, user.is_hub)
+            view = await asyncio.to_thread(self.submissions.read, reference, user.aad_object_id, user.is_hub)
         except SubmissionNotFound:
             await turn_context.send_activity(
                 f"I can't find a submission {reference} that you can see. Type my submissions to see yours."
@@ -260,27 +259,80 @@ class Portal:
             return
         await turn_context.send_activity(card_activity(*self._status_card(view)))
 
+    async def on_share(self, turn_context: TurnContext, recognised: Recognised, user: UserInfo) -> None:
+        """``share PF-YYYY-NNNN`` / ``unshare PF-YYYY-NNNN``: the submitter lets the officers
+        supporting their submission see their description and answers, or stops them."""
+        sharing = recognised.name == "share"
+        reference = normalise_reference(recognised.argument)
+        if reference is None:
+            await turn_context.send_activity(
+                f"Which submission? Type {recognised.name} and its reference, for example: "
+                f"{recognised.name} PF-2026-0042. Type my submissions to see yours."
+            )
+            return
+        try:
+            changed = await asyncio.to_thread(self.submissions.share, reference, user.aad_object_id, sharing)
+        except SubmissionNotFound:
+            await turn_context.send_activity(
+                f"I can't find a submission {reference} of yours. Only the officer who submitted it can choose "
+                "what its supporters see. Type my submissions to see yours."
+            )
+            return
+        except CannotShare as error:
+            await turn_context.send_activity(str(error))
+            return
+        already = "" if changed else "already "
+        if sharing:
+            await turn_context.send_activity(
+                f"Officers supporting {reference} can {already}see your description, what you tried, what success "
+                f"would be and the partners. They never see the Hub's notes or questions. Type unshare {reference} "
+                "to stop."
+            )
+        else:
+            await turn_context.send_activity(
+                f"Officers supporting {reference} {already}see only its title, status and dates, and their own "
+                f"notes. Type share {reference} to let them see your description."
+            )
+
     def _status_card(self, view: SubmissionView) -> tuple[dict[str, Any], str]:
+        """The submission as the viewer's view has it: a supporter's has no Hub notes and,
+        unless the submitter shares them, none of the submitter's answers."""
         facts = [
             {"title": "Status", "value": view.status.label},
             {"title": "Kind", "value": view.kind.label},
             {"title": "Crime types", "value": self._crime_types(view.crime_types)},
             {"title": "Area", "value": plain(view.area)},
             {"title": "Submitted", "value": view.created_at.strftime("%d %b %Y")},
-            {"title": "Supporters", "value": str(len(view.supporters))},
+            {"title": "Supporters", "value": str(view.supporter_count)},
         ]
+        if view.merged_into:
+            facts.insert(1, {"title": "Merged into", "value": view.merged_into})
         history = [
             f"{h.at.strftime('%d %b %Y')}: {h.to_status.label}" + (f". {plain(h.note, limit=300)}" if h.note else "")
             for h in view.history
         ]
+        about: list[str] = []
+        if view.viewer is Viewer.SUBMITTER:
+            about.append(
+                f"Supporters see your description and answers, never the Hub's notes. Type unshare {view.reference} "
+                "to stop." if view.shared else
+                f"Supporters see the title and status; type share {view.reference} to let them see your description."
+            )
+        elif view.viewer is Viewer.SUPPORTER:
+            about.append("You support this submission." + (
+                "" if view.description else " Its submitter has not shared their description with supporters."))
+            about += [f"Your notes: {plain(s.notes, limit=600)}" for s in view.supporters if s.notes.strip()]
         body: list[dict[str, Any]] = [
             {"type": "TextBlock", "text": f"{view.reference}: {plain(view.title, limit=200)}", "weight": "Bolder",
              "size": "Medium", "wrap": True},
             {"type": "FactSet", "facts": facts},
-            {"type": "TextBlock", "text": plain(view.description, limit=600), "wrap": True},
+            *([{"type": "TextBlock", "text": plain(view.description, limit=600), "wrap": True}]
+              if view.description else []),
+            *({"type": "TextBlock", "text": line, "wrap": True, "isSubtle": True} for line in about),
             {"type": "TextBlock", "text": "History", "weight": "Bolder", "wrap": True},
             *({"type": "TextBlock", "text": line, "wrap": True, "spacing": "Small"} for line in history),
         ]
         text = (f"{view.reference}: {plain(view.title, limit=200)}. Status: {view.status.label}.\n\n"
-                + "\n".join(f"- {line}" for line in history))
+                + "\n".join(f"- {line}" for line in history)
+                + "".join(f"\n\n{line}" for line in about))
         return adaptive_card(body, text), text

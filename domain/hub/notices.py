@@ -32,7 +32,8 @@ class HubNotices(PortalNotices, Protocol):
         ...
 
     def asked_supporter(self, reference: str, title: str) -> str:
-        """To a supporter: the Hub asked the submitter for more information."""
+        """To a supporter: the Hub asked the submitter for more information (never the
+        question itself, which is for the submitter)."""
         ...
 
     def replied(self, question: Question, title: str, answer: str) -> str:

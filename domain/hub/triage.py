@@ -47,6 +47,7 @@ from domain.hub.records import (
 from domain.models import Submission, SubmissionQuestion, SubmissionTriage, User
 from domain.portal import Kind, SimilarSubmission, Status, SubmissionNotFound, normalise_reference
 from domain.portal import Submissions
+from domain.portal.views import view_for
 
 __all__ = ["Triage"]
 
@@ -142,8 +143,8 @@ class Triage:
         Raises:
             SubmissionNotFound: there is no such submission.
         """
-        view = self._submissions.get(reference, viewer_aad, True)
         with self._db.session() as session:
+            view, _ = view_for(session, reference, viewer_aad, True)
             row = self._submission(session, view.reference)
             last = last_of(session.get(SubmissionTriage, row.id))
             questions = session.scalars(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.clock import utcnow
@@ -54,6 +54,9 @@ class Submission(Base):
     partners: Mapped[str | None] = mapped_column(String(4000), nullable=True)
     # Personal data the officer chose to keep: {field: {"found": [kinds], "reason": str}}.
     personal_data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Whether the submitter lets supporters see their answers (description, tried, success,
+    # partners); never the Hub's notes or questions.
+    shared_with_supporters: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     owner_aad: Mapped[str] = mapped_column(ForeignKey("users.aad_object_id", ondelete="CASCADE"), index=True)
     status: Mapped[str] = mapped_column(String(32), index=True)
     assigned_to: Mapped[str | None] = mapped_column(String(64), nullable=True)

@@ -7,7 +7,9 @@ messages it sends (the outbox).
 """
 
 from domain.portal.records import (
+    CLOSED_TO_SUPPORT,
     TRANSITIONS,
+    CannotShare,
     CannotSupport,
     Created,
     HistoryEntry,
@@ -22,6 +24,7 @@ from domain.portal.records import (
     SubmissionView,
     Supporter,
     SupportAdded,
+    Viewer,
     embedding_text,
     mentions_reference,
     normalise_reference,
@@ -32,6 +35,7 @@ from domain.portal.submissions import Submissions
 __all__ = [
     "Kind", "Status", "TRANSITIONS", "SIMILAR_ABOVE", "NewSubmission", "Created", "HistoryEntry", "Supporter",
     "SubmissionView", "SubmissionSummary", "StatusChange", "SupportAdded", "SimilarSubmission", "Submissions",
-    "SubmissionNotFound", "InvalidTransition", "CannotSupport", "normalise_reference", "mentions_reference",
+    "SubmissionNotFound", "InvalidTransition", "CannotSupport", "CannotShare", "CLOSED_TO_SUPPORT", "Viewer",
+    "normalise_reference", "mentions_reference",
     "embedding_text",
 ]

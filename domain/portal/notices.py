@@ -18,7 +18,8 @@ class PortalNotices(Protocol):
     """The texts of the Portal's proactive messages."""
 
     def status_changed(self, change: StatusChange) -> str:
-        """To the submitter and supporters: the submission's new status and the Hub's note."""
+        """To the submitter: the submission's new status and the Hub's note. To a supporter
+        (``change.for_supporter``): the new status; their copy of the change has no note."""
         ...
 
     def support_added(self, added: SupportAdded) -> str:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import enum
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -29,6 +29,8 @@ __all__ = [
     "Kind",
     "Status",
     "TRANSITIONS",
+    "CLOSED_TO_SUPPORT",
+    "Viewer",
     "NewSubmission",
     "Created",
     "HistoryEntry",
@@ -41,6 +43,7 @@ __all__ = [
     "SubmissionNotFound",
     "InvalidTransition",
     "CannotSupport",
+    "CannotShare",
     "normalise_reference",
     "mentions_reference",
     "embedding_text",
@@ -105,6 +108,24 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
     _S.DECLINED: frozenset(),
 }
 
+# Submissions no officer can add their support to: their work has ended, or goes on elsewhere.
+CLOSED_TO_SUPPORT = frozenset({_S.CLOSED, _S.MERGED, _S.DECLINED})
+
+
+class Viewer(str, enum.Enum):
+    """Who is looking at a submission, which decides what they see.
+
+    The submitter and the Hub see all of it. A supporter sees what is public about it (its
+    title, kind, crime types, area, dates, status and the dates of its changes) and their own
+    notes; the submitter's answers only when the submitter shares them, and never the Hub's
+    notes, its questions or other supporters' notes.
+    """
+
+    SUBMITTER = "submitter"
+    SUPPORTER = "supporter"
+    HUB = "hub"
+
+
 # "PF-2026-0001 is ..." for each status, in plain English.
 _IS = {
     _S.RECEIVED: "received",
@@ -130,6 +151,10 @@ class InvalidTransition(ValueError):
 
 class CannotSupport(ValueError):
     """The officer cannot add support to this submission; the message says why."""
+
+
+class CannotShare(ValueError):
+    """The submitter's answers cannot be shared with supporters as asked; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -183,7 +208,14 @@ class Supporter:
 
 @dataclass(frozen=True)
 class SubmissionView:
-    """A submission as its submitter, supporters and the Hub see it."""
+    """A submission as one viewer may see it (``viewer``; see :class:`Viewer`).
+
+    For a supporter the parts that are not theirs to see are empty: ``description`` is ""
+    and ``tried``, ``success``, ``partners`` None unless the submitter shares their answers
+    (``shared``); ``personal_data`` is empty, ``owner_aad`` "", ``assigned_to`` None; the
+    history keeps statuses and dates without who made each change or their note; and
+    ``supporters`` holds only the viewer's own entry. ``supporter_count`` counts them all.
+    """
 
     reference: str
     kind: Kind
@@ -203,6 +235,9 @@ class SubmissionView:
     updated_at: datetime
     history: tuple[HistoryEntry, ...]
     supporters: tuple[Supporter, ...]
+    viewer: Viewer
+    shared: bool
+    supporter_count: int
 
 
 @dataclass(frozen=True)
@@ -220,7 +255,8 @@ class SubmissionSummary:
 @dataclass(frozen=True)
 class StatusChange:
     """A status change as made: what the proactive messages to the people involved need.
-    ``notifications`` are the messages written with it, for the sender to deliver."""
+    ``notifications`` are the messages written with it, for the sender to deliver.
+    ``for_supporter`` marks the copy a supporter's message is worded from (:meth:`to_supporters`)."""
 
     reference: str
     title: str
@@ -234,6 +270,12 @@ class StatusChange:
     history_id: int
     merged_into: str | None = None
     notifications: tuple[int, ...] = ()
+    for_supporter: bool = False
+
+    def to_supporters(self) -> StatusChange:
+        """The change as supporters hear of it: the new status, without the Hub's note
+        (meant for the submitter) or who made it."""
+        return replace(self, note=None, by="", for_supporter=True, notifications=())
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 # station and knife arches in schools) 0.45-0.64, which are worth seeing too; and
 # submissions about something else 0.44 at most.
 SIMILAR_ABOVE = 0.5
-# Candidates looked at beyond ``k``, in case some of them have been merged meanwhile.
+# Candidates looked at beyond ``k``, in case some of them are left out by their status.
 _SPARE = 20
 
 Vector = Sequence[float] | npt.NDArray[np.floating]
@@ -81,10 +81,16 @@ class SimilarIndex:
             self.ids = np.concatenate([self.ids, np.array([row.id for row in fitting], dtype=np.int64)])
 
     def search(
-        self, session: Session, vector: Vector, k: int, exclude_reference: str | None
+        self,
+        session: Session,
+        vector: Vector,
+        k: int,
+        exclude_reference: str | None,
+        leave_out: frozenset[Status] = frozenset({Status.MERGED}),
     ) -> list[SimilarSubmission]:
         """The ``k`` submissions most like ``vector`` above ``SIMILAR_ABOVE``, best first,
-        leaving out merged ones and ``exclude_reference``. Call it holding ``lock``."""
+        leaving out those with a status in ``leave_out`` (merged ones by default) and
+        ``exclude_reference``. Call it holding ``lock``."""
         query = unit(vector)
         self.catch_up(session, query.shape[0])
         if not len(self.ids):
@@ -97,7 +103,7 @@ class SimilarIndex:
             return []
         rows = session.execute(
             select(Submission.id, Submission.reference, Submission.title, Submission.status).where(
-                Submission.id.in_(list(candidates)), Submission.status != Status.MERGED.value
+                Submission.id.in_(list(candidates)), Submission.status.not_in([s.value for s in leave_out])
             )
         ).all()
         found = [

@@ -12,9 +12,16 @@ kept in the history with who, when and a note; the messages telling the submitte
 supporters are written to the outbox in the same transaction (:mod:`domain.ops.outbox`).
 
 Only the submitter, officers who added their support, and Hub staff may see a submission;
-to anyone else it does not exist. Before saving, the bot looks for similar submissions
-(:mod:`domain.portal.similar`) so an officer can add their notes and support to existing
-work instead of starting it twice.
+to anyone else it does not exist. Each sees the view built for them here
+(:class:`~domain.portal.records.Viewer`): a supporter sees what is public about it and
+their own notes, the submitter's answers only when the submitter shares them (:meth:`share`),
+and never the Hub's notes or questions; a supporter's message about a status change has
+no note either. Every read by someone other than the submitter is audited in the same
+transaction (:meth:`Submissions.read`).
+
+Before saving, the bot looks for similar submissions (:mod:`domain.portal.similar`) so an
+officer can add their notes and support to existing work instead of starting it twice;
+closed, declined and merged submissions take no more support.
 """
 
 from __future__ import annotations
@@ -27,30 +34,30 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from domain.audit import Action, Audit
 from domain.clock import aware, utcnow
 from domain.db import Database
 from domain.models import ReferenceCounter, Submission, SubmissionHistory, SubmissionSupporter
 from domain.ops.outbox import Outbox
-from domain.portal.changes import append_notes, change_status, ensure_user, find, supporters
+from domain.portal.changes import append_notes, change_status, ensure_user, find
 from domain.portal.notices import PortalNotices
 from domain.portal.records import (
+    CLOSED_TO_SUPPORT,
     CannotSupport,
     Created,
-    HistoryEntry,
     Kind,
     NewSubmission,
     SimilarSubmission,
     Status,
     StatusChange,
-    SubmissionNotFound,
     SubmissionSummary,
     SubmissionView,
-    Supporter,
     SupportAdded,
     format_reference,
     normalise_reference,
 )
 from domain.portal.similar import SimilarIndex, Vector, unit
+from domain.portal.views import set_shared, view_for
 
 __all__ = ["Submissions"]
 
@@ -62,17 +69,25 @@ class Submissions:
         database: the assistant's database.
         clock: the current time (aware, UTC); the reference year comes from it.
         outbox: where the messages about changes are written (the database's own by default).
+        audit: the audit log reads by anyone but the submitter are written to (the
+            database's own by default).
 
     The changes take ``notices``, the words of the messages to the people involved (the chat
     layer's); without it a change is made and no message is written.
     """
 
     def __init__(
-        self, database: Database, *, clock: Callable[[], datetime] = utcnow, outbox: Outbox | None = None
+        self,
+        database: Database,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        outbox: Outbox | None = None,
+        audit: Audit | None = None,
     ) -> None:
         self._db = database
         self._clock = clock
         self._outbox = outbox or Outbox(database)
+        self._audit = audit or Audit(database, clock=clock)
         self._index = SimilarIndex()
 
     # --- saving --------------------------------------------------------------------------
@@ -165,57 +180,48 @@ class Submissions:
 
     # --- reading -------------------------------------------------------------------------
 
+    def read(self, reference: str, viewer_aad: str, viewer_is_hub: bool) -> SubmissionView:
+        """The submission as this viewer may see it (see :meth:`get`), the read audited: one
+        ``submission.read`` row in the same transaction, unless the viewer is its submitter.
+
+        Raises:
+            SubmissionNotFound: as for :meth:`get` (nothing is audited then).
+        """
+        with self._db.session() as session:
+            view, owner = view_for(session, reference, viewer_aad, viewer_is_hub)
+            self._audit.record(viewer_aad, Action.SUBMISSION_READ, "submission", view.reference,
+                               owner=owner, session=session)
+            return view
+
     def get(self, reference: str, viewer_aad: str, viewer_is_hub: bool) -> SubmissionView:
-        """The submission with its history (oldest first) and supporters.
+        """The submission with its history (oldest first) and supporters, as this viewer may
+        see it: all of it for its submitter and Hub staff; for a supporter, what is public and
+        their own notes (the submitter's answers only when shared, never the Hub's notes).
+
+        Not audited: for a use case that writes its own audit row for the read (the Hub's
+        ``open``) or shows nothing of it. What is shown to a person is read with :meth:`read`.
 
         Raises:
             SubmissionNotFound: there is no such submission, or the viewer is not its
                 submitter, one of its supporters or Hub staff.
         """
-        viewer = viewer_aad.lower()
         with self._db.session() as session:
-            row = find(session, reference)
-            backers = supporters(session, row.id)
-            allowed = viewer_is_hub or viewer in {row.owner_aad, *(s.aad_object_id for s in backers)}
-            if not allowed:
-                raise SubmissionNotFound(reference)
-            history = session.scalars(
-                select(SubmissionHistory)
-                .where(SubmissionHistory.submission_id == row.id)
-                .order_by(SubmissionHistory.at, SubmissionHistory.id)
-            ).all()
-            return SubmissionView(
-                reference=row.reference,
-                kind=Kind(row.kind),
-                title=row.title,
-                description=row.description,
-                crime_types=tuple(row.crime_types or ()),
-                area=row.area,
-                tried=row.tried,
-                success=row.success,
-                partners=row.partners,
-                personal_data=dict(row.personal_data or {}),
-                owner_aad=row.owner_aad,
-                status=Status(row.status),
-                assigned_to=row.assigned_to,
-                merged_into=row.merged_into,
-                created_at=aware(row.created_at),
-                updated_at=aware(row.updated_at),
-                history=tuple(
-                    HistoryEntry(
-                        at=aware(h.at),
-                        by=h.by_aad,
-                        from_status=Status(h.from_status) if h.from_status else None,
-                        to_status=Status(h.to_status),
-                        note=h.note,
-                    )
-                    for h in history
-                ),
-                supporters=tuple(
-                    Supporter(s.aad_object_id, s.notes, aware(s.created_at), aware(s.updated_at))
-                    for s in backers
-                ),
-            )
+            return view_for(session, reference, viewer_aad, viewer_is_hub)[0]
+
+    def share(self, reference: str, owner_aad: str, shared: bool) -> bool:
+        """Let the submission's supporters see the submitter's answers (description, what
+        was tried, what success would be, partners), or stop them. The Hub's notes and
+        questions are never shown to supporters, shared or not.
+
+        Returns:
+            Whether anything changed (False when it was already so).
+
+        Raises:
+            SubmissionNotFound: there is no such submission, or it is not the officer's own.
+            CannotShare: the answers hold personal data the officer kept for the Hub.
+        """
+        with self._db.session() as session:
+            return set_shared(session, reference, owner_aad, shared)
 
     def list_for(self, aad_object_id: str) -> list[SubmissionSummary]:
         """The officer's submissions and those they support, newest first.
@@ -265,7 +271,7 @@ class Submissions:
         notices: PortalNotices | None = None,
     ) -> StatusChange:
         """Move a submission to ``status``, keep the change in its history and write the
-        messages to its submitter and supporters, in one transaction.
+        messages to its submitter (with the note) and supporters (without it), in one transaction.
 
         The caller checks that ``by_aad`` is Hub staff. A decline needs ``note`` as the
         reason; a merge needs ``merged_into``, another submission that is not itself
@@ -274,9 +280,16 @@ class Submissions:
         Raises:
             SubmissionNotFound: there is no such submission (or no ``merged_into`` one).
             InvalidTransition: the lifecycle does not allow it; the message says why.
+
+        The change's audit row (``submission.status`` or ``.merge``) is written in the same
+        transaction.
         """
         with self._db.session() as session:
-            return self.change_in(session, reference, status, by_aad, note, merged_into=merged_into, notices=notices)
+            change = self.change_in(session, reference, status, by_aad, note, merged_into=merged_into, notices=notices)
+            action = Action.SUBMISSION_MERGE if change.to_status is Status.MERGED else Action.SUBMISSION_STATUS
+            self._audit.record(by_aad, action, "submission", change.reference, owner=change.submitter_aad,
+                               session=session)
+            return change
 
     def change_in(
         self,
@@ -298,10 +311,14 @@ class Submissions:
         )
         if notices is None:
             return change
-        text = notices.status_changed(change)
+        # The Hub's note is for the submitter; supporters hear of the new status only.
+        texts = {change.submitter_aad: notices.status_changed(change)}
+        if change.supporters:
+            told = notices.status_changed(change.to_supporters())
+            texts.update((supporter, told) for supporter in change.supporters if supporter != change.submitter_aad)
         added = [
             self._outbox.add(session, recipient, "status-change", text, f"status:{change.history_id}:{recipient}")
-            for recipient in (change.submitter_aad, *change.supporters)
+            for recipient, text in texts.items()
         ]
         return replace(change, notifications=tuple(i for i in added if i is not None))
 
@@ -316,18 +333,23 @@ class Submissions:
 
         Raises:
             SubmissionNotFound: there is no such submission.
-            CannotSupport: it is the officer's own, or it has been merged into another.
+            CannotSupport: it is the officer's own, or it is closed, declined or merged into
+                another (``CLOSED_TO_SUPPORT``).
         """
         key = supporter_aad.lower()
         with self._db.session() as session:
             ensure_user(self._db, session, key)
-            row = find(session, reference)
+            # Locked, so a decline or a merge made meanwhile is seen before the support is added.
+            row = find(session, reference, lock=True)
             if row.owner_aad == key:
                 raise CannotSupport(f"You submitted {row.reference}, so your support is already counted.")
             if row.status == Status.MERGED.value:
                 raise CannotSupport(
                     f"{row.reference} has been merged into {row.merged_into}; add your support there."
                 )
+            if Status(row.status) in CLOSED_TO_SUPPORT:
+                ended = "was declined" if row.status == Status.DECLINED.value else "is closed"
+                raise CannotSupport(f"{row.reference} {ended}, so it is no longer taking support.")
             first_time = session.get(SubmissionSupporter, (row.id, key)) is None
             append_notes(self._db, session, row.id, key, notes.strip(), self._clock())
             added = SupportAdded(row.reference, row.title, row.owner_aad, key, first_time)
@@ -341,13 +363,18 @@ class Submissions:
 
     # --- similarity ----------------------------------------------------------------------
 
-    def similar(self, vector: Vector, k: int = 3, *, exclude_reference: str | None = None) -> list[SimilarSubmission]:
+    def similar(
+        self, vector: Vector, k: int = 3, *, exclude_reference: str | None = None, supportable: bool = False
+    ) -> list[SimilarSubmission]:
         """The ``k`` saved submissions most like ``vector`` (best first), above ``SIMILAR_ABOVE``.
 
-        Merged submissions are left out (their work continues in the one they joined).
+        Merged submissions are left out (their work continues in the one they joined);
+        with ``supportable``, so are closed and declined ones: only those an officer can
+        still add their support to (what an officer is offered before submitting).
         The in-memory index takes in submissions saved since the last call, by this or
         any other process; titles and statuses are read fresh for the ones returned.
         """
         excluded = normalise_reference(exclude_reference) if exclude_reference else None
+        leave_out = CLOSED_TO_SUPPORT if supportable else frozenset({Status.MERGED})
         with self._index.lock, self._db.session() as session:
-            return self._index.search(session, vector, k, excluded)
+            return self._index.search(session, vector, k, excluded, leave_out)

@@ -14,6 +14,9 @@ from botbuilder.schema import Activity, ChannelAccount, ConversationAccount
 from sqlalchemy import select
 
 from bot.app import SERVICES, Services, create_app
+from bot.hub.messages import HubMessages
+from domain.audit import Audit
+from domain.hub.changes import HubChanges
 from domain.settings import Settings
 from domain.models import Draft, Submission
 from domain.portal import NewSubmission, Kind, Status, embedding_text
@@ -327,7 +330,10 @@ async def test_a_status_change_tells_the_submitter(services, chat, connector):
     await past_the_offer(chat, await answer_up_to_the_offer(chat))
     await chat.say("submit")
     reference = f"PF-{YEAR}-0001"
-    await services.portal.change_status(reference, Status.TRIAGED, "hub-member", "Passed to the burglary team.")
+    changes = HubChanges(services.database, services.portal.submissions, Audit(services.database),
+                         notices=HubMessages())
+    change = changes.change_status(reference, Status.TRIAGED, "hub-member", "Passed to the burglary team.", None)
+    await services.notifications.deliver(change.notifications)
     told = [t for t in connector.texts() if t.startswith(f"Update on your submission {reference}")]
     assert told == [f"Update on your submission {reference} (Shed burglaries on allotments): it is now triaged."
                     f"\n\nNote from the Hub: Passed to the burglary team.\n\nType status {reference} to see its history."]

@@ -6,6 +6,9 @@ from __future__ import annotations
 import pytest
 
 from bot.app import SERVICES, create_app
+from bot.hub.messages import HubMessages
+from domain.audit import Audit
+from domain.hub.changes import HubChanges
 from domain.settings import Settings
 from domain.portal import Status
 from tests.e2e.playground import Playground, adaptive_cards, reply_text
@@ -100,8 +103,11 @@ async def test_a_submission_by_typed_text_then_my_submissions_and_a_status_updat
         other = create_app(Settings.from_env({
             "DATABASE_URL": f"sqlite:///{tmp_path / 'e2e.db'}", "INDEX_DIR": str(tmp_path / "no-index"),
         }), migrate=False)
-        portal = other[SERVICES].portal
-        await portal.change_status(reference, Status.TRIAGED, "hub-analyst", "Passed to the Stevenage team.")
+        services = other[SERVICES]
+        changes = HubChanges(services.database, services.portal.submissions, Audit(services.database),
+                             notices=HubMessages())
+        change = changes.change_status(reference, Status.TRIAGED, "hub-analyst", "Passed to the Stevenage team.", None)
+        await services.notifications.deliver(change.notifications)
         update = await teams.wait_for(lambda a: reply_text(a).startswith(f"Update on your submission {reference}"),
                                       timeout=30)
         assert "it is now triaged" in reply_text(update) and "Passed to the Stevenage team." in reply_text(update)

@@ -249,7 +249,7 @@ def test_a_merge_needs_another_unmerged_submission_and_its_officers_follow_the_t
     assert (view.status, view.merged_into) == (Status.MERGED, original)
 
     # The submitter and supporter of the duplicate now follow the original.
-    target = subs.get(original, OFFICER_AAD, viewer_is_hub=False)
+    target = subs.get(original, OTHER_AAD, viewer_is_hub=False)
     assert {s.aad_object_id: s.notes for s in target.supporters} == {
         OFFICER_AAD: f"Merged from {duplicate}: Shed burglaries in the northern villages",
         STRANGER_AAD: f"Merged from {duplicate}: Shed burglaries in the northern villages",
