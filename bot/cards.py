@@ -72,11 +72,25 @@ def hub_lines(commands: Sequence[Command]) -> list[tuple[str, str]]:
 
 def welcome_card(name: str = "", commands: Sequence[Command] = (), user: UserInfo | None = None) -> dict[str, Any]:
     """The welcome and help card: what the assistant does, one button for each job, and the
-    commands the user's role may use."""
+    commands the user's role may use.
+
+    Only the jobs whose command is among ``commands`` are offered (all of them when none are
+    given). In a group chat or channel the commands given are only those answered there
+    (each marked ``anywhere``): the card says that the rest is in a one-to-one chat.
+    """
     listed = help_lines(commands, user)
+    names = {command.name for command in commands}
+    jobs = [job for job in JOBS if not commands or job[1] in names]
     greeting = f"Hello {name.split(' ')[0]}" if name else "Hello"
     fallback = ("Prevention First assistant. Type: what works for <problem>, submit, "
                 "my submissions, journal, six hats, action plan, or help.")
+    how = ("Type a command or a question at any time, for example: what works for burglary. "
+           "In a guided conversation you can type help, back or cancel.")
+    if commands and all(command.anywhere for command in commands):
+        how = ("Mention me with a question, for example: what works for burglary. For submissions, the "
+               "Academy, Hub tools and your records, chat with me one-to-one, where they stay private.")
+        fallback = ("Prevention First assistant. Mention me with a question, for example: what works for "
+                    "burglary. For everything else, chat with me one-to-one.")
     commands_typed: list[dict[str, Any]] = [
         {"type": "TextBlock", "text": "Commands you can type:", "weight": "Bolder", "wrap": True},
         {"type": "FactSet", "facts": [{"title": typed, "value": what} for typed, what in listed]},
@@ -91,19 +105,18 @@ def welcome_card(name: str = "", commands: Sequence[Command] = (), user: UserInf
             },
             {
                 "type": "FactSet",
-                "facts": [{"title": title, "value": description} for title, _, description in JOBS],
+                "facts": [{"title": title, "value": description} for title, _, description in jobs],
             },
             *commands_typed,
             {
                 "type": "TextBlock",
-                "text": "Type a command or a question at any time, for example: what works for burglary. "
-                "In a guided conversation you can type help, back or cancel.",
+                "text": how,
                 "wrap": True,
                 "isSubtle": True,
             },
         ],
         fallback,
-        [imback(title, command) for title, command, _ in JOBS],
+        [imback(title, command) for title, command, _ in jobs],
     )
 
 

@@ -60,6 +60,9 @@ class Command:
         takes: given the argument after a prefix, whether the words are this command's; when
             it says no, the text is free text (``gaps in the fence`` is a question).
         menu: the description in Teams' command menu; the command is listed there when set.
+        anywhere: whether it is answered in group chats and channels too. Otherwise it is
+            answered only in the personal chat with the bot (it shows or changes someone's
+            records, or starts a guided dialog), and a group is pointed there.
     """
 
     name: str
@@ -71,6 +74,7 @@ class Command:
     refusal: str = ""
     takes: Callable[[str], bool] | None = None
     menu: str | None = None
+    anywhere: bool = False
 
     def allows(self, user: UserInfo | None) -> bool:
         """Whether ``user`` (as read from the database this turn) may use the command."""

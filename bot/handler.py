@@ -4,19 +4,25 @@ Per-turn work (the turn lock, saving state, recording the user, dropping repeate
 deliveries, closing idle dialogs) is middleware (:mod:`bot.middleware`). The router sends a
 message to the guided dialog in progress, to the command it names (after checking the
 command's role against the user read from the database), or to the fallback for free text.
+
+Guided dialogs and personal or Hub records belong to the personal chat: in a group chat or
+channel, where everyone reads the answers, only commands declared ``anywhere`` (help, what
+works) and questions are answered; anything else is met with a button that opens the
+personal chat with the bot.
 """
 
 from __future__ import annotations
 
 import logging
 from typing import Mapping, Sequence
+from urllib.parse import quote
 
 from botbuilder.core import ActivityHandler, InvokeResponse, MessageFactory, TurnContext
 from botbuilder.core import ConversationState
 from botbuilder.dialogs import Dialog, DialogContext, DialogSet
-from botbuilder.schema import AdaptiveCardInvokeResponse, AdaptiveCardInvokeValue, ChannelAccount
+from botbuilder.schema import Activity, AdaptiveCardInvokeResponse, AdaptiveCardInvokeValue, ChannelAccount
 
-from bot.cards import help_activity, welcome_card
+from bot.cards import adaptive_card, card_activity, help_activity, welcome_card
 from bot.commands import DEFAULT_REFUSAL, Command, CommandHandler, Recognised, Recogniser
 from bot.turn import (
     REGISTERED,
@@ -27,15 +33,52 @@ from bot.turn import (
     FileConsentHandler,
     MessageInterceptor,
 )
+from bot.whatworks import ACTION as WHAT_WORKS_ACTION
 from domain.portal import mentions_reference
 from domain.users import UserInfo
 
-__all__ = ["PreventionFirstBot", "COMING_SOON"]
+__all__ = ["PreventionFirstBot", "COMING_SOON", "PERSONAL_CHAT_ONLY", "SHARED_BUTTONS", "in_group",
+           "personal_chat_link"]
 
 log = logging.getLogger(__name__)
 
 # Commands recognised before what they do is available in this build.
 COMING_SOON: dict[str, str] = {}
+
+# What a group chat or channel is told when asked for a guided dialog or someone's records.
+PERSONAL_CHAT_ONLY = ("I can help with that in a one-to-one chat with me, where records stay private. "
+                      "Open the chat and ask there.")
+# The card buttons answered in group chats and channels too, by the action their data names
+# and its op: the what-works answer's paging, filters and feedback ("Ask the Hub" starts a
+# submission, so it is not among them). Any other button there is pointed to the personal chat.
+SHARED_BUTTONS: dict[str, frozenset[str]] = {WHAT_WORKS_ACTION: frozenset({"more", "kind", "crime", "feedback"})}
+
+
+def in_group(activity: Activity) -> bool:
+    """Whether ``activity`` comes from a group chat or a channel rather than a personal chat."""
+    conversation = activity.conversation
+    return conversation is not None and (
+        conversation.conversation_type in ("groupChat", "channel") or bool(conversation.is_group))
+
+
+def personal_chat_link(activity: Activity) -> str | None:
+    """The Teams link that opens the personal chat with the bot the activity was sent to."""
+    bot = activity.recipient
+    if bot is None or not bot.id:
+        return None
+    bot_id = bot.id if bot.id.startswith("28:") else f"28:{bot.id}"
+    return f"https://teams.microsoft.com/l/chat/0/0?users={quote(bot_id, safe=':')}"
+
+
+def personal_chat_activity(activity: Activity) -> Activity:
+    """The answer in a group to what belongs in the personal chat: a line, and a button to that chat."""
+    link = personal_chat_link(activity)
+    card = adaptive_card(
+        [{"type": "TextBlock", "text": PERSONAL_CHAT_ONLY, "wrap": True}],
+        f"{PERSONAL_CHAT_ONLY} {link}" if link else PERSONAL_CHAT_ONLY,
+        [{"type": "Action.OpenUrl", "title": "Open a chat with me", "url": link}] if link else [],
+    )
+    return card_activity(card)
 
 
 class PreventionFirstBot(ActivityHandler):
@@ -92,8 +135,15 @@ class PreventionFirstBot(ActivityHandler):
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         """Route one activity; the adapter's middleware (:mod:`bot.middleware`) has run first."""
-        turn_context.turn_state[REGISTERED] = self.commands
+        turn_context.turn_state[REGISTERED] = self._here(turn_context)
         await super().on_turn(turn_context)
+
+    def _here(self, turn_context: TurnContext) -> tuple[Command, ...]:
+        """The commands answered in this conversation: in a group chat or channel, only those
+        marked ``anywhere``; in the personal chat, all."""
+        if in_group(turn_context.activity):
+            return tuple(command for command in self.commands if command.anywhere)
+        return self.commands
 
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
         """The app was added: say what it does."""
@@ -135,7 +185,10 @@ class PreventionFirstBot(ActivityHandler):
     async def on_adaptive_card_invoke(
         self, turn_context: TurnContext, invoke_value: AdaptiveCardInvokeValue
     ) -> AdaptiveCardInvokeResponse:
-        """An ``Action.Execute`` button: answer with the card that replaces the pressed one."""
+        """An ``Action.Execute`` button: answer with the card that replaces the pressed one.
+
+        In a group chat or channel only ``help`` is answered; any other button acts on a
+        record, so it gets an error saying so, which Teams shows on the card."""
         action = invoke_value.action
         # The SDK leaves the action as the raw dict it received.
         verb = action.get("verb") if isinstance(action, dict) else getattr(action, "verb", None)
@@ -144,7 +197,13 @@ class PreventionFirstBot(ActivityHandler):
             return AdaptiveCardInvokeResponse(
                 status_code=200,
                 type="application/vnd.microsoft.card.adaptive",
-                value=welcome_card(user.name if user else "", self.commands, user),
+                value=welcome_card(user.name if user else "", self._here(turn_context), user),
+            )
+        if in_group(turn_context.activity):
+            return AdaptiveCardInvokeResponse(
+                status_code=403,
+                type="application/vnd.microsoft.error",
+                value={"code": "Forbidden", "message": PERSONAL_CHAT_ONLY},
             )
         if verb in self._executes and user is not None:
             data = action.get("data") if isinstance(action, dict) else getattr(action, "data", None)
@@ -156,13 +215,17 @@ class PreventionFirstBot(ActivityHandler):
         )
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
-        """Route a message: dialog in progress, command, or free text."""
+        """Route a message: dialog in progress, command, or free text (in a group chat or
+        channel, only what is answered there)."""
         _text_from_card(turn_context)
         user = turn_context.turn_state.get(USER)
         if user is None:
             await turn_context.send_activity(
                 "I can only help people signed in to Teams with a work account."
             )
+            return
+        if in_group(turn_context.activity):
+            await self._group_message(turn_context, user)
             return
         dc = await self._dialogs.create_context(turn_context)
         action = _card_action(turn_context)
@@ -205,6 +268,42 @@ class PreventionFirstBot(ActivityHandler):
         else:
             await turn_context.send_activity(self._help(turn_context))
 
+    async def _group_message(self, turn_context: TurnContext, user: UserInfo) -> None:
+        """A message in a group chat or channel, where everyone reads the answers.
+
+        Only commands marked ``anywhere`` and questions (what works) are answered, and the
+        what-works answer's shared buttons (``SHARED_BUTTONS``). Guided dialogs and commands
+        that show or change someone's records are pointed to the personal chat; no guided
+        dialog runs here, and a message is never offered to the interceptors (a reply to
+        the Hub's question is written in the personal chat).
+        """
+        activity = turn_context.activity
+        dc = await self._dialogs.create_context(turn_context)
+        if dc.active_dialog is not None:
+            await dc.cancel_all_dialogs()  # a group holds none: one found in its state is closed, never continued
+        action = _card_action(turn_context)
+        if action is not None:
+            handler = self._card_actions.get(action["action"])
+            if handler is not None and action.get("op") in SHARED_BUTTONS.get(action["action"], ()):
+                await handler(turn_context, action, user)
+            else:
+                await turn_context.send_activity(personal_chat_activity(activity))
+            return
+        recognised = self._recognise(activity.text)
+        command = self._commands.get(recognised.name) if recognised is not None else None
+        if command is not None and recognised is not None:
+            if not command.anywhere or command.handler is None:
+                await turn_context.send_activity(personal_chat_activity(activity))
+            elif not command.allows(user):
+                await turn_context.send_activity(command.refusal or DEFAULT_REFUSAL)
+            else:
+                await command.handler(turn_context, recognised, user)
+            return
+        if self._fallback is not None:
+            await self._fallback(turn_context, Recognised("question", activity.text or ""), user)
+        else:
+            await turn_context.send_activity(self._help(turn_context))
+
     async def _run(self, turn_context: TurnContext, dc: DialogContext, command: Command, recognised: Recognised,
                    user: UserInfo) -> None:
         """Run a command the user may use: its handler, or the guided dialog it starts."""
@@ -222,7 +321,7 @@ class PreventionFirstBot(ActivityHandler):
 
     def _help(self, turn_context: TurnContext) -> object:
         user = turn_context.turn_state.get(USER)
-        return help_activity(user.name if user else "", self.commands, user)
+        return help_activity(user.name if user else "", self._here(turn_context), user)
 
 
 def _interrupts(recognised: Recognised) -> bool:

@@ -90,8 +90,9 @@ def load_manifest(manifest_dir: Path = MANIFEST_DIR) -> dict[str, Any]:
     return manifest
 
 
-def command_menu() -> list[dict[str, str]]:
-    """The bot's command menu as its command tables declare it: title and description.
+def command_menu() -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    """The bot's command menus as its command tables declare them (title and description):
+    the personal chat's, and the one for teams and group chats (commands answered there).
 
     The tables are read from the assistant built as the server builds it (against an empty
     database it does not touch).
@@ -108,28 +109,36 @@ def command_menu() -> list[dict[str, str]]:
                                       "INDEX_DIR": str(Path(folder) / "index")})
         services = create_app(settings, migrate=False)[SERVICES]
         try:
-            menu = menu_commands(services.bot.commands)
+            commands = services.bot.commands
+            menu = menu_commands(commands)
+            shared = menu_commands([command for command in commands if command.anywhere])
         finally:
             services.database.dispose()
     if len(menu) > MAX_MENU_COMMANDS:
         raise ManifestError(f"the command tables ask for {len(menu)} menu commands; Teams shows at most "
                             f"{MAX_MENU_COMMANDS}: {', '.join(item['title'] for item in menu)}")
-    return menu
+    return menu, shared
 
 
-def _with_menu(manifest: dict[str, Any], menu: list[dict[str, str]]) -> dict[str, Any]:
-    """``manifest`` with its bot's personal command list replaced by ``menu``."""
+def _with_menu(manifest: dict[str, Any], menus: tuple[list[dict[str, str]], list[dict[str, str]]]) -> dict[str, Any]:
+    """``manifest`` with its bot's command lists replaced by ``menus``: the personal chat's,
+    and the one for teams and group chats (the commands answered there)."""
+    personal, shared = menus
     for bot in manifest.get("bots") or []:
-        bot["commandLists"] = [{"scopes": ["personal"], "commands": menu}]
+        bot["commandLists"] = [{"scopes": ["personal"], "commands": personal}]
+        if shared:
+            bot["commandLists"].append({"scopes": ["team", "groupChat"], "commands": shared})
     return manifest
 
 
-def sync_manifest(manifest_dir: Path = MANIFEST_DIR, menu: list[dict[str, str]] | None = None) -> bool:
+def sync_manifest(
+    manifest_dir: Path = MANIFEST_DIR, menu: tuple[list[dict[str, str]], list[dict[str, str]]] | None = None
+) -> bool:
     """Write the command menu from the tables into ``manifest.json``.
 
     Args:
         manifest_dir: Folder holding ``manifest.json``; this package's by default.
-        menu: The menu to write; :func:`command_menu` when omitted.
+        menu: The menus to write (personal, shared); :func:`command_menu` when omitted.
 
     Returns:
         Whether the file changed.

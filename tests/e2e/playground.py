@@ -32,8 +32,15 @@ bot_id=None, bot_name=None, conversation_id=None, timeout=60.0, install=False)``
     ``install=True`` calls :meth:`Playground.install` on entry.
 ``user_id``, ``aad_object_id``, ``user_name``, ``conversation_id``, ``tenant_id``, ``bot_id``,
 ``base_url``, ``log_dir``, ``startup_seconds``, ``replies`` (every reply so far), ``events``
-(every raw WebSocket event, typing included).
+(every raw WebSocket event, typing included), ``group_chat_id`` and ``channel_id`` (the
+configured group chat and the team's channel; the user and the bot are members of both).
 ``await send(text) -> str``: a user message; returns the playground's message id.
+``await send(text, conversation_id=pg.group_chat_id or pg.channel_id, mention_bot=True)``: the
+    same in the group chat or the channel (a channel message starts a new thread there). The
+    playground passes a group message to the bot only when it @mentions the bot:
+    ``mention_bot`` puts ``<at>bot name</at>`` in front of the text with its mention entity,
+    as the Teams client does. The bot gets ``conversation.conversationType`` ``groupChat`` or
+    ``channel`` and ``isGroup``; its replies arrive in :attr:`replies` like any other.
 ``await submit_card(value, *, reply_to_id=None)``: an ``Action.Submit`` click, exactly as the
     playground's web client does it: a ``message`` activity with ``value`` (the action's
     ``data`` merged with the card's input values - pass that merged dict), no ``text``,
@@ -346,6 +353,9 @@ class Playground:
         self.conversation_id: str = self._config["personalChat"]["id"]
         self.tenant_id: str = self._config["tenantId"]
         self.bot_id: str = self._config["bot"]["id"]
+        self.bot_name: str = self._config["bot"]["name"]
+        self.group_chat_id: str = self._config["groupChat"]["id"]
+        self.channel_id: str = self._config["team"]["channels"][0]["id"]
         self.port: int | None = None
         self.base_url = ""
         self.log_dir: Path | None = None
@@ -612,10 +622,21 @@ class Playground:
                 raise self._error(f"POST {path} -> HTTP {response.status}: {text[:2000]}")
             return json.loads(text) if text.strip() else None
 
-    async def send(self, text: str, *, text_format: str = "plain") -> str:
-        """Send a message as the user, as typed into the Teams compose box; return its message id."""
-        body = {"from": {"id": self.user_id}, "text": text, "textFormat": text_format}
-        path = f"/_conversation/v1/conversations/{quote(self.conversation_id, safe='')}/messages"
+    async def send(
+        self, text: str, *, text_format: str = "plain", conversation_id: str | None = None, mention_bot: bool = False
+    ) -> str:
+        """Send a message as the user, as typed into the Teams compose box; return its message id.
+
+        ``conversation_id``: the chat to send it in (default: the personal chat), for example
+        :attr:`group_chat_id` or :attr:`channel_id`. ``mention_bot``: @mention the bot first.
+        """
+        body: dict[str, Any] = {"from": {"id": self.user_id}, "text": text, "textFormat": text_format}
+        if mention_bot:
+            mention = f"<at>{self.bot_name}</at>"
+            body["text"] = f"{mention} {text}"
+            body["mentions"] = [{"mentioned": {"id": self.bot_id}, "text": mention}]
+        conversation = conversation_id or self.conversation_id
+        path = f"/_conversation/v1/conversations/{quote(conversation, safe='')}/messages"
         result = await self._post(path, body)
         return str((result or {}).get("messageId", ""))
 

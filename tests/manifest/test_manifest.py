@@ -126,6 +126,14 @@ def test_command_list_matches_the_bot_commands() -> None:
     assert _personal_commands(load_manifest()) == BOT_COMMANDS
 
 
+def test_the_bot_can_be_added_to_teams_and_group_chats_whose_menu_holds_only_what_is_answered_there() -> None:
+    (bot,) = load_manifest()["bots"]
+    assert {"personal", "team", "groupChat"} <= set(bot["scopes"])
+    (shared,) = [entry for entry in bot["commandLists"] if "groupChat" in entry["scopes"]]
+    assert shared["scopes"] == ["team", "groupChat"]
+    assert [command["title"] for command in shared["commands"]] == ["help", "what works"]
+
+
 def test_bot_is_personal_and_sends_files() -> None:
     (bot,) = load_manifest()["bots"]
     assert "personal" in bot["scopes"]
