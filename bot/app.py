@@ -27,13 +27,14 @@ from bot.features import Feature
 from bot.files import FileOffers
 from bot.handler import PreventionFirstBot
 from bot.looplag import LOOP_LAG, LoopLagProbe
-from bot.middleware import IdleDialog, RecordUser, RepeatedDelivery, SaveState, TurnLock
+from bot.middleware import DIALOG_IDLE_LIMIT, BotMention, IdleDialog, RecordUser, RepeatedDelivery, SaveState, TurnLock
 from bot.notifications import NotificationService
 from bot.academy.prompts import ACTION as JOURNAL_ACTION
 from bot.academy.commands import academy_feature
 from bot.hub.board import board_feature
 from bot.hub.feature import hub_feature
 from bot.hub.knowledge import knowledge_feature
+from bot.hub.subject_access import subject_access_feature
 from bot.academy.prompts import AcademyService, Export
 from bot.portal import HubChannel, Portal
 from domain.settings import Settings
@@ -50,17 +51,19 @@ from domain.drafts import Drafts
 from domain.portal import Submissions
 from domain.whatworks.searchlog import SearchLog
 from domain.ops.background import Background, instance_name
-from domain.ops.retention import Retention
+from domain.ops.retention import IdleDialogSweep, Retention
 from domain.ops.scheduler import Jobs, Scheduler, SchedulerLoop
 from domain.whatworks.knowledge import KnowledgeService
 from domain.users import Users
 from indexer.taxonomy import Taxonomy, taxonomy_path
 
-__all__ = ["create_app", "Services", "SERVICES", "Feature", "FEATURES"]
+__all__ = ["create_app", "Services", "SERVICES", "IDLE_SWEEP", "Feature", "FEATURES"]
 
 log = logging.getLogger(__name__)
 
 SERVICES: web.AppKey["Services"] = web.AppKey("services")
+# Closes the dialogs of conversations idle past DIALOG_IDLE_LIMIT, every few minutes.
+IDLE_SWEEP: web.AppKey[IdleDialogSweep] = web.AppKey("idle_sweep")
 
 
 @dataclass
@@ -100,10 +103,14 @@ def _knowledge(services: "Services") -> Feature:
     return knowledge_feature(services.settings, services.knowledge, services.search_log, Audit(services.database))
 
 
+def _subject_access(services: "Services") -> Feature:
+    return subject_access_feature(services.database, services.files)
+
+
 # The parts registered in every app, in order (the Teams menu lists their commands in this
 # order); create_app(features=...) adds more.
 FEATURES: list[Callable[["Services"], Feature]] = [
-    _academy, hub_feature, _board, _knowledge,
+    _academy, hub_feature, _board, _knowledge, _subject_access,
 ]
 
 
@@ -209,8 +216,10 @@ def create_app(
     parts = [core, *(build(services) for build in (*FEATURES, *features))]
     dialog_set = DialogSet(conversation_state.create_property("dialog_state"))
     # Outermost first: the lock covers loading and saving state; the user is known before
-    # a repeat is looked for, and a repeat is dropped before an idle dialog is closed.
+    # a repeat is looked for, and a repeat is dropped before an idle dialog is closed. The
+    # bot's own mention goes first, before anything reads the text.
     services.middleware = [
+        BotMention(),
         TurnLock(),
         SaveState(conversation_state, user_state),
         RecordUser(users),
@@ -239,16 +248,21 @@ def create_app(
 
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[SERVICES] = services
+    app[IDLE_SWEEP] = IdleDialogSweep(database, DIALOG_IDLE_LIMIT)
     app[LOOP_LAG] = LoopLagProbe()
     app.router.add_post(
         "/api/messages",
-        MessagesEndpoint(adapter, services.bot, settings.allowed_tenant_ids, settings.turns_at_once).handle
+        MessagesEndpoint(adapter, services.bot, settings.tenants, settings.turns_at_once).handle
     )
     app.router.add_get("/healthz", _health)
     app.on_startup.append(_start)
     app.on_cleanup.append(_close)
     if not settings.auth_enabled:
         log.warning("MicrosoftAppId is not set: authentication is off; listening on loopback only")
+    elif settings.any_tenant:
+        log.warning("ALLOWED_TENANT_IDS is *: people of any Microsoft 365 tenant can use the bot")
+    elif not settings.allowed_tenant_ids:
+        log.error("ALLOWED_TENANT_IDS names no tenant: every activity will be refused")
     return app
 
 
@@ -276,6 +290,7 @@ async def _start(app: web.Application) -> None:
         await authentication.signing_keys.start([channel_metadata_url()])
     await app[SERVICES].knowledge.start()
     app[SERVICES].background.start()
+    app[IDLE_SWEEP].start()
     # Loading the index stalls the loop once, before anyone is served (logged above 100 ms);
     # /healthz reports the worst stall while serving.
     app[LOOP_LAG].reset()
@@ -286,6 +301,7 @@ async def _close(app: web.Application) -> None:
     authentication = app[SERVICES].adapter.bot_framework_authentication
     if isinstance(authentication, CachingAuthentication):
         await authentication.signing_keys.stop()
+    await app[IDLE_SWEEP].stop()
     await app[SERVICES].background.stop()  # the sends in flight finish or stop first
     await app[SERVICES].knowledge.stop()
     if isinstance(authentication, CachingAuthentication):

@@ -6,6 +6,8 @@ commands: both read the commands the router knows, so neither is kept by hand.
 
 from __future__ import annotations
 
+import re
+
 from botbuilder.core import TurnContext
 from botbuilder.dialogs import Dialog
 
@@ -20,6 +22,12 @@ __all__ = ["core_feature", "core_commands", "on_help", "on_hub_list", "HUB_REFUS
 
 HUB_REFUSAL = ("The Hub's tools are for the Prevention First Hub's staff. To send the Hub an idea or a problem, "
                "type submit.")
+
+
+def _names_a_submission(argument: str) -> bool:
+    """Whether the words after ``share`` or ``unshare`` try to name a submission ("PF-2026-0042",
+    "42"), not everyday words ("share good practice on burglary" is a what-works question)."""
+    return re.search(r"pf|\d", argument, re.IGNORECASE) is not None
 
 
 async def on_help(turn_context: TurnContext, recognised: Recognised, user: UserInfo) -> None:
@@ -41,14 +49,16 @@ def core_commands(
     my_journal: CommandHandler,
     export: CommandHandler,
 ) -> tuple[Command, ...]:
-    """The core commands; ``submit`` and ``journal`` start the guided dialogs of those names."""
+    """The core commands; ``submit`` and ``journal`` start the guided dialogs of those names.
+    ``status`` handles the commands on one submission: ``status``, ``share`` and ``unshare``
+    (it reads the recognised name)."""
     return (
         Command("help", on_help, phrases=("help", "?", "menu", "start", "hi", "hello", "commands"),
-                help="What the assistant can do", menu="What the assistant can do"),
+                help="What the assistant can do", menu="What the assistant can do", anywhere=True),
         Command("what works", what_works, phrases=("what works",),
                 prefixes=("what works for", "what works on", "what works"),
                 help="Ask what the evidence says works, for example: what works for burglary",
-                menu="Find evidence on what reduces a crime problem"),
+                menu="Find evidence on what reduces a crime problem", anywhere=True),
         Command("submit", None, phrases=("submit", "i have an idea", "new problem", "new idea", "portal"),
                 help="Send an idea, initiative or operational problem to the Hub",
                 menu="Send an idea or problem to the Hub"),
@@ -56,6 +66,10 @@ def core_commands(
                 help="Your submissions and their status", menu="See your submissions and their status"),
         Command("status", status, prefixes=("status",),
                 help="Where a submission has got to, for example: status PF-2026-0042"),
+        Command("share", status, phrases=("share",), prefixes=("share",), takes=_names_a_submission,
+                help="Let the officers supporting your submission see your description: share PF-2026-0042"),
+        Command("unshare", status, phrases=("unshare",), prefixes=("unshare",), takes=_names_a_submission,
+                help="Show your submission's supporters only its title and status: unshare PF-2026-0042"),
         Command("journal", None, phrases=("journal", "new journal entry"),
                 help="Write a reflective journal entry", menu="Write a reflective journal entry"),
         Command("my journal", my_journal, phrases=("my journal",), prefixes=("my journal", "my journal page"),

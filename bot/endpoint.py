@@ -58,14 +58,15 @@ class MessagesEndpoint:
     Args:
         adapter: the Bot Framework adapter (its authentication validates tokens).
         bot: the activity handler.
-        allowed_tenants: when not empty, activities from any other tenant are refused.
+        allowed_tenants: the tenants served: activities from any other tenant, or naming
+            none, are refused (an empty set refuses every one); None serves any tenant.
         turns_at_once: how many turns run at the same time; later requests wait their turn
             in arrival order. Run all at once, a burst shares the process between every
             turn and they all finish late (200 officers at once: slowest 4.7 s); in
             order, the first finish early and the slowest at 3.0 s, at the same throughput.
     """
 
-    def __init__(self, adapter: CloudAdapter, bot: Bot, allowed_tenants: frozenset[str] = frozenset(),
+    def __init__(self, adapter: CloudAdapter, bot: Bot, allowed_tenants: frozenset[str] | None = None,
                  turns_at_once: int = 16) -> None:
         self._adapter = adapter
         self._bot = bot
@@ -99,7 +100,7 @@ class MessagesEndpoint:
             log.info("request refused: token did not validate (%s)", type(error).__name__)
             return _problem(401, "unauthorised")
 
-        if self._allowed_tenants and _tenant_of(activity) not in self._allowed_tenants:
+        if self._allowed_tenants is not None and _tenant_of(activity) not in self._allowed_tenants:
             log.info("activity from a tenant that is not allowed was dropped")
             return _problem(403, "this tenant may not use the bot")
 

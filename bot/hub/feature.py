@@ -52,9 +52,11 @@ def hub_commands(hub: Hub, roles: RoleCommands) -> tuple[Command, ...]:
                 help="Ask the submitter for more information: ask PF-2026-0042 question", **staff),
         Command("roles", roles.on_roles, phrases=("roles",), help="For admins: who has which role", **admin),
         Command("grant", roles.on_grant, phrases=("grant",), prefixes=("grant",),
-                help="For admins: grant hub <name>, or grant admin <name>", **admin),
+                help="For admins: grant hub @person, or grant admin @person (an @mention or their object id)",
+                **admin),
         Command("revoke", roles.on_revoke, phrases=("revoke",), prefixes=("revoke",),
-                help="For admins: revoke <name>, who becomes an officer again", **admin),
+                help="For admins: revoke @person (an @mention or their object id), who becomes an officer again",
+                **admin),
     )
 
 

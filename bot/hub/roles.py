@@ -1,6 +1,7 @@
-"""Roles in Teams, for admins: ``roles``, ``grant hub <user>``, ``grant admin <user>`` and
-``revoke <user>``, a user being named by Azure AD object id or by a display name only they
-have. The router lets only admins (read from the database) reach these handlers."""
+"""Roles in Teams, for admins: ``roles``, ``grant hub <person>``, ``grant admin <person>`` and
+``revoke <person>``, the person being @mentioned or named by Azure AD object id, never by a
+display name alone (:mod:`bot.people`). The router lets only admins (read from the
+database) reach these handlers."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from bot.commands import Recognised
 from bot.hub.arguments import strip_word
 from bot.hub.messages import role_name
 from bot.notifications import NotificationService
+from bot.people import person_named
 from bot.text import plain
 from domain.hub.records import AmbiguousUser, LastAdmin
 from domain.hub.roles import Roles
@@ -25,7 +27,8 @@ ADMIN_ONLY = "Sorry, only admins can see or change roles, so I have not changed 
 
 
 async def find_person(turn_context: TurnContext, roles: Roles, who: str) -> UserInfo | None:
-    """The user ``who`` names, or None after telling the Hub member why not."""
+    """The user ``who`` names (an object id, or a display name that must be unique), or None
+    after telling the Hub member why not: for naming an assignee among Hub staff."""
     try:
         return await asyncio.to_thread(roles.find, who)
     except UnknownUserError:
@@ -57,31 +60,32 @@ class RoleCommands:
 
     async def on_roles(self, turn_context: TurnContext, recognised: Recognised, user: UserInfo) -> None:
         """``roles``: Hub staff and admins."""
-        staff = await asyncio.to_thread(self._roles.staff)
+        staff = await asyncio.to_thread(self._roles.staff, user.aad_object_id)
         lines = [f"- {plain(p.name or '(no name yet)')}: {p.role.value} ({p.aad_object_id})" for p in staff]
         await turn_context.send_activity(
             "Hub staff and admins:\n\n" + "\n".join(lines)
-            + "\n\nType grant hub <name or id>, grant admin <name or id> or revoke <name or id>."
+            + "\n\nType grant hub, grant admin or revoke followed by an @mention of the person (type @ and "
+            "choose them) or their Azure AD object id."
         )
 
     async def on_grant(self, turn_context: TurnContext, recognised: Recognised, user: UserInfo) -> None:
-        """``grant hub <user>`` or ``grant admin <user>``."""
+        """``grant hub <person>`` or ``grant admin <person>`` (an @mention or an object id)."""
         word, _, who = recognised.argument.strip().partition(" ")
         role = {"hub": Role.HUB, "admin": Role.ADMIN}.get(word.lower())
-        if role is None or not who.strip():
-            await turn_context.send_activity("Grant which role to whom? For example: grant hub Sam Patel, or grant admin Sam Patel.")
+        if role is None:
+            await turn_context.send_activity(
+                "Grant which role to whom? For example: grant hub @Sam Patel, or grant admin @Sam Patel, choosing "
+                "them from the list when you type @, or with their Azure AD object id.")
             return
-        await self._change(turn_context, user, strip_word(who.strip(), "to"), role)
+        who = "" if who.strip().lower() == "to" else strip_word(who.strip(), "to")  # "to @Sam Patel"
+        await self._change(turn_context, user, who, role, f"grant {word.lower()} @Sam Patel")
 
     async def on_revoke(self, turn_context: TurnContext, recognised: Recognised, user: UserInfo) -> None:
-        """``revoke <user>``: they become an officer again."""
-        if not recognised.argument.strip():
-            await turn_context.send_activity("Whose role? For example: revoke Sam Patel. They become an officer again.")
-            return
-        await self._change(turn_context, user, recognised.argument.strip(), Role.OFFICER)
+        """``revoke <person>`` (an @mention or an object id): they become an officer again."""
+        await self._change(turn_context, user, recognised.argument.strip(), Role.OFFICER, "revoke @Sam Patel")
 
-    async def _change(self, turn_context: TurnContext, user: UserInfo, who: str, role: Role) -> None:
-        person = await find_person(turn_context, self._roles, who)
+    async def _change(self, turn_context: TurnContext, user: UserInfo, who: str, role: Role, example: str) -> None:
+        person = await person_named(turn_context, self._roles, who, example=example)
         if person is None:
             return
         try:

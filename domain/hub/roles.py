@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from sqlalchemy import func, select, update
 
-from domain.audit import Audit
+from domain.audit import Action, Audit
 from domain.clock import utcnow
 from domain.db import Database
 from domain.hub.notices import HubNotices
@@ -39,17 +39,45 @@ class Roles:
         self._notices = notices
         self._outbox = outbox or Outbox(database)
 
-    def staff(self) -> list[UserInfo]:
-        """Hub staff and admins, admins first, then by name."""
+    def staff(self, viewer_aad: str | None = None) -> list[UserInfo]:
+        """Hub staff and admins, admins first, then by name; an admin's look at the list
+        (``viewer_aad``) is one ``user.roles`` audit row in the same transaction."""
         with self._db.session() as session:
+            if viewer_aad is not None:
+                self._audit.record(viewer_aad, Action.ROLES_READ, "roles", "staff", session=session)
             rows = session.scalars(
                 select(User).where(User.role.in_([Role.HUB.value, Role.ADMIN.value])).order_by(User.name, User.aad_object_id)
             ).all()
             people = [UserInfo(row.aad_object_id, row.name, Role(row.role)) for row in rows]
         return sorted(people, key=lambda p: p.role is not Role.ADMIN)
 
+    def person(self, *, aad: str | None = None, teams_user_id: str | None = None) -> UserInfo:
+        """A user by Azure AD object id or, without one, by the Teams user id (``29:...``) that
+        a Teams mention carries. Never by display name, which anyone can choose for themselves.
+
+        Raises:
+            UnknownUserError: nobody has that id (or no id was given).
+            AmbiguousUser: more than one user has that Teams user id.
+        """
+        with self._db.session() as session:
+            if aad:
+                rows = [session.get(User, aad.strip().lower())]
+            elif teams_user_id:
+                rows = list(session.scalars(
+                    select(User).where(User.teams_user_id == teams_user_id.strip()).order_by(User.aad_object_id)
+                ))
+            else:
+                rows = []
+            people = [UserInfo(row.aad_object_id, row.name, Role(row.role)) for row in rows if row is not None]
+        if not people:
+            raise UnknownUserError(aad or teams_user_id or "")
+        if len(people) > 1:
+            raise AmbiguousUser(teams_user_id or "", people)
+        return people[0]
+
     def find(self, text: str) -> UserInfo:
-        """A user by Azure AD object id or by display name (any case), which must be unique.
+        """A user by Azure AD object id or by display name (any case), which must be unique:
+        for naming an assignee among Hub staff. Role changes name people with :meth:`person`.
 
         Raises:
             UnknownUserError: nobody has that id or name.

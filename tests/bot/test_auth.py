@@ -89,6 +89,7 @@ async def secured(aiohttp_client, key_server, tmp_path, monkeypatch):
             "MicrosoftAppId": APP_ID,
             "MicrosoftAppPassword": "not-used-offline",
             "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
+            "ALLOWED_TENANT_IDS": TENANT_ID,
         }
     )
     return await aiohttp_client(create_app(settings))
@@ -196,7 +197,7 @@ async def _secured_with(aiohttp_client, tmp_path, monkeypatch, stub: _StubKeySet
     monkeypatch.setattr(ChannelValidation, "open_id_metadata_endpoint", "http://127.0.0.1:9/openid")
     settings = Settings.from_env({
         "MicrosoftAppId": APP_ID, "MicrosoftAppPassword": "not-used-offline",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}", "ALLOWED_TENANT_IDS": TENANT_ID,
     })
     app = create_app(settings)
     app[SERVICES].adapter.bot_framework_authentication.signing_keys.fetch = stub
