@@ -51,7 +51,7 @@ from domain.drafts import Drafts
 from domain.portal import Submissions
 from domain.whatworks.searchlog import SearchLog
 from domain.ops.background import Background, instance_name
-from domain.ops.retention import IdleDialogSweep, Retention
+from domain.ops.retention import SWEEP_EVERY, IdleDialogSweep, Retention
 from domain.ops.scheduler import Jobs, Scheduler, SchedulerLoop
 from domain.whatworks.knowledge import KnowledgeService
 from domain.users import Users
@@ -62,7 +62,8 @@ __all__ = ["create_app", "Services", "SERVICES", "IDLE_SWEEP", "Feature", "FEATU
 log = logging.getLogger(__name__)
 
 SERVICES: web.AppKey["Services"] = web.AppKey("services")
-# Closes the dialogs of conversations idle past DIALOG_IDLE_LIMIT, every few minutes.
+# Closes the dialogs of conversations idle for one sweep interval short of DIALOG_IDLE_LIMIT,
+# every interval: an answer awaiting the officer's decision is gone within the idle limit.
 IDLE_SWEEP: web.AppKey[IdleDialogSweep] = web.AppKey("idle_sweep")
 
 
@@ -248,7 +249,7 @@ def create_app(
 
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[SERVICES] = services
-    app[IDLE_SWEEP] = IdleDialogSweep(database, DIALOG_IDLE_LIMIT)
+    app[IDLE_SWEEP] = IdleDialogSweep(database, DIALOG_IDLE_LIMIT - SWEEP_EVERY)
     app[LOOP_LAG] = LoopLagProbe()
     app.router.add_post(
         "/api/messages",
