@@ -37,7 +37,7 @@ from domain.hub.records import is_object_id
 from domain.hub.roles import Roles
 from domain.models import Role
 from domain.ops.sar import audit_csv, erasure_lines, export_json, is_admin, parse_days
-from domain.ops.subject_access import erase_user
+from domain.ops.subject_access import ERASED_NAME, erase_user
 from domain.users import UnknownUserError, UserInfo
 
 __all__ = ["SubjectAccess", "subject_access_feature", "ERASE", "ADMIN_REFUSAL", "PERSONAL_ONLY"]
@@ -198,11 +198,16 @@ class SubjectAccess:
             name, lines = await asyncio.to_thread(self._erase_now, person, user.aad_object_id)
         except UnknownUserError:
             return "No one with that object id has used the assistant, so nothing was erased.", 400
+        if not lines:  # a second press of the same card
+            return "Their personal data is already erased, so nothing more was done.", 200
         return (f"Erased the personal data of {plain(name, limit=200)}. Rows deleted or changed: {', '.join(lines)}. "
                 "The erasure is recorded in the audit log."), 200
 
     def _erase_now(self, person: str, by: str) -> tuple[str, list[str]]:
+        """Erase the person; no lines (and no erasure, no audit row) when they already are."""
         name = self._roles.person(aad=person).name or "(no name)"
+        if name == ERASED_NAME:
+            return name, []
         return name, erasure_lines(erase_user(self._db, person, by=by))
 
     async def on_execute(self, turn_context: TurnContext, data: dict[str, Any],
@@ -223,6 +228,12 @@ class SubjectAccess:
         await turn_context.send_activity(message)
 
 
+def names_a_person(argument: str) -> bool:
+    """Whether the words after ``erase`` name a person (an @mention or an object id);
+    "erase graffiti from the underpass" is a what-works question."""
+    return "<at>" in argument.lower() or is_object_id(argument.split(" ")[0] if argument else "")
+
+
 def subject_access_feature(database: Database, files: FileOffers) -> Feature:
     """The admins' subject access commands and the erase card's buttons."""
     access = SubjectAccess(database, files)
@@ -232,7 +243,7 @@ def subject_access_feature(database: Database, files: FileOffers) -> Feature:
             Command("sar export", access.on_export, phrases=("sar export",), prefixes=("sar export",),
                     help="For admins: sar export @person (or their object id): everything held about them, "
                          "as a file", **admin),
-            Command("erase", access.on_erase, phrases=("erase",), prefixes=("erase",),
+            Command("erase", access.on_erase, phrases=("erase",), prefixes=("erase",), takes=names_a_person,
                     help="For admins: erase @person (or their object id): erase their personal data, after you "
                          "confirm on a card", **admin),
             Command("audit export", access.on_audit_export, phrases=("audit export",), prefixes=("audit export",),

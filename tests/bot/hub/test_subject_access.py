@@ -146,6 +146,17 @@ async def test_an_admin_cannot_erase_themselves_and_another_admin_can_press_eras
     [answer] = await chat.say(ADMIN2_AAD, value={"action": ERASE, "op": "erase", "person": OTHER_AAD})
     assert answer["text"].startswith("Erased the personal data of Robin \\*Shaw\\*.")
     assert chat.audit() == [(ADMIN2_AAD, "user.erase", OTHER_AAD)]
+    # The same card pressed again erases nothing more and adds no second row.
+    [again] = await chat.say(ADMIN2_AAD, value={"action": ERASE, "op": "erase", "person": OTHER_AAD})
+    assert again["text"] == "Their personal data is already erased, so nothing more was done."
+    assert chat.audit() == [(ADMIN2_AAD, "user.erase", OTHER_AAD)]
+
+
+async def test_erase_followed_by_everyday_words_is_a_question_not_the_admins_command(chat):
+    answer = await chat.text(OFFICER_AAD, "erase graffiti from the underpass")
+    assert ADMIN_REFUSAL not in answer
+    assert "graffiti from the underpass" in answer or "evidence" in answer.lower() or "knowledge base" in answer
+    assert chat.audit() == []
 
 
 async def test_audit_export_offers_the_days_asked_for_as_a_csv_file(chat):
