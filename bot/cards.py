@@ -70,9 +70,11 @@ def hub_lines(commands: Sequence[Command]) -> list[tuple[str, str]]:
             if command.help and command.role in (Role.HUB, Role.ADMIN) and command.name != "hub"]
 
 
-def welcome_card(name: str = "", commands: Sequence[Command] = (), user: UserInfo | None = None) -> dict[str, Any]:
+def welcome_card(name: str = "", commands: Sequence[Command] = (), user: UserInfo | None = None,
+                 chat_link: str | None = None) -> dict[str, Any]:
     """The welcome and help card: what the assistant does, one button for each job, and the
-    commands the user's role may use.
+    commands the user's role may use; ``chat_link``, in a group, adds a button that opens
+    the personal chat.
 
     Only the jobs whose command is among ``commands`` are offered (all of them when none are
     given). In a group chat or channel the commands given are only those answered there
@@ -116,10 +118,12 @@ def welcome_card(name: str = "", commands: Sequence[Command] = (), user: UserInf
             },
         ],
         fallback,
-        [imback(title, command) for title, command, _ in jobs],
+        [imback(title, command) for title, command, _ in jobs]
+        + ([{"type": "Action.OpenUrl", "title": "Open a chat with me", "url": chat_link}] if chat_link else []),
     )
 
 
-def help_activity(name: str = "", commands: Sequence[Command] = (), user: UserInfo | None = None) -> Activity:
+def help_activity(name: str = "", commands: Sequence[Command] = (), user: UserInfo | None = None,
+                  chat_link: str | None = None) -> Activity:
     """The help message: the welcome card with a one-line text for notifications."""
-    return card_activity(welcome_card(name, commands, user))
+    return card_activity(welcome_card(name, commands, user, chat_link))

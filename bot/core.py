@@ -32,7 +32,11 @@ def _names_a_submission(argument: str) -> bool:
 
 async def on_help(turn_context: TurnContext, recognised: Recognised, user: UserInfo) -> None:
     """``help``: the help card, listing the commands the user's role may use."""
-    await turn_context.send_activity(help_activity(user.name, turn_context.turn_state.get(REGISTERED, ()), user))
+    from bot.handler import in_group, personal_chat_link  # the router's reading of where the chat is
+
+    activity = turn_context.activity
+    link = personal_chat_link(activity) if in_group(activity) else None
+    await turn_context.send_activity(help_activity(user.name, turn_context.turn_state.get(REGISTERED, ()), user, link))
 
 
 async def on_hub_list(turn_context: TurnContext, recognised: Recognised, user: UserInfo) -> None:

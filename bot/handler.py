@@ -321,7 +321,8 @@ class PreventionFirstBot(ActivityHandler):
 
     def _help(self, turn_context: TurnContext) -> object:
         user = turn_context.turn_state.get(USER)
-        return help_activity(user.name if user else "", self._here(turn_context), user)
+        link = personal_chat_link(turn_context.activity) if in_group(turn_context.activity) else None
+        return help_activity(user.name if user else "", self._here(turn_context), user, link)
 
 
 def _interrupts(recognised: Recognised) -> bool:

@@ -136,8 +136,10 @@ class Router:
 def _phrases(command: Command) -> list[tuple[str, str]]:
     """(text to type, the argument it gives) for every way a command is declared to be typed."""
     typed = [(phrase, "") for phrase in command.phrases]
+    # An argument each command takes: a reference, a number of days, or a person's object id.
+    candidates = ("PF-2026-0042", "30", "1a000000-0000-4000-8000-000000000006")
     for prefix in command.prefixes:
-        argument = "30" if command.takes is not None else "PF-2026-0042"
+        argument = next(a for a in candidates if command.takes is None or command.takes(a))
         typed.append((f"{prefix} {argument}", argument))
     return typed
 

@@ -206,7 +206,8 @@ async def test_help_in_a_group_chat_lists_only_what_works_there(people):
     [answer] = await people.post(OFFICER_AAD, "help", where=GROUP_CHAT)
     card = card_of(answer)
     assert card is not None and card["body"][0]["text"] == "Prevention First assistant"
-    assert [action["title"] for action in card["actions"]] == ["What works"]
+    assert [action["title"] for action in card["actions"]] == ["What works", "Open a chat with me"]
+    assert card["actions"][1]["url"].startswith("https://teams.microsoft.com/l/chat/0/0?users=28:")
     typed = next(item for item in card["body"][3:] if item["type"] == "FactSet")
     assert [fact["title"] for fact in typed["facts"]] == ["help", "what works"]
     assert "chat with me one-to-one" in card["body"][-1]["text"]
