@@ -10,8 +10,12 @@ published index exactly as the bot does, and prints:
   share of unanswerable questions correctly given it;
 - a sweep of the no-good-match threshold on the match score (similarity plus keyword
   evidence), which is how ``NO_MATCH_BELOW`` was chosen;
-- the same figures on ``eval/heldout.yaml``, officers' slang questions written without
-  seeing the tuned set or the slang glossary: how the search does on wording nobody tuned for.
+- the same figures on each held-out set (``eval/heldout.yaml``, officers' slang questions, and
+  ``eval/heldout_officers.yaml``, officers' own words with typos, abbreviations and HR
+  questions), each written without seeing the tuned set, the slang glossary or the search:
+  how the search does on wording nobody tuned for. For every set, bootstrap 95% intervals
+  (2,000 resamples of its questions) and "served" nDCG@5, where an answerable question
+  wrongly refused counts as 0 - what officers actually get with the no-match decision.
 
 ``--min-ndcg`` and the abstention limits make it exit 1 when quality falls below target.
 """
@@ -21,6 +25,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import random
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,12 +124,45 @@ def figures(outcomes: list[Outcome], threshold: float | None = None) -> Figures:
     )
 
 
+def served_ndcg(o: Outcome) -> float:
+    """nDCG@5 as the officer gets it: 0 when the answerable question was refused."""
+    return 0.0 if o.no_good_match else ndcg(o.ranked, o.question.relevant)
+
+
+def interval(values: Sequence[float], resamples: int = 2000, seed: int = 7) -> tuple[float, float, float]:
+    """The mean of ``values`` and its bootstrap 95% interval (percentiles of resampled means)."""
+    if not values:
+        return 0.0, 0.0, 0.0
+    rng = random.Random(seed)
+    n = len(values)
+    means = sorted(sum(values[rng.randrange(n)] for _ in range(n)) / n for _ in range(resamples))
+    return sum(values) / n, means[int(0.025 * resamples)], means[int(0.975 * resamples) - 1]
+
+
+def report_set(name: str, outcomes: list[Outcome]) -> None:
+    """Every figure of one question set, with its bootstrap 95% interval."""
+    answerable = [o for o in outcomes if o.question.relevant]
+    unanswerable = [o for o in outcomes if not o.question.relevant]
+    rows = [
+        ("nDCG@5 (ranking, no-match decision ignored)", [ndcg(o.ranked, o.question.relevant) for o in answerable]),
+        ("nDCG@5 served (a refused answerable counts 0)", [served_ndcg(o) for o in answerable]),
+        ("Recall@5", [recall(o.ranked, o.question.relevant) for o in answerable]),
+        ("MRR", [reciprocal_rank(o.ranked, o.question.relevant) for o in answerable]),
+        ("answerable wrongly refused", [float(o.no_good_match) for o in answerable]),
+        ("unanswerable correctly refused", [float(o.no_good_match) for o in unanswerable]),
+    ]
+    print(f"{name}: {len(answerable)} answerable, {len(unanswerable)} unanswerable")
+    for label, values in rows:
+        mean, low, high = interval(values)
+        print(f"  {label:<47} {mean:6.3f}  [{low:.3f}, {high:.3f}]")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval", description=__doc__.splitlines()[0])
     parser.add_argument("--questions", default="eval/questions.yaml")
-    parser.add_argument("--heldout", default="eval/heldout.yaml",
-                        help="a second set, written without seeing the first or the slang glossary; "
-                             "printed for comparison, not tuned on ('' to leave out)")
+    parser.add_argument("--heldout", nargs="*", default=["eval/heldout.yaml", "eval/heldout_officers.yaml"],
+                        help="held-out sets, written without seeing the first, the slang glossary or the search; "
+                             "printed for comparison, never tuned on (none to leave them out)")
     parser.add_argument("--index", default=os.environ.get("INDEX_DIR") or "data/index")
     parser.add_argument("--models", default=os.environ.get("MODEL_CACHE_DIR") or "data/models")
     parser.add_argument("--verbose", action="store_true", help="list each question that misses")
@@ -171,13 +209,11 @@ def main(argv: list[str] | None = None) -> int:
                       f"{sorted(q.relevant, key=lambda e: -q.relevant[e])[:4]}")
             if not q.relevant and not o.no_good_match:
                 print(f"  {q.id} answered unanswerable match {o.match_score:.2f} {q.text!r} -> {o.ranked[:2]}")
-    if args.heldout and Path(args.heldout).is_file():
-        held = figures(run(searcher, load_questions(Path(args.heldout))))
-        print(f"held-out set {args.heldout} ({held.answerable} answerable, {held.unanswerable} unanswerable; "
-              "not tuned on):")
-        print(f"  nDCG@5 {held.ndcg:.3f}, Recall@5 {held.recall:.3f}, MRR {held.mrr:.3f}, "
-              f"answerable wrongly refused {held.answerable_refused:.1%}, "
-              f"unanswerable correctly refused {held.unanswerable_refused:.1%}")
+    print("With bootstrap 95% intervals:")
+    report_set(f"tuned set {args.questions}", outcomes)
+    for path in (Path(p) for p in args.heldout):
+        if path.is_file():
+            report_set(f"held-out set {path} (never tuned on)", run(searcher, load_questions(path)))
     ok = (result.ndcg >= args.min_ndcg and result.answerable_refused <= args.max_answerable_refused
           and result.unanswerable_refused >= args.min_unanswerable_refused)
     print("targets met" if ok else "below target")
