@@ -14,7 +14,7 @@ from botbuilder.dialogs import Dialog
 from bot.cards import help_activity, hub_lines
 from bot.commands import Command, CommandHandler, Recognised, Recogniser
 from bot.features import Feature
-from bot.turn import REGISTERED
+from bot.turn import REGISTERED, in_group, personal_chat_link
 from domain.models import Role
 from domain.users import UserInfo
 
@@ -32,8 +32,6 @@ def _names_a_submission(argument: str) -> bool:
 
 async def on_help(turn_context: TurnContext, recognised: Recognised, user: UserInfo) -> None:
     """``help``: the help card, listing the commands the user's role may use."""
-    from bot.handler import in_group, personal_chat_link  # the router's reading of where the chat is
-
     activity = turn_context.activity
     link = personal_chat_link(activity) if in_group(activity) else None
     await turn_context.send_activity(help_activity(user.name, turn_context.turn_state.get(REGISTERED, ()), user, link))

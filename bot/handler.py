@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 from typing import Mapping, Sequence
-from urllib.parse import quote
 
 from botbuilder.core import ActivityHandler, InvokeResponse, MessageFactory, TurnContext
 from botbuilder.core import ConversationState
@@ -25,6 +24,8 @@ from botbuilder.schema import Activity, AdaptiveCardInvokeResponse, AdaptiveCard
 from bot.cards import adaptive_card, card_activity, help_activity, welcome_card
 from bot.commands import DEFAULT_REFUSAL, Command, CommandHandler, Recognised, Recogniser
 from bot.turn import (
+    in_group,
+    personal_chat_link,
     REGISTERED,
     REPEATED_START,
     USER,
@@ -52,22 +53,6 @@ PERSONAL_CHAT_ONLY = ("I can help with that in a one-to-one chat with me, where 
 # and its op: the what-works answer's paging, filters and feedback ("Ask the Hub" starts a
 # submission, so it is not among them). Any other button there is pointed to the personal chat.
 SHARED_BUTTONS: dict[str, frozenset[str]] = {WHAT_WORKS_ACTION: frozenset({"more", "kind", "crime", "feedback"})}
-
-
-def in_group(activity: Activity) -> bool:
-    """Whether ``activity`` comes from a group chat or a channel rather than a personal chat."""
-    conversation = activity.conversation
-    return conversation is not None and (
-        conversation.conversation_type in ("groupChat", "channel") or bool(conversation.is_group))
-
-
-def personal_chat_link(activity: Activity) -> str | None:
-    """The Teams link that opens the personal chat with the bot the activity was sent to."""
-    bot = activity.recipient
-    if bot is None or not bot.id:
-        return None
-    bot_id = bot.id if bot.id.startswith("28:") else f"28:{bot.id}"
-    return f"https://teams.microsoft.com/l/chat/0/0?users={quote(bot_id, safe=':')}"
 
 
 def personal_chat_activity(activity: Activity) -> Activity:

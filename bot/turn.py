@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Awaitable, Callable
+from urllib.parse import quote
 
 from botbuilder.core import TurnContext
-from botbuilder.schema import AdaptiveCardInvokeResponse
+from botbuilder.schema import Activity, AdaptiveCardInvokeResponse
 
 from bot.commands import CommandHandler
 from domain.users import UserInfo
 
 __all__ = ["CommandHandler", "CardActionHandler", "ExecuteHandler", "FileConsentHandler", "MessageInterceptor",
-           "StartDialog", "REPEATED_START", "USER", "REGISTERED"]
+           "in_group", "personal_chat_link", "StartDialog", "REPEATED_START", "USER", "REGISTERED"]
 
 # Set in a turn's state when the message names the command of the dialog in progress.
 REPEATED_START = "prevention_first.repeated_start"
@@ -46,3 +47,18 @@ FileConsentHandler = Callable[[TurnContext, dict, UserInfo], Awaitable[None]]
 # A button on a card the bot sent, whose data names its handler: {"action": name, ...}.
 CardActionHandler = Callable[[TurnContext, dict, UserInfo], Awaitable["StartDialog | None"]]
 
+
+def in_group(activity: Activity) -> bool:
+    """Whether ``activity`` comes from a group chat or a channel rather than a personal chat."""
+    conversation = activity.conversation
+    return conversation is not None and (
+        conversation.conversation_type in ("groupChat", "channel") or bool(conversation.is_group))
+
+
+def personal_chat_link(activity: Activity) -> str | None:
+    """The Teams link that opens the personal chat with the bot the activity was sent to."""
+    bot = activity.recipient
+    if bot is None or not bot.id:
+        return None
+    bot_id = bot.id if bot.id.startswith("28:") else f"28:{bot.id}"
+    return f"https://teams.microsoft.com/l/chat/0/0?users={quote(bot_id, safe=':')}"

@@ -28,7 +28,7 @@ from botbuilder.schema import Activity, ActivityTypes
 
 from bot.cards import CARD_VERSION, adaptive_card, card_activity
 from bot.commands import Recognised
-from bot.turn import StartDialog
+from bot.turn import StartDialog, in_group
 from bot.text import plain
 from domain.whatworks.knowledge import KnowledgeService
 from domain.whatworks.searchlog import SearchLog
@@ -245,9 +245,7 @@ class WhatWorks:
             if 0 < query_id < 2**31 else None
         )
         if original is None:
-            conversation = turn_context.activity.conversation
-            shared = conversation is not None and (
-                conversation.conversation_type in ("groupChat", "channel") or bool(conversation.is_group))
+            shared = in_group(turn_context.activity)
             # On a card everyone in a group chat or channel sees, the presser may not be the asker.
             await turn_context.send_activity(
                 "That answer's buttons work only for the person who asked, while the answer is recent. "
