@@ -8,14 +8,16 @@ published index exactly as the bot does, and prints:
 - MRR: the mean of 1 / rank of the first relevant entry (0 when none is in the top ten);
 - abstention: the share of answerable questions wrongly given "no good match", and the
   share of unanswerable questions correctly given it;
-- a sweep of the no-good-match threshold on the match score (similarity plus keyword
-  evidence), which is how ``NO_MATCH_BELOW`` was chosen;
+- how those two shares move with the threshold on the no-match model's probability (the
+  model and its threshold are fitted by ``python -m eval.fit``, see ``indexer.decision``);
 - the same figures on each held-out set (``eval/heldout.yaml``, officers' slang questions, and
   ``eval/heldout_officers.yaml``, officers' own words with typos, abbreviations and HR
   questions), each written without seeing the tuned set, the slang glossary or the search:
   how the search does on wording nobody tuned for. For every set, bootstrap 95% intervals
   (2,000 resamples of its questions) and "served" nDCG@5, where an answerable question
-  wrongly refused counts as 0 - what officers actually get with the no-match decision.
+  wrongly refused counts as 0 - what officers actually get with the no-match decision;
+- every set again with 1,000 and 10,000 synthetic distractor entries added to the base
+  (``eval.distractors``): how far the refusal rates move as the base grows.
 
 ``--min-ndcg`` and the abstention limits make it exit 1 when quality falls below target.
 """
@@ -33,7 +35,8 @@ from typing import Sequence
 
 import yaml
 
-from indexer.embedder import load_query_embedder
+from eval.distractors import DEFAULT_WORKDIR, with_distractors
+from indexer.embedder import load_embedder, load_query_embedder
 from indexer.search import KnowledgeIndex, Searcher
 
 K = 5
@@ -53,7 +56,7 @@ class Question:
 class Outcome:
     question: Question
     ranked: list[str]
-    match_score: float
+    probability: float
     no_good_match: bool
 
 
@@ -88,7 +91,7 @@ def run(searcher: Searcher, questions: list[Question]) -> list[Outcome]:
     outcomes = []
     for q in questions:
         result = searcher.search(q.text, k=10, crime_type=q.crime_type, kind=q.kind)
-        outcomes.append(Outcome(q, [h.id for h in result.results], result.match_score, result.no_good_match))
+        outcomes.append(Outcome(q, [h.id for h in result.results], result.probability, result.no_good_match))
     return outcomes
 
 
@@ -108,7 +111,7 @@ def figures(outcomes: list[Outcome], threshold: float | None = None) -> Figures:
     unanswerable = [o for o in outcomes if not o.question.relevant]
 
     def refused(o: Outcome) -> bool:
-        return o.no_good_match if threshold is None else o.match_score < threshold
+        return o.no_good_match if threshold is None else o.probability < threshold
 
     def mean(values: Sequence[float]) -> float:
         return sum(values) / len(values) if values else 0.0
@@ -157,12 +160,43 @@ def report_set(name: str, outcomes: list[Outcome]) -> None:
         print(f"  {label:<47} {mean:6.3f}  [{low:.3f}, {high:.3f}]")
 
 
+def refusals(outcomes: list[Outcome]) -> tuple[float, float, float]:
+    f = figures(outcomes)
+    return f.answerable_refused, f.unanswerable_refused, f.ndcg
+
+
+def report_distractors(searcher: Searcher, sets: dict[str, list[Question]], sizes: Sequence[int],
+                       knowledge: Path, models: Path, workdir: Path) -> None:
+    """Each set's refusal rates and nDCG@5 with the real base alone and with distractors added."""
+    by_size = {0: {name: refusals(run(searcher, asked)) for name, asked in sets.items()}}
+    builder = load_embedder(os.environ.get("EMBEDDING_MODEL"), cache_dir=models, threads=2)
+    for n in sizes:
+        grown = Searcher(with_distractors(knowledge, n, builder, workdir), searcher.embedder,
+                         no_match=searcher.no_match)
+        by_size[n] = {name: refusals(run(grown, asked)) for name, asked in sets.items()}
+    print("As the base grows: the real entries alone, then with synthetic distractor entries added "
+          "(answerable refused / unanswerable refused / nDCG@5):")
+    for name in sets:
+        cells = [f"{n:>6,}: {a:5.1%} / {u:5.1%} / {d:.3f}" for n, (a, u, d) in
+                 ((n, by_size[n][name]) for n in by_size)]
+        moved = max(
+            max(by_size[n][name][i] for n in by_size) - min(by_size[n][name][i] for n in by_size) for i in (0, 1)
+        )
+        print(f"  {name}: " + "   ".join(cells) + f"   refusal rates move by at most {moved * 100:.1f} points")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval", description=__doc__.splitlines()[0])
     parser.add_argument("--questions", default="eval/questions.yaml")
     parser.add_argument("--heldout", nargs="*", default=["eval/heldout.yaml", "eval/heldout_officers.yaml"],
                         help="held-out sets, written without seeing the first, the slang glossary or the search; "
                              "printed for comparison, never tuned on (none to leave them out)")
+    parser.add_argument("--tuned", nargs="*", default=["eval/train.yaml"],
+                        help="further tuned sets, which the no-match model was fitted on (python -m eval.fit)")
+    parser.add_argument("--distractors", nargs="*", type=int, default=[1_000, 10_000],
+                        help="also search with this many synthetic entries added (none to leave it out)")
+    parser.add_argument("--knowledge", default=os.environ.get("KNOWLEDGE_DIR") or "knowledge")
+    parser.add_argument("--workdir", default=str(DEFAULT_WORKDIR), help="where the bases with distractors are kept")
     parser.add_argument("--index", default=os.environ.get("INDEX_DIR") or "data/index")
     parser.add_argument("--models", default=os.environ.get("MODEL_CACHE_DIR") or "data/models")
     parser.add_argument("--verbose", action="store_true", help="list each question that misses")
@@ -194,26 +228,33 @@ def main(argv: list[str] | None = None) -> int:
           f"Recall@5 {ranks.recall:.3f}, MRR {ranks.mrr:.3f}")
     print("  nDCG@5 by wording: " + ", ".join(
         f"{note} {figures(group).ndcg:.3f} (n={len(group)})" for note, group in sorted(by_note.items())))
-    print(f"  no-good-match threshold (match score below): {searcher.no_match_below:.3f}; sweep:")
-    for step in range(-10, 11):
-        t = round(searcher.no_match_below + step / 100, 3)
+    model = searcher.no_match
+    print(f"  no good match below a probability of {model.threshold:.2f} ({'+'.join(model.features)}, fitted "
+          f"{model.about.get('fitted', '?')} on {', '.join(model.about.get('sets', [])) or '?'}); sweep:")
+    for step in range(-8, 9, 2):
+        t = round(model.threshold + step / 100, 2)
         f = figures(outcomes, t)
-        print(f"    {t:.3f}: answerable refused {f.answerable_refused:6.1%}, "
+        print(f"    {t:.2f}: answerable refused {f.answerable_refused:6.1%}, "
               f"unanswerable refused {f.unanswerable_refused:6.1%}")
     if args.verbose:
         for o in outcomes:
             q = o.question
             if q.relevant and (ndcg(o.ranked, q.relevant) < 0.7 or o.no_good_match):
-                print(f"  {q.id} nDCG {ndcg(o.ranked, q.relevant):.2f} match {o.match_score:.2f} "
+                print(f"  {q.id} nDCG {ndcg(o.ranked, q.relevant):.2f} p {o.probability:.2f} "
                       f"{'REFUSED ' if o.no_good_match else ''}{q.text!r} -> {o.ranked[:5]} want "
                       f"{sorted(q.relevant, key=lambda e: -q.relevant[e])[:4]}")
             if not q.relevant and not o.no_good_match:
-                print(f"  {q.id} answered unanswerable match {o.match_score:.2f} {q.text!r} -> {o.ranked[:2]}")
+                print(f"  {q.id} answered unanswerable p {o.probability:.2f} {q.text!r} -> {o.ranked[:2]}")
     print("With bootstrap 95% intervals:")
-    report_set(f"tuned set {args.questions}", outcomes)
-    for path in (Path(p) for p in args.heldout):
-        if path.is_file():
-            report_set(f"held-out set {path} (never tuned on)", run(searcher, load_questions(path)))
+    sets = {args.questions: questions}
+    sets.update({p: load_questions(Path(p)) for p in args.tuned if Path(p).is_file()})
+    sets.update({p: load_questions(Path(p)) for p in args.heldout if Path(p).is_file()})
+    for name, asked in sets.items():
+        tuned = "held-out set" if name in args.heldout else "tuned set"
+        report_set(f"{tuned} {name}" + (" (never tuned on)" if name in args.heldout else ""),
+                   outcomes if name == args.questions else run(searcher, asked))
+    if args.distractors:
+        report_distractors(searcher, sets, args.distractors, Path(args.knowledge), Path(args.models), Path(args.workdir))
     ok = (result.ndcg >= args.min_ndcg and result.answerable_refused <= args.max_answerable_refused
           and result.unanswerable_refused >= args.min_unanswerable_refused)
     print("targets met" if ok else "below target")

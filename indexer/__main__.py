@@ -157,7 +157,10 @@ def cmd_search(args: argparse.Namespace, out: IO[str]) -> int:
         print(json.dumps(result.as_json(), ensure_ascii=False), file=out)
         return 0
     if result.no_good_match:
-        print("No good match in the knowledge base.", file=out)
+        print(f"No good match in the knowledge base (probability that it answers {result.probability:.2f}, "
+              f"below {searcher.no_match.threshold:.2f}); the closest entries:", file=out)
+    else:
+        print(f"Probability that the knowledge base answers this: {result.probability:.2f}", file=out)
     for n, hit in enumerate(result.results, 1):
         badges = ", ".join(filter(None, [hit.kind, hit.entry.get("effect"), hit.entry.get("quality")]))
         print(f"{n}. {hit.title} [{badges}] {hit.id} (score {hit.score:.3f}, similarity {hit.similarity:.3f})", file=out)

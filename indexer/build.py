@@ -30,6 +30,7 @@ import numpy.typing as npt
 import orjson
 
 from indexer.chunks import CHUNKER_VERSION
+from indexer.decision import MODEL_FILE, PACKAGED_MODEL, ModelError, NoMatchModel
 from indexer.embedder import Embedder, model_fingerprint, resolve_model
 from indexer.entries import LoadResult, ParseCache, Problem, load_entries
 from indexer.lexical import build_lexical
@@ -127,10 +128,12 @@ def _build_lock(index_dir: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _source_hash(result: LoadResult, taxonomy_file: Path, fingerprint: str, slang_file: Path | None) -> str:
+def _source_hash(result: LoadResult, taxonomy_file: Path, fingerprint: str, slang_file: Path | None,
+                 no_match_file: Path) -> str:
     digest = hashlib.sha256(f"{FORMAT}:{CHUNKER_VERSION}:{fingerprint}".encode())
     digest.update(taxonomy_file.read_bytes())
     digest.update(b"\0" + (slang_file.read_bytes() if slang_file else b""))
+    digest.update(b"\0" + no_match_file.read_bytes())
     for entry in sorted(result.entries, key=lambda e: e.id):
         digest.update(f"{entry.path}\0{entry.content_hash}\0".encode())
     for problem in result.problems:  # a newly broken file changes what the version reports
@@ -173,6 +176,7 @@ def build(
     force: bool = False,
     fallback_taxonomy: Path = Path("knowledge/taxonomy.yaml"),
     fallback_slang: Path = Path("knowledge/slang.yaml"),
+    no_match_file: Path = PACKAGED_MODEL,
 ) -> BuildReport:
     """Validate ``source``, embed what changed and publish a new version into ``index_dir``.
 
@@ -188,6 +192,10 @@ def build(
     taxonomy = Taxonomy.load(taxonomy_file)
     slang_file = slang_path(source, fallback_slang)
     Slang.load(slang_file)  # a glossary that cannot be read fails the build, naming the reason
+    try:
+        NoMatchModel.load(no_match_file)
+    except ModelError as error:
+        raise BuildError(str(error)) from None
     parse_cache = previous_parse_cache(index_dir)
     fresh_cache: ParseCache = {}
     result = load_entries(source, taxonomy, cache=ReadThrough(parse_cache, fresh_cache))
@@ -196,7 +204,7 @@ def build(
     fingerprint = model_fingerprint(resolve_model(model))
 
     with _build_lock(index_dir):
-        source_hash = _source_hash(result, taxonomy_file, fingerprint, slang_file)
+        source_hash = _source_hash(result, taxonomy_file, fingerprint, slang_file, no_match_file)
         served = current_version(index_dir)
         if served and not force:
             meta = json.loads((version_dir(index_dir, served) / "meta.json").read_text())
@@ -282,6 +290,7 @@ def build(
             shutil.copyfile(taxonomy_file, staging / "taxonomy.yaml")
             if slang_file is not None:
                 shutil.copyfile(slang_file, staging / "slang.yaml")
+            shutil.copyfile(no_match_file, staging / MODEL_FILE)
             build_lexical(lexical_terms, staging / "lexical")
             entry_words = entry_vocabulary(index_dir, entry_keys, parse_cache, fresh_cache)
             (staging / "entry_vocabulary.json").write_bytes(

@@ -41,15 +41,36 @@ class Lexical:
     def __init__(self, folder: Path) -> None:
         self.index = bm25s.BM25.load(str(folder), show_progress=False)
         self.vocab = self.index.vocab_dict
+        # Each term's best score in any entry: the most that term can add to a question's
+        # score, so a question's own maximum attainable score is the sum over its terms.
+        data, pointers = self.index.scores["data"], self.index.scores["indptr"]
+        self.term_best = np.zeros(len(pointers) - 1, dtype=np.float32)
+        used = np.flatnonzero(np.diff(pointers) > 0)
+        if len(used):
+            self.term_best[used] = np.maximum.reduceat(data, pointers[used])
+
+    def terms(self, query: str) -> list[str]:
+        """The question's BM25 terms the base knows, each once.
+
+        The same steps as bm25s.tokenize (lower case, word pattern, English stop words,
+        Snowball stems) without its per-call set-up, which costs more than the scoring. A
+        word the question repeats, or that both its slang and its plain-English reading
+        contain, is counted once.
+        """
+        words = [w for w in _token.findall(query.lower()) if w not in _stopwords]
+        return list(dict.fromkeys(t for t in _stemmer.stemWords(words) if t in self.vocab))
 
     def scores(self, query: str, mask: np.ndarray | None = None) -> np.ndarray:
-        # The same steps as bm25s.tokenize (lower case, word pattern, English stop words,
-        # Snowball stems) without its per-call set-up, which costs more than the scoring.
-        words = [w for w in _token.findall(query.lower()) if w not in _stopwords]
-        # Each term once: a word the question repeats, or that both its slang and its
-        # plain-English reading contain, is not counted twice.
-        known = list(dict.fromkeys(t for t in _stemmer.stemWords(words) if t in self.vocab))
+        known = self.terms(query)
         if not known:
             return np.zeros(self.index.scores["num_docs"], dtype=np.float32)
         scores: np.ndarray = self.index.get_scores(known, weight_mask=mask)
         return scores
+
+    def attainable(self, query: str) -> float:
+        """The highest score any entry could reach for ``query``: each term's best, summed."""
+        return float(sum(self.term_best[self.vocab[t]] for t in self.terms(query)))
+
+    def knows(self, word: str) -> bool:
+        """Whether the base uses ``word`` (after stemming)."""
+        return _stemmer.stemWord(word.lower()) in self.vocab

@@ -9,9 +9,10 @@ its best passage), and by keywords with BM25 over the entry's whole text.
 The two are fused by score: an entry's cosine similarity plus a weight times its BM25
 score. ``make eval`` also prints the same search fused by rank (weighted reciprocal rank),
 which scored lower on the labelled questions (see ``FUSION``). Filters (crime type, kind,
-effect) are applied before ranking, near-duplicate entries are collapsed into the first of
-them, and when neither the meaning nor the keywords of the best entries come close enough to
-the question (see ``NO_MATCH_BELOW``) the result says there is no good match.
+effect) are applied before ranking and near-duplicate entries are collapsed into the first
+of them. Whether anything answers the question at all is decided on evidence that does not
+depend on the base's size, by the model published with the index (``indexer.decision``):
+below its threshold the result says there is no good match.
 """
 
 from __future__ import annotations
@@ -28,8 +29,10 @@ from typing import Any, Sequence
 import numpy as np
 import numpy.typing as npt
 import orjson
+from bm25s.stopwords import STOPWORDS_EN
 
 from indexer.build import current_version, version_dir
+from indexer.decision import Evidence, NoMatchModel
 from indexer.embedder import Embedder
 from indexer.lexical import Lexical
 from indexer.slang import Slang
@@ -45,17 +48,12 @@ RRF_K = 5
 LEXICAL_RANK_WEIGHT = 0.5
 CANDIDATES = 100
 DUPLICATE_SIMILARITY = 0.95
-# Whether anything answers the question is judged on two kinds of evidence: how close in
-# meaning the best passage is (cosine similarity), plus MATCH_PER_POINT times how strongly
-# the best entry matches by keywords (BM25, summed over the question as the officer wrote it
-# and its plain-English reading when the slang glossary changed it); below NO_MATCH_BELOW
-# the answer is "no good match". Calibrated on eval/questions.yaml by `make eval`, which
-# prints how the abstention rates move with the threshold. Meaning alone had to refuse 7.8%
-# of the answerable questions to refuse all of the unanswerable ones: everyday wording
-# ("punch-ups when the clubs kick out") sits far from the entries in meaning yet shares
-# their keywords.
-MATCH_PER_POINT = 0.035
-NO_MATCH_BELOW = 0.525
+
+
+@dataclass(frozen=True)
+class Keywords:
+    share: float  # the best entry's score over the most the question's terms could reach
+    points: float  # the best entry's score, both readings of the question added
 
 
 class IndexNotFound(RuntimeError):
@@ -89,7 +87,8 @@ class SearchResult:
     results: list[Hit]
     has_more: bool
     best_similarity: float
-    match_score: float
+    probability: float  # that the base answers the question (indexer.decision)
+    evidence: Evidence
     filters: dict[str, Any] = field(default_factory=dict)
     index_version: str = ""
 
@@ -97,6 +96,7 @@ class SearchResult:
         return {
             "query": self.query,
             "no_good_match": self.no_good_match,
+            "probability": round(self.probability, 4),
             "results": [hit.as_json() for hit in self.results],
         }
 
@@ -129,6 +129,8 @@ class KnowledgeIndex:
         self.lexical = Lexical(self.folder / "lexical")
         words = json.loads((self.folder / "vocabulary.json").read_text(encoding="utf-8"))
         self.speller = Speller(words)
+        self.words = frozenset(words)
+        self.no_match = NoMatchModel.for_version(self.folder)
         self.ids = [e["id"] for e in self.entries]
         self.normal_titles = [_normal_title(e["title"]) for e in self.entries]
         # Abbreviations the Hub tagged an entry with (RJ, GVI, DVDS): a question using one
@@ -206,6 +208,15 @@ def dense_text(text: str) -> str:
     return stripped or text
 
 
+_STOP_WORDS = frozenset(STOPWORDS_EN) | frozenset({"what", "works", "work", "does", "do", "how", "can", "any", "get", "got"})
+
+
+def _english_rarity(english: Any, word: str) -> float:
+    """How rare ``word`` is in English: log(words in the corpus / (its count + 1))."""
+    frequency = english.word_frequency
+    return float(np.log(frequency.total_words / (frequency.dictionary.get(word, 0) + 1)))
+
+
 _SMALL_WORDS = frozenset({"and", "of", "the", "for", "to", "in", "on", "a"})
 
 
@@ -229,13 +240,13 @@ def _normal_title(title: str) -> str:
 class Searcher:
     """The search the bot and ``python -m indexer search`` both use."""
 
-    def __init__(self, index: KnowledgeIndex, embedder: Embedder, *, no_match_below: float = NO_MATCH_BELOW,
+    def __init__(self, index: KnowledgeIndex, embedder: Embedder, *, no_match: NoMatchModel | None = None,
                  fusion: str = FUSION) -> None:
         if fusion not in ("scores", "ranks"):
             raise ValueError(f"fusion is 'scores' or 'ranks', not {fusion!r}")
         self.index = index
         self.embedder = embedder
-        self.no_match_below = no_match_below
+        self.no_match = no_match or index.no_match
         self.fusion = fusion
 
     def _dense(self, vector: np.ndarray, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
@@ -261,26 +272,28 @@ class Searcher:
         order = np.argsort(-scores, kind="stable")[:CANDIDATES]
         return positions[order], scores[order]
 
-    def _lexical(self, plain: str, own_words: str, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, float]:
+    def _lexical(self, plain: str, own_words: str, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, Keywords]:
         """Entry positions and BM25 scores, best first, and the keyword evidence of a match.
 
         Ranking scores every distinct word of the question's plain-English reading and of
-        the officer's own wording once. The evidence is the best entry's score for the two
-        readings added together (only the plain one when the glossary changed nothing).
+        the officer's own wording (when the glossary changed it) once.
         """
         lexical = self.index.lexical
-        plain_scores = lexical.scores(plain, mask)
-        if own_words:
-            scores = lexical.scores(f"{plain} {own_words}", mask)
-            evidence = plain_scores + lexical.scores(own_words, mask)
-        else:
-            scores = evidence = plain_scores
-        best = float(evidence.max()) if len(evidence) else 0.0
+        query = f"{plain} {own_words}" if own_words else plain
+        scores = lexical.scores(query, mask)
+        attainable = lexical.attainable(query)
+        # The two readings each scored in full and added: a question in slang whose own
+        # words and plain reading both match the same entry has twice the evidence.
+        points = scores if not own_words else lexical.scores(plain, mask) + lexical.scores(own_words, mask)
+        evidence = Keywords(
+            share=float(scores.max()) / attainable if attainable > 0 and len(scores) else 0.0,
+            points=float(points.max()) if len(points) else 0.0,
+        )
         count = min(CANDIDATES, len(scores))
         top = np.argpartition(-scores, count - 1)[:count] if count < len(scores) else np.arange(len(scores))
         top = top[scores[top] > 0]
         top = top[np.argsort(-scores[top], kind="stable")]
-        return top, scores[top], best
+        return top, scores[top], evidence
 
     def search(
         self,
@@ -295,12 +308,13 @@ class Searcher:
         index = self.index
         # Everyday words in plain English for the meaning match; both for the keywords.
         plain = index.slang.rewrite(text)
-        expanded = index.expand(index.speller.correct(plain))
+        corrected = index.speller.correct(plain)
+        expanded = index.expand(corrected)
         vector = self.embedder.embed([dense_text(expanded)])[0]
         mask = index.mask(crime_type, kind, effect)
         dense_positions, dense_scores = self._dense(vector, mask)
         own_words = index.speller.correct(text) if plain != text else ""
-        lexical_positions, lexical_scores, keyword_evidence = self._lexical(expanded, own_words, mask)
+        lexical_positions, lexical_scores, keywords = self._lexical(expanded, own_words, mask)
 
         similarity = dict(zip(map(int, dense_positions), map(float, dense_scores)))
         missing = [int(p) for p in lexical_positions if int(p) not in similarity]
@@ -320,7 +334,16 @@ class Searcher:
             top_possible = 1.0  # the score is the fused value itself
         ranked = sorted(fused, key=lambda p: (-fused[p], -similarity[p], p))
         best_similarity = float(dense_scores[0]) if len(dense_scores) else 0.0
-        match_score = best_similarity + MATCH_PER_POINT * keyword_evidence
+        evidence = Evidence(
+            cosine=best_similarity,
+            margin=best_similarity - float(dense_scores[1]) if len(dense_scores) > 1 else best_similarity,
+            keywords=keywords.share,
+            points=keywords.points,
+            known=self._known_share(corrected),
+            recognised=float(plain != text or expanded != corrected),
+            length=float(np.log1p(len(self._content_words(corrected)))),
+        )
+        probability = self.no_match.probability(evidence)
 
         # Collapse near-duplicates down the ranking until the page is full and one more
         # result shows whether there is a next page.
@@ -345,14 +368,32 @@ class Searcher:
         filters = {k_: v for k_, v in (("crime_type", crime_type), ("kind", kind), ("effect", effect)) if v}
         return SearchResult(
             query=text,
-            no_good_match=match_score < self.no_match_below,
+            no_good_match=probability < self.no_match.threshold,
             results=hits,
             has_more=len(kept) > offset + k,
             best_similarity=best_similarity,
-            match_score=match_score,
+            probability=probability,
+            evidence=evidence,
             filters=filters,
             index_version=index.version,
         )
+
+    @staticmethod
+    def _content_words(text: str) -> list[str]:
+        """The question's words that carry its topic: no asking words, no stop words."""
+        return [w for w in re.findall(r"[a-z0-9]+", dense_text(text).lower()) if w not in _STOP_WORDS]
+
+    def _known_share(self, text: str) -> float:
+        """The share of the question's content words the base uses, each weighted by how rare
+        it is in English, so that "overtime" or "annual leave" outweighs "police"."""
+        index = self.index
+        total = known = 0.0
+        for word in self._content_words(text):
+            weight = _english_rarity(index.speller.english, word)
+            total += weight
+            if word in index.words or word in index.acronyms or index.lexical.knows(word):
+                known += weight
+        return known / total if total else 0.0
 
     def _best_passage(self, positions: Sequence[int] | npt.NDArray[np.intp], vector: np.ndarray) -> np.ndarray:
         """Each entry's best-passage similarity to the query."""

@@ -1,0 +1,266 @@
+"""``python -m eval.fit``: fit the "no good match" model on the tuned question sets.
+
+The model (``indexer.decision``) is a logistic regression on the evidence the search measures
+for a question. This command searches every question of the tuned sets (``eval/questions.yaml``
+and ``eval/train.yaml``, never the held-out sets) against the published index, and chooses
+the model by cross-validation across the sets. A question's error is the worse of the share
+of answerable questions refused and the share of unanswerable ones answered (both mislead an
+officer, and neither may be bought with the other).
+
+- The candidates are subsets of the evidence and strengths of regularisation.
+- Each is scored across the sets: fitted on all but one set, its threshold chosen there, and
+  measured on the set left out, in turn; the mean of those errors ranks the candidates. Sets
+  written by different people differ more than questions within a set do, so this is the
+  measure of how a model will do on wording nobody fitted it to.
+- The best are scored again by stratified 5-fold cross-validation over the pooled questions
+  (five shuffles; the mean over the sets of each set's error), which breaks ties and gives the
+  final threshold from the out-of-fold probabilities.
+
+The chosen model is then fitted on every tuned question; the out-of-fold probabilities are
+printed against what happened (calibration).
+
+``--rule`` keeps the decision the bot makes today instead: answer when the best passage's
+cosine plus ``RULE_PER_POINT`` times the best entry's keyword points reaches ``RULE_AT``
+(chosen on ``eval/questions.yaml``), with only its slope fitted, so that its probability is
+calibrated and exactly ``0.5`` at the rule's threshold. Its figures are printed beside the
+chosen model's. ``--write`` writes the chosen model, or the rule with ``--rule``, to
+``indexer/no_match_model.json``, which ``make index`` publishes with the next index version.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import sys
+from dataclasses import asdict
+from datetime import date
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import numpy.typing as npt
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+
+from eval.__main__ import load_questions
+from indexer.decision import FEATURES, PACKAGED_MODEL, NoMatchModel
+from indexer.embedder import load_query_embedder
+from indexer.search import KnowledgeIndex, Searcher
+
+TUNED_SETS = ("eval/questions.yaml", "eval/train.yaml")
+STRENGTHS = (0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+FOLDS = 5
+SHUFFLES = 5
+SMALLEST_SUBSET = 1
+SHORTLIST = 12
+RULE_PER_POINT = 0.035
+RULE_AT = 0.525
+Array = npt.NDArray[np.float64]
+
+
+def evidence_rows(searcher: Searcher, paths: Sequence[Path]) -> tuple[Array, Array, Array]:
+    """Each question's evidence, whether it is answerable, and which set it comes from."""
+    rows, labels, groups = [], [], []
+    for number, path in enumerate(paths):
+        for q in load_questions(path):
+            result = searcher.search(q.text, k=5, crime_type=q.crime_type, kind=q.kind)
+            rows.append([asdict(result.evidence)[f] for f in FEATURES])
+            labels.append(1.0 if q.relevant else 0.0)
+            groups.append(number)
+    return np.array(rows), np.array(labels), np.array(groups)
+
+
+class Candidate:
+    """Standardised logistic regression on some of the evidence."""
+
+    def __init__(self, features: tuple[str, ...], strength: float) -> None:
+        self.features = features
+        self.strength = strength
+        self.columns = [FEATURES.index(f) for f in features]
+
+    def __str__(self) -> str:
+        return f"{'+'.join(self.features)} C={self.strength:g}"
+
+    def fit(self, x: Array, y: Array) -> tuple[Array, Array, LogisticRegression]:
+        chosen = x[:, self.columns]
+        mean, scale = chosen.mean(axis=0), chosen.std(axis=0)
+        scale[scale == 0] = 1.0
+        model = LogisticRegression(C=self.strength, max_iter=1000)
+        model.fit((chosen - mean) / scale, y)
+        return mean, scale, model
+
+    def predict(self, fitted: tuple[Array, Array, LogisticRegression], x: Array) -> Array:
+        mean, scale, model = fitted
+        probabilities: Array = model.predict_proba((x[:, self.columns] - mean) / scale)[:, 1]
+        return probabilities
+
+    def out_of_fold(self, x: Array, y: Array, groups: Array, seed: int) -> Array:
+        """Probabilities for every question from a model that did not see it."""
+        out = np.zeros(len(y))
+        strata = groups * 2 + y  # each set's answerable and unanswerable spread over the folds
+        for train, test in StratifiedKFold(FOLDS, shuffle=True, random_state=seed).split(x, strata):
+            out[test] = self.predict(self.fit(x[train], y[train]), x[test])
+        return out
+
+
+def worse_error(p: Array, y: Array, threshold: float) -> float:
+    """The larger of the share of answerable questions refused and of unanswerable ones answered."""
+    answered = p >= threshold
+    refused_answerable = float(np.mean(~answered[y == 1])) if (y == 1).any() else 0.0
+    answered_unanswerable = float(np.mean(answered[y == 0])) if (y == 0).any() else 0.0
+    return max(refused_answerable, answered_unanswerable)
+
+
+def per_set_error(p: Array, y: Array, groups: Array, threshold: float) -> float:
+    """The mean over the sets of each set's worse error: every set counts the same."""
+    return float(np.mean([worse_error(p[groups == g], y[groups == g], threshold) for g in np.unique(groups)]))
+
+
+def best_threshold(p: Array, y: Array, groups: Array) -> float:
+    """The threshold with the lowest per-set error; the middle of the best run on a tie."""
+    grid = np.round(np.arange(0.05, 0.951, 0.01), 2)
+    errors = np.array([per_set_error(p, y, groups, t) for t in grid])
+    best = np.flatnonzero(errors <= errors.min() + 1e-9)
+    return float(grid[best[len(best) // 2]])
+
+
+def candidates() -> list[Candidate]:
+    subsets = [s for n in range(SMALLEST_SUBSET, len(FEATURES) + 1) for s in itertools.combinations(FEATURES, n)]
+    return [Candidate(s, c) for s in subsets for c in STRENGTHS]
+
+
+def cross_validate(candidate: Candidate, x: Array, y: Array, groups: Array) -> tuple[float, float, Array]:
+    """Cross-validated error at the candidate's own best threshold, that threshold, and the
+    out-of-fold probabilities of the first shuffle."""
+    shuffles = [candidate.out_of_fold(x, y, groups, seed) for seed in range(SHUFFLES)]
+    pooled = np.concatenate(shuffles)
+    threshold = best_threshold(pooled, np.tile(y, SHUFFLES), np.tile(groups, SHUFFLES))
+    error = float(np.mean([per_set_error(p, y, groups, threshold) for p in shuffles]))
+    return error, threshold, shuffles[0]
+
+
+def across_sets(candidate: Candidate, x: Array, y: Array, groups: Array) -> list[tuple[float, float, float]]:
+    """For each set: fitted on the others (threshold chosen there), measured on it. Each as
+    (error, answerable refused, unanswerable refused)."""
+    results = []
+    for g in np.unique(groups):
+        train, test = groups != g, groups == g
+        fitted = candidate.fit(x[train], y[train])
+        threshold = best_threshold(candidate.predict(fitted, x[train]), y[train], groups[train])
+        p = candidate.predict(fitted, x[test])
+        answered = p >= threshold
+        results.append((worse_error(p, y[test], threshold), float(np.mean(~answered[y[test] == 1])),
+                        float(np.mean(~answered[y[test] == 0]))))
+    return results
+
+
+def calibration(p: Array, y: Array) -> list[str]:
+    lines = []
+    for low in np.arange(0.0, 1.0, 0.2):
+        inside = (p >= low) & (p < low + 0.2 + (1e-9 if low >= 0.8 else 0))
+        if inside.any():
+            lines.append(f"    predicted {low:.1f}-{low + 0.2:.1f}: {inside.sum():4d} questions, "
+                         f"mean predicted {p[inside].mean():.2f}, answerable {y[inside].mean():.2f}")
+    return lines
+
+
+def calibrated_rule(x: Array, y: Array, groups: Array, paths: Sequence[Path], version: str) -> NoMatchModel:
+    """Today's rule, cosine + RULE_PER_POINT x points >= RULE_AT, with its slope fitted."""
+    margin = x[:, FEATURES.index("cosine")] + RULE_PER_POINT * x[:, FEATURES.index("points")] - RULE_AT
+    slope = float(LogisticRegression(C=np.inf, fit_intercept=False, max_iter=1000).fit(margin[:, None], y).coef_[0, 0])
+    answered = margin >= 0
+    print(f"the rule: cosine + {RULE_PER_POINT} x keyword points >= {RULE_AT}, slope {slope:.1f}")
+    for g, path in enumerate(paths):
+        here = groups == g
+        print(f"    on {path}: answerable refused {np.mean(~answered[here & (y == 1)]):.1%}, "
+              f"unanswerable refused {np.mean(~answered[here & (y == 0)]):.1%}")
+    probability = 1 / (1 + np.exp(-slope * margin))
+    print("  calibration:")
+    for line in calibration(probability, y):
+        print(line)
+    return NoMatchModel(
+        features=("cosine", "points"), mean=(0.0, 0.0), scale=(1.0, 1.0),
+        weights=(slope, slope * RULE_PER_POINT), intercept=-slope * RULE_AT, threshold=0.5,
+        about={"fitted": date.today().isoformat(), "sets": [str(p) for p in paths], "questions": len(y),
+               "answerable": int(y.sum()), "rule": f"cosine + {RULE_PER_POINT} x points >= {RULE_AT}",
+               "index": version},
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m eval.fit", description=__doc__.splitlines()[0])
+    parser.add_argument("--sets", nargs="+", default=list(TUNED_SETS))
+    parser.add_argument("--index", default=os.environ.get("INDEX_DIR") or "data/index")
+    parser.add_argument("--models", default=os.environ.get("MODEL_CACHE_DIR") or "data/models")
+    parser.add_argument("--write", nargs="?", const=str(PACKAGED_MODEL), default=None,
+                        help=f"write the chosen model (default {PACKAGED_MODEL})")
+    parser.add_argument("--rule", action="store_true", help="keep today's rule, with its slope fitted")
+    args = parser.parse_args(argv)
+    if any("heldout" in Path(p).name for p in args.sets):
+        parser.error("the held-out sets are never fitted on")
+
+    index = KnowledgeIndex.load_current(Path(args.index))
+    searcher = Searcher(index, load_query_embedder(os.environ.get("EMBEDDING_MODEL"), cache_dir=args.models,
+                                                   precision=os.environ.get("QUERY_PRECISION") or "int8"))
+    paths = [Path(p) for p in args.sets]
+    x, y, groups = evidence_rows(searcher, paths)
+    print(f"{len(y)} questions from {', '.join(map(str, paths))}: {int(y.sum())} answerable, "
+          f"{int(len(y) - y.sum())} unanswerable; index {index.version}")
+
+    if len(paths) < 2:
+        parser.error("the model is chosen across sets: give at least two")
+    transfer = sorted(
+        ((float(np.mean([r[0] for r in across_sets(c, x, y, groups)])), c) for c in candidates()),
+        key=lambda s: (round(s[0], 3), len(s[1].features), -s[1].strength),
+    )
+    scored = []
+    for across, candidate in transfer[:SHORTLIST]:
+        error, threshold, oof = cross_validate(candidate, x, y, groups)
+        scored.append((round(across, 3), error, len(candidate.features), str(candidate), candidate, threshold, oof))
+    scored.sort(key=lambda s: s[:4])
+    print(f"{len(transfer)} candidates; the best across sets (fitted on the others, measured on the set left out), "
+          f"then {FOLDS}-fold cross-validation over {SHUFFLES} shuffles of the pooled questions:")
+    for across, error, _, name, _, threshold, _ in scored[:8]:
+        print(f"  across sets {across:6.1%}, pooled {error:6.1%} at threshold {threshold:.2f}: {name}")
+    across, error, _, name, chosen, threshold, oof = scored[0]
+    print(f"chosen: {name}, threshold {threshold:.2f}")
+    for g, path in enumerate(paths):
+        answered = oof[groups == g] >= threshold
+        labels = y[groups == g]
+        print(f"    out of fold on {path}: answerable refused {np.mean(~answered[labels == 1]):.1%}, "
+              f"unanswerable refused {np.mean(~answered[labels == 0]):.1%}")
+    for path, (_, refused, unanswered) in zip(paths, across_sets(chosen, x, y, groups)):
+        print(f"    fitted without {path}, measured on it: answerable refused {refused:.1%}, "
+              f"unanswerable refused {unanswered:.1%}")
+    print("  calibration, out of fold:")
+    for line in calibration(oof, y):
+        print(line)
+
+    if args.rule:
+        fitted = calibrated_rule(x, y, groups, paths, index.version)
+        if args.write:
+            Path(args.write).write_text(json.dumps(fitted.as_json(), indent=2) + "\n", encoding="utf-8")
+            print(f"the rule written to {args.write}; `make index` publishes it with the next version")
+        return 0
+    mean, scale, model = chosen.fit(x, y)
+    fitted = NoMatchModel(
+        features=chosen.features, mean=tuple(map(float, mean)), scale=tuple(map(float, scale)),
+        weights=tuple(float(w) for w in model.coef_[0]), intercept=float(model.intercept_[0]),
+        threshold=threshold,
+        about={"fitted": date.today().isoformat(), "sets": [str(p) for p in paths], "questions": len(y),
+               "answerable": int(y.sum()), "regularisation": chosen.strength,
+               "error_across_sets": across, "error_pooled": round(error, 4), "index": index.version},
+    )
+    print("  weights on standardised evidence: " + ", ".join(
+        f"{f} {w:+.2f}" for f, w in zip(fitted.features, fitted.weights)) + f", intercept {fitted.intercept:+.2f}")
+    if args.write:
+        Path(args.write).write_text(json.dumps(fitted.as_json(), indent=2) + "\n", encoding="utf-8")
+        print(f"written to {args.write}; `make index` publishes it with the next version")
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    sys.exit(main())

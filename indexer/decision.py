@@ -1,0 +1,117 @@
+"""Whether anything in the knowledge base answers a question: the "no good match" decision.
+
+The search measures how well its best entries meet the question (``Evidence``): how close in
+meaning the best passage is and how far ahead of the next entry, how much of the keyword
+score the question could reach it reaches, how much of what the officer wrote the base
+knows at all, whether a crime type, abbreviation or slang word was recognised, and how long
+the question is. None of these grows with the size of the base, so the decision holds as the
+Hub adds entries without re-tuning.
+
+A small logistic regression turns the evidence into the probability that the base answers
+the question. Its coefficients are data (``no_match_model.json``), fitted and calibrated by
+``python -m eval.fit`` on the tuned question sets, and published inside every index version
+beside the vectors, so a version always answers with the decision it was built with. Below
+the model's threshold the answer is "no good match", with the closest entry shown as such.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+MODEL_FILE = "no_match_model.json"
+PACKAGED_MODEL = Path(__file__).with_name(MODEL_FILE)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the search found, measured so that it does not depend on the base's size."""
+
+    cosine: float  # the best passage's cosine similarity to the question
+    margin: float  # how far the best entry's similarity is ahead of the next entry's
+    keywords: float  # the best entry's BM25 score over the most the question's terms could reach
+    points: float  # the best entry's BM25 score itself (it grows with the base's size)
+    known: float  # the share of the question's words the base uses, weighted by rarity in English
+    recognised: float  # 1 when a crime type, tagged abbreviation or slang word was recognised
+    length: float  # log(1 + the question's content words)
+
+    def as_json(self) -> dict[str, float]:
+        return {name: round(value, 4) for name, value in asdict(self).items()}
+
+
+FEATURES = tuple(f.name for f in fields(Evidence))
+
+
+class ModelError(ValueError):
+    """A no-match model file that cannot be used, with the reason."""
+
+
+@dataclass(frozen=True)
+class NoMatchModel:
+    """Logistic regression on standardised evidence; answers at or above ``threshold``."""
+
+    features: tuple[str, ...]
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    weights: tuple[float, ...]
+    intercept: float
+    threshold: float
+    about: dict[str, Any]
+
+    @classmethod
+    def from_mapping(cls, data: Any, *, path: str = MODEL_FILE) -> "NoMatchModel":
+        try:
+            features = tuple(str(f) for f in data["features"])
+            model = cls(
+                features=features,
+                mean=tuple(float(v) for v in data["mean"]),
+                scale=tuple(float(v) for v in data["scale"]),
+                weights=tuple(float(v) for v in data["weights"]),
+                intercept=float(data["intercept"]),
+                threshold=float(data["threshold"]),
+                about=dict(data.get("about") or {}),
+            )
+        except (KeyError, TypeError, ValueError) as error:
+            raise ModelError(f"{path}: not a no-match model ({type(error).__name__}: {error})") from None
+        unknown = [f for f in features if f not in FEATURES]
+        if unknown:
+            raise ModelError(f"{path}: unknown evidence {', '.join(unknown)} (known: {', '.join(FEATURES)})")
+        if not len(features) == len(model.mean) == len(model.scale) == len(model.weights):
+            raise ModelError(f"{path}: features, mean, scale and weights differ in length")
+        if any(s <= 0 for s in model.scale):
+            raise ModelError(f"{path}: every scale must be positive")
+        if not 0.0 < model.threshold < 1.0:
+            raise ModelError(f"{path}: the threshold is a probability between 0 and 1")
+        return model
+
+    @classmethod
+    def load(cls, path: Path) -> "NoMatchModel":
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as error:
+            raise ModelError(f"{path}: cannot be read ({type(error).__name__})") from None
+        return cls.from_mapping(data, path=str(path))
+
+    @classmethod
+    def for_version(cls, folder: Path) -> "NoMatchModel":
+        """The model published with an index version (the packaged one for older versions)."""
+        own = Path(folder) / MODEL_FILE
+        return cls.load(own if own.is_file() else PACKAGED_MODEL)
+
+    def probability(self, evidence: Evidence) -> float:
+        """The calibrated probability that the base answers the question."""
+        values = asdict(evidence)
+        z = self.intercept + sum(
+            w * (values[f] - m) / s for f, m, s, w in zip(self.features, self.mean, self.scale, self.weights)
+        )
+        return 1.0 / (1.0 + math.exp(-z)) if z > -30 else 0.0
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "features": list(self.features), "mean": list(self.mean), "scale": list(self.scale),
+            "weights": list(self.weights), "intercept": self.intercept, "threshold": self.threshold,
+            "about": self.about,
+        }

@@ -1,0 +1,121 @@
+"""The "no good match" decision: a fitted model published with every index version."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from indexer.build import BuildError, build, current_version, version_dir
+from indexer.decision import FEATURES, MODEL_FILE, PACKAGED_MODEL, Evidence, ModelError, NoMatchModel
+from indexer.search import KnowledgeIndex, Searcher
+
+STRONG = Evidence(cosine=0.62, margin=0.12, keywords=0.8, points=9.0, known=0.95, recognised=1.0, length=1.6)
+WEAK = Evidence(cosine=0.25, margin=0.01, keywords=0.35, points=1.0, known=0.45, recognised=0.0, length=1.9)
+
+
+def test_the_shipped_model_is_fitted_calibrated_and_says_which_evidence_it_uses() -> None:
+    model = NoMatchModel.load(PACKAGED_MODEL)
+    assert set(model.features) <= set(FEATURES) and "cosine" in model.features
+    assert model.about["sets"] and not any("heldout" in s for s in model.about["sets"])  # never fitted on them
+    assert model.probability(STRONG) > 0.8 > 0.5 > 0.2 > model.probability(WEAK)
+
+
+def test_closer_meaning_never_lowers_the_probability() -> None:
+    model = NoMatchModel.load(PACKAGED_MODEL)
+    probabilities = [model.probability(replace(WEAK, cosine=c / 100)) for c in range(20, 80, 5)]
+    assert probabilities == sorted(probabilities) and probabilities[-1] > probabilities[0]
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"features": ["cosine", "shoe size"]}, "unknown evidence shoe size"),
+        ({"scale": [0.0] * 9}, "differ in length"),
+        ({"threshold": 1.5}, "threshold is a probability"),
+        ({"weights": None}, "not a no-match model"),
+    ],
+)
+def test_a_model_file_that_cannot_be_used_is_refused_with_the_reason(change: dict[str, object], reason: str) -> None:
+    data = json.loads(PACKAGED_MODEL.read_text())
+    data.update(change)
+    with pytest.raises(ModelError, match=reason):
+        NoMatchModel.from_mapping(data)
+
+
+@pytest.mark.model
+def test_the_model_is_published_with_the_version_and_a_refit_publishes_a_new_one(
+    knowledge_copy: Path, tmp_path: Path, embedder  # type: ignore[no-untyped-def]
+) -> None:
+    index_dir = tmp_path / "index"
+    first = build(knowledge_copy, index_dir, embedder)
+    published = version_dir(index_dir, first.version) / MODEL_FILE
+    assert json.loads(published.read_text()) == json.loads(PACKAGED_MODEL.read_text())
+
+    refit = tmp_path / "refit.json"
+    data = json.loads(PACKAGED_MODEL.read_text())
+    data["threshold"] = 0.99  # a stricter decision: almost everything refused
+    refit.write_text(json.dumps(data))
+    second = build(knowledge_copy, index_dir, embedder, no_match_file=refit)
+    assert second.published and second.version != first.version
+    index = KnowledgeIndex.load_current(index_dir)
+    assert index.no_match.threshold == 0.99
+    assert Searcher(index, embedder).search("what works for county lines").no_good_match
+
+    broken = tmp_path / "broken.json"
+    broken.write_text("{")
+    with pytest.raises(BuildError, match="broken.json: cannot be read"):
+        build(knowledge_copy, index_dir, embedder, no_match_file=broken)
+    assert current_version(index_dir) == second.version  # the served version is untouched
+
+
+@pytest.mark.model
+def test_a_version_published_before_the_model_existed_still_answers(
+    shipped_index: Path, tmp_path: Path, embedder  # type: ignore[no-untyped-def]
+) -> None:
+    old = tmp_path / "index"
+    shutil.copytree(shipped_index, old)
+    (version_dir(old, str(current_version(old))) / MODEL_FILE).unlink()
+    result = Searcher(KnowledgeIndex.load_current(old), embedder).search("what works for county lines")
+    assert not result.no_good_match and result.results[0].id.startswith("county-lines")
+
+
+def test_the_threshold_is_chosen_so_that_neither_error_is_bought_with_the_other() -> None:
+    from eval.fit import best_threshold, worse_error
+
+    # Answerable questions at 0.6-0.9, unanswerable at 0.1-0.65: one answerable of ten is
+    # below 0.65 and one unanswerable above 0.6; any threshold between costs one of each.
+    answerable = np.array([0.6, 0.7, 0.72, 0.75, 0.8, 0.82, 0.85, 0.87, 0.9, 0.9])
+    unanswerable = np.array([0.1, 0.2, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.58, 0.65])
+    p = np.concatenate([answerable, unanswerable])
+    y = np.array([1.0] * 10 + [0.0] * 10)
+    threshold = best_threshold(p, y, np.zeros(20))
+    assert 0.6 < threshold <= 0.66 and worse_error(p, y, threshold) == pytest.approx(0.1)
+    assert worse_error(p, y, 0.3) == pytest.approx(0.8)  # answering nearly everything
+
+
+def test_the_rule_is_calibrated_to_even_odds_at_its_own_threshold() -> None:
+    from eval.fit import RULE_AT, RULE_PER_POINT, calibrated_rule
+
+    rng = np.random.default_rng(3)
+    cosine = rng.uniform(0.2, 0.8, 200)
+    points = rng.uniform(0.0, 10.0, 200)
+    y = (cosine + RULE_PER_POINT * points + rng.normal(0, 0.05, 200) >= RULE_AT).astype(float)
+    x = np.zeros((200, len(FEATURES)))
+    x[:, FEATURES.index("cosine")], x[:, FEATURES.index("points")] = cosine, points
+    model = calibrated_rule(x, y, np.zeros(200), [Path("toy.yaml")], "v1")
+    at = Evidence(cosine=RULE_AT, margin=0.0, keywords=0.0, points=0.0, known=0.0, recognised=0.0, length=0.0)
+    assert model.probability(at) == pytest.approx(0.5)
+    assert model.probability(replace(at, cosine=RULE_AT + 0.1)) > 0.8 > 0.2 > model.probability(replace(at, cosine=RULE_AT - 0.1))
+
+
+def test_the_held_out_sets_are_never_fitted_on(capsys: pytest.CaptureFixture[str]) -> None:
+    from eval.fit import main
+
+    with pytest.raises(SystemExit) as exit:
+        main(["--sets", "eval/questions.yaml", "eval/heldout_officers.yaml"])
+    assert exit.value.code == 2 and "never fitted on" in capsys.readouterr().err
