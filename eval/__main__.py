@@ -36,6 +36,7 @@ from typing import Sequence
 import yaml
 
 from eval.distractors import DEFAULT_WORKDIR, with_distractors
+from indexer.decision import NoMatchModel
 from indexer.embedder import load_embedder, load_query_embedder
 from indexer.search import KnowledgeIndex, Searcher
 
@@ -198,6 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--knowledge", default=os.environ.get("KNOWLEDGE_DIR") or "knowledge")
     parser.add_argument("--workdir", default=str(DEFAULT_WORKDIR), help="where the bases with distractors are kept")
     parser.add_argument("--index", default=os.environ.get("INDEX_DIR") or "data/index")
+    parser.add_argument("--model", help="decide with this no-match model file instead of the published one")
     parser.add_argument("--models", default=os.environ.get("MODEL_CACHE_DIR") or "data/models")
     parser.add_argument("--verbose", action="store_true", help="list each question that misses")
     parser.add_argument("--min-ndcg", type=float, default=0.90)
@@ -207,7 +209,8 @@ def main(argv: list[str] | None = None) -> int:
 
     index = KnowledgeIndex.load_current(Path(args.index))
     searcher = Searcher(index, load_query_embedder(os.environ.get("EMBEDDING_MODEL"), cache_dir=args.models,
-                                                   precision=os.environ.get("QUERY_PRECISION") or "int8"))
+                                                   precision=os.environ.get("QUERY_PRECISION") or "int8"),
+                        no_match=NoMatchModel.load(Path(args.model)) if args.model else None)
     questions = load_questions(Path(args.questions))
     outcomes = run(searcher, questions)
     result = figures(outcomes)
@@ -223,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     for o in outcomes:
         if o.question.relevant:
             by_note.setdefault(o.question.notes.split()[0] if o.question.notes else "other", []).append(o)
-    ranks = figures(run(Searcher(index, searcher.embedder, fusion="ranks"), questions))
+    ranks = figures(run(Searcher(index, searcher.embedder, no_match=searcher.no_match, fusion="ranks"), questions))
     print(f"  the same search fused by rank instead of by score: nDCG@5 {ranks.ndcg:.3f}, "
           f"Recall@5 {ranks.recall:.3f}, MRR {ranks.mrr:.3f}")
     print("  nDCG@5 by wording: " + ", ".join(

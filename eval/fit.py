@@ -195,7 +195,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--index", default=os.environ.get("INDEX_DIR") or "data/index")
     parser.add_argument("--models", default=os.environ.get("MODEL_CACHE_DIR") or "data/models")
     parser.add_argument("--write", nargs="?", const=str(PACKAGED_MODEL), default=None,
-                        help=f"write the chosen model (default {PACKAGED_MODEL})")
+                        help=f"write the chosen model (default {PACKAGED_MODEL}; `python -m eval --model FILE` "
+                             "measures a file written elsewhere on every set before it is shipped)")
     parser.add_argument("--rule", action="store_true", help="keep today's rule, with its slope fitted")
     args = parser.parse_args(argv)
     if any("heldout" in Path(p).name for p in args.sets):
@@ -257,7 +258,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{f} {w:+.2f}" for f, w in zip(fitted.features, fitted.weights)) + f", intercept {fitted.intercept:+.2f}")
     if args.write:
         Path(args.write).write_text(json.dumps(fitted.as_json(), indent=2) + "\n", encoding="utf-8")
-        print(f"written to {args.write}; `make index` publishes it with the next version")
+        print(f"written to {args.write}" + ("; `make index` publishes it with the next version"
+                                            if Path(args.write) == PACKAGED_MODEL else ""))
     return 0
 
 

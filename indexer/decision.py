@@ -18,9 +18,12 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
+
+from bm25s.stopwords import STOPWORDS_EN
 
 MODEL_FILE = "no_match_model.json"
 PACKAGED_MODEL = Path(__file__).with_name(MODEL_FILE)
@@ -43,6 +46,24 @@ class Evidence:
 
 
 FEATURES = tuple(f.name for f in fields(Evidence))
+_STOP_WORDS = frozenset(STOPWORDS_EN) | {"what", "works", "work", "does", "do", "how", "can", "any", "get", "got"}
+
+
+def content_words(text: str) -> list[str]:
+    """The words of a question (its asking words already removed) that carry its topic."""
+    return [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _STOP_WORDS]
+
+
+def known_share(words: list[str], knows: Callable[[str], bool], english: Any) -> float:
+    """The share of ``words`` the base uses, each weighted by how rare it is in English
+    (pyspellchecker's word counts), so that "overtime" or "annual leave" outweighs "police"."""
+    frequency = english.word_frequency
+    total = known = 0.0
+    for word in words:
+        weight = math.log(frequency.total_words / (frequency.dictionary.get(word, 0) + 1))
+        total += weight
+        known += weight if knows(word) else 0.0
+    return known / total if total else 0.0
 
 
 class ModelError(ValueError):

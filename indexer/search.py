@@ -29,10 +29,9 @@ from typing import Any, Sequence
 import numpy as np
 import numpy.typing as npt
 import orjson
-from bm25s.stopwords import STOPWORDS_EN
 
 from indexer.build import current_version, version_dir
-from indexer.decision import Evidence, NoMatchModel
+from indexer.decision import Evidence, NoMatchModel, content_words, known_share
 from indexer.embedder import Embedder
 from indexer.lexical import Lexical
 from indexer.slang import Slang
@@ -208,15 +207,6 @@ def dense_text(text: str) -> str:
     return stripped or text
 
 
-_STOP_WORDS = frozenset(STOPWORDS_EN) | frozenset({"what", "works", "work", "does", "do", "how", "can", "any", "get", "got"})
-
-
-def _english_rarity(english: Any, word: str) -> float:
-    """How rare ``word`` is in English: log(words in the corpus / (its count + 1))."""
-    frequency = english.word_frequency
-    return float(np.log(frequency.total_words / (frequency.dictionary.get(word, 0) + 1)))
-
-
 _SMALL_WORDS = frozenset({"and", "of", "the", "for", "to", "in", "on", "a"})
 
 
@@ -334,14 +324,15 @@ class Searcher:
             top_possible = 1.0  # the score is the fused value itself
         ranked = sorted(fused, key=lambda p: (-fused[p], -similarity[p], p))
         best_similarity = float(dense_scores[0]) if len(dense_scores) else 0.0
+        words = content_words(dense_text(corrected))
         evidence = Evidence(
             cosine=best_similarity,
             margin=best_similarity - float(dense_scores[1]) if len(dense_scores) > 1 else best_similarity,
             keywords=keywords.share,
             points=keywords.points,
-            known=self._known_share(corrected),
+            known=known_share(words, self._knows, index.speller.english),
             recognised=float(plain != text or expanded != corrected),
-            length=float(np.log1p(len(self._content_words(corrected)))),
+            length=float(np.log1p(len(words))),
         )
         probability = self.no_match.probability(evidence)
 
@@ -378,22 +369,9 @@ class Searcher:
             index_version=index.version,
         )
 
-    @staticmethod
-    def _content_words(text: str) -> list[str]:
-        """The question's words that carry its topic: no asking words, no stop words."""
-        return [w for w in re.findall(r"[a-z0-9]+", dense_text(text).lower()) if w not in _STOP_WORDS]
-
-    def _known_share(self, text: str) -> float:
-        """The share of the question's content words the base uses, each weighted by how rare
-        it is in English, so that "overtime" or "annual leave" outweighs "police"."""
+    def _knows(self, word: str) -> bool:
         index = self.index
-        total = known = 0.0
-        for word in self._content_words(text):
-            weight = _english_rarity(index.speller.english, word)
-            total += weight
-            if word in index.words or word in index.acronyms or index.lexical.knows(word):
-                known += weight
-        return known / total if total else 0.0
+        return word in index.words or word in index.acronyms or index.lexical.knows(word)
 
     def _best_passage(self, positions: Sequence[int] | npt.NDArray[np.intp], vector: np.ndarray) -> np.ndarray:
         """Each entry's best-passage similarity to the query."""
