@@ -21,7 +21,8 @@ __all__ = ["HANDLED_INVOKES", "MAX_DEPTH", "has_lone_surrogate", "nesting_exceed
 MAX_DEPTH = 64
 
 # The invokes the router (bot.handler) answers; the SDK answers any other with a 501.
-HANDLED_INVOKES = frozenset({"adaptiveCard/action", "fileConsent/invoke"})
+HANDLED_INVOKES = frozenset({"adaptiveCard/action", "fileConsent/invoke", "composeExtension/query",
+                             "composeExtension/selectItem"})
 
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]", re.ASCII)
 # Teams' ids are ASCII and at most a few hundred characters; they go into URLs and headers.

@@ -41,6 +41,7 @@ from domain.settings import Settings
 from bot.signing_keys import channel_metadata_url
 from bot.storage import SqlAlchemyStorage, TurnConversationState, TurnUserState
 from bot.whatworks import ACTION as WHAT_WORKS_ACTION
+from bot.search_extension import SearchExtension
 from bot.whatworks import WhatWorks
 from dialogs.journal import JournalDialog
 from dialogs.submission import SubmissionDialog
@@ -245,6 +246,7 @@ def create_app(
         executes={verb: handler for part in parts for verb, handler in part.executes.items()},
         interceptors=[intercept for part in parts for intercept in part.interceptors],
         file_consent=files.on_file_consent,
+        search=SearchExtension(knowledge, search_log),
     )
 
     app = web.Application(client_max_size=MAX_BODY_BYTES)

@@ -34,6 +34,7 @@ from bot.turn import (
     FileConsentHandler,
     MessageInterceptor,
 )
+from bot.search_extension import QUERY, SELECT, SearchExtension, query_problem
 from bot.whatworks import ACTION as WHAT_WORKS_ACTION
 from domain.portal import mentions_reference
 from domain.users import UserInfo
@@ -80,6 +81,7 @@ class PreventionFirstBot(ActivityHandler):
         file_consent: Teams' answers to file consent cards.
         interceptors: looks at plain messages before the fallback.
         executes: ``Action.Execute`` handlers by verb.
+        search: the "Find evidence" message extension (compose box search and pick).
     """
 
     def __init__(
@@ -94,6 +96,7 @@ class PreventionFirstBot(ActivityHandler):
         file_consent: FileConsentHandler | None = None,
         interceptors: Sequence[MessageInterceptor] = (),
         executes: Mapping[str, ExecuteHandler] | None = None,
+        search: SearchExtension | None = None,
     ) -> None:
         self._welcomed = conversation_state.create_property("welcomed")
         self._dialogs = dialogs
@@ -108,6 +111,7 @@ class PreventionFirstBot(ActivityHandler):
         self._file_consent = file_consent
         self._interceptors = tuple(interceptors)
         self._executes = dict(executes or {})
+        self._search = search
 
     @property
     def commands(self) -> tuple[Command, ...]:
@@ -158,8 +162,19 @@ class PreventionFirstBot(ActivityHandler):
         await self._welcomed.set(turn_context, True)
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:
-        """Teams' file consent answers go to the file handler; other invokes as the SDK routes them."""
+        """Teams' file consent answers go to the file handler, the message extension's search
+        and pick to it; other invokes as the SDK routes them."""
         activity = turn_context.activity
+        if activity.name in (QUERY, SELECT):
+            user = turn_context.turn_state.get(USER)
+            if self._search is None or user is None:
+                return InvokeResponse(status=403, body={"error": "sign in to Teams with a work account to search"})
+            if activity.name == SELECT:
+                return await self._search.on_select(turn_context, activity.value, user)
+            problem = query_problem(activity.value)
+            if problem:
+                return InvokeResponse(status=400, body={"error": problem})
+            return await self._search.on_query(turn_context, activity.value, user)
         if activity.name == "fileConsent/invoke":
             user = turn_context.turn_state.get(USER)
             if self._file_consent is not None and user is not None and isinstance(activity.value, dict):

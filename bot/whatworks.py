@@ -43,7 +43,7 @@ from indexer.search import KnowledgeIndex, Searcher, SearchResult
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["WhatWorks", "ACTION"]
+__all__ = ["WhatWorks", "ACTION", "badges", "entry_items"]
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ class Request:
     refines_id: int | None = None
 
 
-def _badges(entry: dict) -> str:
+def badges(entry: dict) -> str:
     if entry["kind"] == "practice":
         return "Practice example" + (f" · {plain(entry['force'])}" if entry.get("force") else "")
     parts = ["Research"]
@@ -81,7 +81,7 @@ def _badges(entry: dict) -> str:
     return " · ".join(parts)
 
 
-def _entry_items(hit: Any, today: date, *, closest: bool = False) -> list[dict]:
+def entry_items(hit: Any, today: date, *, closest: bool = False) -> list[dict]:
     entry = hit.entry
     title = plain(entry["title"])
     link = entry.get("link")
@@ -89,7 +89,7 @@ def _entry_items(hit: Any, today: date, *, closest: bool = False) -> list[dict]:
     items: list[dict] = [
         {"type": "TextBlock", "text": heading, "weight": "Bolder", "wrap": True, "spacing": "Medium",
          "separator": True},
-        {"type": "TextBlock", "text": _badges(entry), "isSubtle": True, "spacing": "None", "wrap": True,
+        {"type": "TextBlock", "text": badges(entry), "isSubtle": True, "spacing": "None", "wrap": True,
          "color": "Good" if entry.get("effect") == "reduced" else "Default"},
     ]
     if closest:
@@ -134,7 +134,7 @@ def answer_card(result: SearchResult, query_id: int, *, labels: dict[str, str], 
                      "text": "The Hub's knowledge base has nothing close enough to your question. "
                              "You can pass it to the Hub as an evidence request, and they will look for you."})
         if result.results:
-            body.extend(_entry_items(result.results[0], today, closest=True))
+            body.extend(entry_items(result.results[0], today, closest=True))
         actions.append({"type": "Action.Submit", "title": "Ask the Hub", "data": _data("ask", query_id)})
         fallback_lines.append(f"No good match for: {result.query}. Type submit to ask the Hub for evidence on it.")
     else:
@@ -144,8 +144,8 @@ def answer_card(result: SearchResult, query_id: int, *, labels: dict[str, str], 
         body.append({"type": "TextBlock", "text": f"Best matches, {shown}", "isSubtle": True,
                      "spacing": "None", "wrap": True})
         for hit in result.results:
-            body.extend(_entry_items(hit, today))
-            fallback_lines.append(f"- {hit.title} ({_badges(hit.entry)}): {hit.entry['summary']}")
+            body.extend(entry_items(hit, today))
+            fallback_lines.append(f"- {hit.title} ({badges(hit.entry)}): {hit.entry['summary']}")
         if result.has_more:
             actions.append({"type": "Action.Submit", "title": "More results", "data": _data("more", query_id)})
     kind = result.filters.get("kind")

@@ -202,6 +202,8 @@ def _filled_manifest(manifest: Mapping[str, Any], app_id: str, version: str | No
         raise ManifestError("manifest.json has no bots entry to fill the bot id into")
     for bot in bots:
         bot["botId"] = app_id
+    for extension in filled.get("composeExtensions") or ():
+        extension["botId"] = app_id
     if version is not None:
         if not _SEMVER.match(version):
             raise ManifestError(f"--version must be major.minor.patch, for example 1.2.0 (got {version!r})")

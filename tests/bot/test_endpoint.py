@@ -126,7 +126,7 @@ MALFORMED_ACTIVITIES = {
     "invoke without from": {k: v for k, v in _invoke("adaptiveCard/action", {"action": {}}).items() if k != "from"},
     "invoke with a number for a name": _invoke(5, {"action": {"type": "Action.Execute", "verb": "help"}}),
     "invoke without a name": _invoke(_ABSENT),
-    "invoke the bot does not handle": _invoke("composeExtension/query", {"commandId": "x"}),
+    "invoke the bot does not handle": _invoke("composeExtension/fetchTask", {"commandId": "x"}),
     "card action without an action": _invoke("adaptiveCard/action", {"trigger": "manual"}),
     "card action with a list for a verb": _invoke("adaptiveCard/action", {"action": {"type": "Action.Execute",
                                                                                      "verb": ["help"]}}),

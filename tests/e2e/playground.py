@@ -47,6 +47,8 @@ configured group chat and the team's channel; the user and the bot are members o
     ``replyToId`` = the card message (default: the latest reply carrying an Adaptive Card).
 ``await execute_card(verb, data=None, *, reply_to_id=None) -> dict``: an ``Action.Execute``
     click: an ``invoke`` ``adaptiveCard/action``; returns the bot's invoke response.
+``await invoke(name, value, *, conversation_id=None) -> dict``: any other invoke, such as a
+    message extension's ``composeExtension/query`` or ``composeExtension/selectItem``.
 ``await install()``: ``installationUpdate`` (``action: add``) and ``conversationUpdate``
     (``membersAdded``: user and bot) - what the web client sends when the chat is opened. Both
     are posted concurrently, so their order at the bot is not fixed. Nothing is sent unless
@@ -673,6 +675,13 @@ class Playground:
             "replyToId": self._card_message_id(reply_to_id),
             "value": {"action": {"type": "Action.Execute", "title": title, "verb": verb, "data": dict(data or {})}},
         }
+        return await self._post("/_conversation/v1/invoke", body)
+
+    async def invoke(self, name: str, value: Any, *, conversation_id: str | None = None) -> Any:
+        """Any invoke from the user in a chat (default: the personal chat), as the Teams client
+        sends it, for example ``composeExtension/query`` from a compose box; returns the bot's answer."""
+        body = {"name": name, "conversation": {"id": conversation_id or self.conversation_id},
+                "from": {"id": self.user_id}, "value": value}
         return await self._post("/_conversation/v1/invoke", body)
 
     async def install(self) -> None:

@@ -122,6 +122,20 @@ def test_shipped_manifest_has_placeholder_ids() -> None:
     assert [bot["botId"] for bot in manifest["bots"]] == [PLACEHOLDER_ID]
 
 
+def test_the_find_evidence_search_works_in_any_chat_and_describes_itself_for_copilot() -> None:
+    manifest = load_manifest()
+    (extension,) = manifest["composeExtensions"]
+    assert extension["botId"] == manifest["bots"][0]["botId"]
+    (command,) = extension["commands"]
+    assert command["id"] == "searchEvidence" and command["type"] == "query"
+    assert set(command["context"]) == {"compose", "commandBox"}
+    assert "what works" in command["semanticDescription"] and "does not answer" in command["semanticDescription"]
+    query, kind = command["parameters"]
+    assert query["name"] == "query" and query["isRequired"] and "personal data" in query["semanticDescription"]
+    assert kind["name"] == "kind" and [c["value"] for c in kind["choices"]] == ["research", "practice"]
+    assert all(p["description"] and p["semanticDescription"] for p in command["parameters"])
+
+
 def test_command_list_matches_the_bot_commands() -> None:
     assert _personal_commands(load_manifest()) == BOT_COMMANDS
 
@@ -198,6 +212,7 @@ def test_package_contains_the_app_id_and_validates(tmp_path: Path) -> None:
         assert archive.read("color.png") == (MANIFEST_DIR / "color.png").read_bytes()
     assert manifest["id"] == TEST_APP_ID
     assert [bot["botId"] for bot in manifest["bots"]] == [TEST_APP_ID]
+    assert [extension["botId"] for extension in manifest["composeExtensions"]] == [TEST_APP_ID]
     assert manifest["version"] == "1.2.3"
     assert _personal_commands(manifest) == BOT_COMMANDS
     assert validate_manifest(out) == []
