@@ -17,6 +17,7 @@ the model's threshold the answer is "no good match", with the closest entry show
 from __future__ import annotations
 
 import json
+import logging
 import math
 import re
 from dataclasses import asdict, dataclass, fields
@@ -24,6 +25,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from bm25s.stopwords import STOPWORDS_EN
+
+log = logging.getLogger(__name__)
 
 MODEL_FILE = "no_match_model.json"
 PACKAGED_MODEL = Path(__file__).with_name(MODEL_FILE)
@@ -36,7 +39,10 @@ class Evidence:
     cosine: float  # the best passage's cosine similarity to the question
     margin: float  # how far the best entry's similarity is ahead of the next entry's
     keywords: float  # the best entry's BM25 score over the most the question's terms could reach
-    points: float  # the best entry's BM25 score itself (it grows with the base's size)
+    # The best entry's BM25 score (both readings of the question added) in units of the weight
+    # of a term only one entry uses: about how many rare words it shares with the question.
+    # Raw BM25 scores grow with the base as every term's weight does; this does not.
+    rare_terms: float
     known: float  # the share of the question's words the base uses, weighted by rarity in English
     recognised: float  # 1 when a crime type, tagged abbreviation or slang word was recognised
     length: float  # log(1 + the question's content words)
@@ -118,9 +124,17 @@ class NoMatchModel:
 
     @classmethod
     def for_version(cls, folder: Path) -> "NoMatchModel":
-        """The model published with an index version (the packaged one for older versions)."""
+        """The model published with an index version; the packaged one for a version published
+        before models were, or with evidence this code no longer measures (until ``make index``
+        publishes the packaged one with the next version)."""
         own = Path(folder) / MODEL_FILE
-        return cls.load(own if own.is_file() else PACKAGED_MODEL)
+        if own.is_file():
+            try:
+                return cls.load(own)
+            except ModelError as error:
+                log.warning("the index version's no-match model cannot be used, so the packaged one is (%s)",
+                            str(error).rsplit(": ", 1)[-1][:200])
+        return cls.load(PACKAGED_MODEL)
 
     def probability(self, evidence: Evidence) -> float:
         """The calibrated probability that the base answers the question."""

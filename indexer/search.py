@@ -52,7 +52,7 @@ DUPLICATE_SIMILARITY = 0.95
 @dataclass(frozen=True)
 class Keywords:
     share: float  # the best entry's score over the most the question's terms could reach
-    points: float  # the best entry's score, both readings of the question added
+    rare_terms: float  # the best entry's score, both readings added, in units of the rarest term's weight
 
 
 class IndexNotFound(RuntimeError):
@@ -277,7 +277,7 @@ class Searcher:
         points = scores if not own_words else lexical.scores(plain, mask) + lexical.scores(own_words, mask)
         evidence = Keywords(
             share=float(scores.max()) / attainable if attainable > 0 and len(scores) else 0.0,
-            points=float(points.max()) if len(points) else 0.0,
+            rare_terms=float(points.max()) / lexical.rarest if len(points) else 0.0,
         )
         count = min(CANDIDATES, len(scores))
         top = np.argpartition(-scores, count - 1)[:count] if count < len(scores) else np.arange(len(scores))
@@ -329,7 +329,7 @@ class Searcher:
             cosine=best_similarity,
             margin=best_similarity - float(dense_scores[1]) if len(dense_scores) > 1 else best_similarity,
             keywords=keywords.share,
-            points=keywords.points,
+            rare_terms=keywords.rare_terms,
             known=known_share(words, self._knows, index.speller.english),
             recognised=float(plain != text or expanded != corrected),
             length=float(np.log1p(len(words))),

@@ -14,8 +14,8 @@ from indexer.build import BuildError, build, current_version, version_dir
 from indexer.decision import FEATURES, MODEL_FILE, PACKAGED_MODEL, Evidence, ModelError, NoMatchModel
 from indexer.search import KnowledgeIndex, Searcher
 
-STRONG = Evidence(cosine=0.62, margin=0.12, keywords=0.8, points=9.0, known=0.95, recognised=1.0, length=1.6)
-WEAK = Evidence(cosine=0.25, margin=0.01, keywords=0.35, points=1.0, known=0.45, recognised=0.0, length=1.9)
+STRONG = Evidence(cosine=0.62, margin=0.12, keywords=0.8, rare_terms=2.5, known=0.95, recognised=1.0, length=1.6)
+WEAK = Evidence(cosine=0.25, margin=0.01, keywords=0.35, rare_terms=0.3, known=0.45, recognised=0.0, length=1.9)
 
 
 def test_the_shipped_model_is_fitted_calibrated_and_says_which_evidence_it_uses() -> None:
@@ -99,16 +99,16 @@ def test_the_threshold_is_chosen_so_that_neither_error_is_bought_with_the_other(
 
 
 def test_the_rule_is_calibrated_to_even_odds_at_its_own_threshold() -> None:
-    from eval.fit import RULE_AT, RULE_PER_POINT, calibrated_rule
+    from eval.fit import RULE_AT, RULE_PER_RARE_TERM, calibrated_rule
 
     rng = np.random.default_rng(3)
     cosine = rng.uniform(0.2, 0.8, 200)
-    points = rng.uniform(0.0, 10.0, 200)
-    y = (cosine + RULE_PER_POINT * points + rng.normal(0, 0.05, 200) >= RULE_AT).astype(float)
+    rare = rng.uniform(0.0, 3.0, 200)
+    y = (cosine + RULE_PER_RARE_TERM * rare + rng.normal(0, 0.05, 200) >= RULE_AT).astype(float)
     x = np.zeros((200, len(FEATURES)))
-    x[:, FEATURES.index("cosine")], x[:, FEATURES.index("points")] = cosine, points
+    x[:, FEATURES.index("cosine")], x[:, FEATURES.index("rare_terms")] = cosine, rare
     model = calibrated_rule(x, y, np.zeros(200), [Path("toy.yaml")], "v1")
-    at = Evidence(cosine=RULE_AT, margin=0.0, keywords=0.0, points=0.0, known=0.0, recognised=0.0, length=0.0)
+    at = Evidence(cosine=RULE_AT, margin=0.0, keywords=0.0, rare_terms=0.0, known=0.0, recognised=0.0, length=0.0)
     assert model.probability(at) == pytest.approx(0.5)
     assert model.probability(replace(at, cosine=RULE_AT + 0.1)) > 0.8 > 0.2 > model.probability(replace(at, cosine=RULE_AT - 0.1))
 
@@ -119,3 +119,18 @@ def test_the_held_out_sets_are_never_fitted_on(capsys: pytest.CaptureFixture[str
     with pytest.raises(SystemExit) as exit:
         main(["--sets", "eval/questions.yaml", "eval/heldout_officers.yaml"])
     assert exit.value.code == 2 and "never fitted on" in capsys.readouterr().err
+
+
+@pytest.mark.model
+def test_a_version_whose_model_this_code_cannot_read_is_served_with_the_packaged_one(
+    shipped_index: Path, tmp_path: Path, embedder  # type: ignore[no-untyped-def]
+) -> None:
+    old = tmp_path / "index"
+    shutil.copytree(shipped_index, old)
+    published = version_dir(old, str(current_version(old))) / MODEL_FILE
+    data = json.loads(published.read_text())
+    data["features"] = ["cosine", "evidence from an older release"]
+    published.write_text(json.dumps(data))
+    index = KnowledgeIndex.load_current(old)
+    assert index.no_match == NoMatchModel.load(PACKAGED_MODEL)
+    assert not Searcher(index, embedder).search("what works for county lines").no_good_match
