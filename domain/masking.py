@@ -8,9 +8,11 @@ is replaced by a placeholder naming its kind: ``"call 07700 900123"`` is kept as
 
 from __future__ import annotations
 
+import re
+
 from domain.personal_data import Finding, find_personal_data
 
-__all__ = ["PLACEHOLDERS", "mask_personal_data"]
+__all__ = ["PLACEHOLDERS", "mask_personal_data", "without_placeholders"]
 
 # What stands in for each kind of personal data in text kept without it.
 PLACEHOLDERS = {
@@ -40,3 +42,12 @@ def mask_personal_data(text: str) -> tuple[str, list[Finding]]:
         position = finding.end
     parts.append(text[position:])
     return "".join(parts), findings
+
+
+_PLACEHOLDER = re.compile("|".join(re.escape(placeholder) for placeholder in PLACEHOLDERS.values()))
+
+
+def without_placeholders(text: str) -> str:
+    """Masked text without its placeholders, for searching: "[phone]" or "[vehicle]" are not
+    what the officer asked about (``"knife crime, ring [phone]"`` -> ``"knife crime, ring"``)."""
+    return " ".join(_PLACEHOLDER.sub(" ", text).split())

@@ -12,11 +12,13 @@ import gc
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from domain.masking import without_placeholders
 from indexer.build import current_version, version_dir
 from indexer.embedder import Embedder, load_query_embedder
 from indexer.search import KnowledgeIndex, Searcher, SearchResult
@@ -126,9 +128,13 @@ class KnowledgeService:
         return await asyncio.get_running_loop().run_in_executor(self._executor, lambda: self._model().embed(texts))
 
     async def search(self, text: str, **filters: Any) -> SearchResult | None:
+        """The search for ``text``, which may hold placeholders for personal data left out
+        (:mod:`domain.masking`): they are not searched for, and the result keeps ``text``."""
         searcher = self._searcher
         if searcher is None:
             return None
-        return await asyncio.get_running_loop().run_in_executor(
-            self._executor, lambda: searcher.search(text, **filters)
+        words = without_placeholders(text)
+        result = await asyncio.get_running_loop().run_in_executor(
+            self._executor, lambda: searcher.search(words, **filters)
         )
+        return result if words == text else replace(result, query=text)

@@ -136,6 +136,13 @@ async def test_each_query_is_kept_without_its_personal_data(bot) -> None:  # typ
     kept = bot.app[SERVICES].search_log.query_for(1, OFFICER_AAD)
     assert kept is not None and kept.text == "burglary victim [name] rang from [phone] about sheds"
 
+    # What stands in for the personal data is not searched for: "[phone]" would find phone theft.
+    masked = await _search(bot, _query("knife crime, ring 07700 900123"))
+    plain = await _search(bot, _query("knife crime, ring"))
+    titles = [a["preview"]["content"]["title"] for a in masked["attachments"]]
+    assert titles == [a["preview"]["content"]["title"] for a in plain["attachments"]]
+    assert not any("phone" in title.lower() for title in titles[:3])
+
 
 async def test_an_empty_query_asks_for_a_problem_and_markdown_is_shown_as_typed(bot) -> None:  # type: ignore[no-untyped-def]
     for value in (_query(""), {"commandId": "searchEvidence", "parameters": [{"name": "initialRun", "value": "true"}]}):
