@@ -147,7 +147,7 @@ class SearchExtension:
         if query.initial_run or not query.text:
             return _message("Type a crime problem to find evidence, for example: knife crime near schools.")
         if len(query.text) > MAX_QUESTION:
-            return _message(f"Please search in up to {MAX_QUESTION} characters, for example: shed burglary.")
+            return _message(f"Please search in up to {MAX_QUESTION} characters, for example: repeat burglary on one street.")
         masked, _found = mask_personal_data(query.text)
         result = await self.knowledge.search(masked, k=query.count, offset=query.skip, kind=query.kind)
         if result is None:
