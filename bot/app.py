@@ -94,7 +94,7 @@ class Services:
 
 def _academy(services: "Services") -> Feature:
     return academy_feature(services.academy.academy, Drafts(services.database), services.knowledge,
-                           services.portal.submissions)
+                           services.portal.submissions, services.academy.settings)
 
 
 def _board(services: "Services") -> Feature:

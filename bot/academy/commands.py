@@ -19,6 +19,7 @@ from datetime import date
 from botbuilder.core import TurnContext
 from botbuilder.dialogs import Dialog
 
+from bot.academy.prompt_settings import PromptSettingsCommands
 from bot.commands import MENTION, Command, Recognised, normalise
 from bot.features import Feature
 from bot.text import plain
@@ -61,7 +62,7 @@ _HTML_BREAK = re.compile(r"<br\s*/?>|</p>\s*<p[^<>]*>|</?(?:p|div)[^<>]*>", re.I
 _CSV_COMMAND = re.compile(r"\s*enroll?\s+csv[ \t]*(?:\r?\n)?", re.IGNORECASE)
 
 def academy_feature(academy: Academy, drafts: Drafts, knowledge: KnowledgeService,
-                    submissions: Submissions) -> Feature:
+                    submissions: Submissions, prompt_settings: PromptSettingsCommands) -> Feature:
     """The Academy's dialogs and commands.
 
     Args:
@@ -69,9 +70,10 @@ def academy_feature(academy: Academy, drafts: Drafts, knowledge: KnowledgeServic
         drafts: where unfinished dialogs keep their answers.
         knowledge: the evidence search, for the action plan's suggestions.
         submissions: the Portal's records, to attach a reflection to a submission.
+        prompt_settings: ``journal time``, ``journal pause`` and ``journal resume``.
     """
     return Feature(dialogs=academy_dialogs(academy, drafts, knowledge),
-                   commands=academy_commands(AcademyCommands(academy, submissions)))
+                   commands=academy_commands(AcademyCommands(academy, submissions), prompt_settings))
 
 
 def academy_dialogs(academy: Academy, drafts: Drafts, knowledge: KnowledgeService) -> dict[str, Dialog]:
@@ -83,7 +85,7 @@ def academy_dialogs(academy: Academy, drafts: Drafts, knowledge: KnowledgeServic
     }
 
 
-def academy_commands(commands: "AcademyCommands") -> tuple[Command, ...]:
+def academy_commands(commands: "AcademyCommands", prompts: PromptSettingsCommands) -> tuple[Command, ...]:
     """The Academy's commands; six hats, action plan and self-assessment start its dialogs."""
     return (
         Command("academy", commands.on_academy, phrases=("academy", "reflective practice"),
@@ -99,6 +101,12 @@ def academy_commands(commands: "AcademyCommands") -> tuple[Command, ...]:
                 help="Your six hats reflections, latest first"),
         Command("attach", commands.on_attach, prefixes=("attach",),
                 help="Attach a reflection to your plan or a submission, for example: attach 1 to plan"),
+        Command("journal time", prompts.on_time, phrases=("journal time",), prefixes=("journal time",),
+                help="When your daily journal prompt comes, or set it: journal time 07:30, or journal time default"),
+        Command("journal pause", prompts.on_pause, phrases=("journal pause",), prefixes=("journal pause",),
+                help="Pause your journal prompts and action plan reminders for some days: journal pause 7"),
+        Command("journal resume", prompts.on_resume, phrases=("journal resume",),
+                help="Start your paused journal prompts and reminders again"),
         Command("cohort", commands.on_cohort, phrases=("cohort", "cohorts", "cohort new"), prefixes=("cohort new",),
                 help="Academy cohorts: list them, or create one with cohort new", role=Role.HUB,
                 refusal=_HUB_ONLY),

@@ -10,19 +10,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Callable
 
 from botbuilder.core import TurnContext
 
 from bot.cards import adaptive_card, card_activity, imback
 from bot.commands import Recognised
+from bot.academy.prompt_settings import PromptSettingsCommands
 from bot.files import FileOffers
 from bot.turn import StartDialog
 from bot.notifications import NotificationService
 from bot.text import plain
-from domain.clock import london_today
-from domain.academy import GIBBS, Academy, Phase
+from domain.clock import london_day, london_today
+from domain.academy import GIBBS, Academy, Phase, PromptSettings
+from domain.academy.prompt_schedule import SNOOZE_KIND, decide, job_due_at
 from domain.models import NotificationStatus, utcnow
 from domain.limits import MAX_TEXT, too_long
 from domain.numbers import ascii_int
@@ -30,6 +33,7 @@ from domain.personal_data import Finding, describe, find_personal_data
 from domain.ops.scheduler import (
     Job,
     Jobs,
+    Later,
     NewJob,
     Outcome,
     assessment_jobs,
@@ -53,17 +57,22 @@ class AcademyService:
         academy: the Academy's records.
         jobs: where prompts and reminders are scheduled.
         notifications: proactive messages.
-        prompt_at: the local (Europe/London) time of the daily journal prompt.
+        prompt_at: the local (Europe/London) time of the daily journal prompt, unless a
+            participant chose their own (``journal time``).
         days_after: how many days after a course the prompts continue.
+        clock: the current time (aware, UTC); ``settings`` (the prompt settings commands and
+            the snooze button) read it through this service.
     """
 
     def __init__(self, academy: Academy, jobs: Jobs, notifications: NotificationService, *,
-                 prompt_at: time, days_after: int) -> None:
+                 prompt_at: time, days_after: int, clock: Callable[[], datetime] = utcnow) -> None:
         self.academy = academy
         self.jobs = jobs
         self.notifications = notifications
         self.prompt_at = prompt_at
         self.days_after = days_after
+        self.clock = clock
+        self.settings = PromptSettingsCommands(academy, jobs, prompt_at, lambda: self.clock())
 
     # -- planning and sending ------------------------------------------------------------------
 
@@ -81,11 +90,24 @@ class AcademyService:
                                             self.prompt_at)
                 jobs += assessment_jobs(aad, cohort.id, cohort.starts_on, cohort.ends_on, time(9, 0))
                 jobs += plan_reminder_jobs(aad, cohort.id, cohort.plan_due_on, time(9, 0))
+        # Each participant's own time, pause and quiet hours (kept up to date as they change them).
+        chosen = self.academy.prompt_settings_of({job.aad_object_id for job in jobs})
+        for n, job in enumerate(jobs):
+            if job.aad_object_id in chosen or job.kind == "journal-prompt":
+                due = job_due_at(job.kind, job.payload, chosen.get(job.aad_object_id, PromptSettings()), self.prompt_at)
+                jobs[n] = replace(job, due_at=due) if due is not None else job
         recent = now - timedelta(hours=1)
         return self.jobs.schedule(job for job in jobs if job.due_at >= recent)
 
-    async def handle(self, job: Job) -> Outcome:
-        """Send one due prompt or reminder, unless it no longer applies."""
+    async def handle(self, job: Job) -> Outcome | Later:
+        """Send one due prompt or reminder, unless it no longer applies, the participant has
+        paused them, or their own time for it is still to come."""
+        settings = await asyncio.to_thread(self.academy.prompt_settings, job.aad_object_id)
+        timing = decide(job.kind, job.payload, settings, self.prompt_at, self.clock())
+        if timing.later is not None:
+            return Later(timing.later)
+        if not timing.send:
+            return Outcome.SKIPPED
         message = await asyncio.to_thread(self._message_for, job)
         if message is None:
             return Outcome.SKIPPED
@@ -97,11 +119,12 @@ class AcademyService:
     def _message_for(self, job: Job) -> Any:
         cohort_id = int(job.payload.get("cohort_id") or job.dedupe_key.split(":")[1])
         aad = job.aad_object_id
-        if job.kind == "journal-prompt":
-            day = date.fromisoformat(job.dedupe_key.rsplit(":", 1)[1])
+        if job.kind in ("journal-prompt", SNOOZE_KIND):
+            day = date.fromisoformat(str(job.payload.get("day") or job.dedupe_key.rsplit(":", 1)[1]))
             if day in self.academy.journal_days(aad):
                 return None  # already written today
-            return card_activity(prompt_card(day), text="Time for today's reflective journal.")
+            card = prompt_card(day, cohort_id=cohort_id, snoozed=int(job.payload.get("snooze") or 0))
+            return card_activity(card, text="Time for today's reflective journal.")
         if job.kind == "plan-reminder":
             plan = self.academy.plan(aad, cohort_id)
             if plan is not None and plan.completed_at is not None:
@@ -149,6 +172,9 @@ class AcademyService:
 
         An answer over the limit is refused with its length and is not checked; the others
         are checked off the event loop."""
+        if data.get("op") == "snooze":
+            await self.settings.on_snooze(turn_context, data, user)
+            return None
         answers = {key: " ".join(str(data.get(key) or "").split()) or None for key, _, _ in GIBBS}
         if not answers["description"]:
             await turn_context.send_activity("Please say what happened, at least. Type journal to write it step by step.")
@@ -167,7 +193,7 @@ class AcademyService:
             return StartDialog("journal", {"prefill": clean})
         activity = turn_context.activity
         source = f"{activity.conversation.id}|{activity.id}" if activity.id and activity.conversation else None
-        today = london_today()
+        today = london_day(self.clock())
         entry = await asyncio.to_thread(self.academy.add_journal_entry, user.aad_object_id, answers,
                                         written_on=today, prompted=True, source_key=source)
         streak = await asyncio.to_thread(self.academy.streak, user.aad_object_id, today)
@@ -208,8 +234,9 @@ class Export:
         return (await asyncio.to_thread(self.academy.export_markdown, user.aad_object_id)).encode("utf-8")
 
 
-def prompt_card(day: date) -> dict:
-    """The daily prompt: Gibbs' questions to answer in the card, or a button to go one by one."""
+def prompt_card(day: date, *, cohort_id: int = 0, snoozed: int = 0) -> dict:
+    """The daily prompt: Gibbs' questions to answer in the card, a button to go one by one,
+    and one to be reminded in two hours (``snoozed``: how many times it already was)."""
     body: list[dict] = [
         {"type": "TextBlock", "text": f"Reflective journal: {day:%A %d %B}", "weight": "Bolder", "size": "Medium",
          "wrap": True},
@@ -226,5 +253,8 @@ def prompt_card(day: date) -> dict:
         [
             {"type": "Action.Submit", "title": "Save", "data": {"action": ACTION, "op": "save"}},
             imback("One question at a time", "journal"),
+            {"type": "Action.Submit", "title": "Remind me in 2 hours", "associatedInputs": "none",
+             "data": {"action": ACTION, "op": "snooze", "day": day.isoformat(), "cohort": cohort_id,
+                      "snooze": snoozed}},
         ],
     )

@@ -17,7 +17,8 @@ scheduler's work; this package keeps the records and gives it the dates.
 
 The package's rooms: ``questions`` (what is asked), ``records`` (records, enums and errors),
 ``cohorts`` and ``csv_import`` (cohorts and enrolment), ``progress``, ``assessment``,
-``journal``, ``reflections``, ``plans``, ``export``, and ``service`` (:class:`Academy`,
+``journal``, ``reflections``, ``plans``, ``export``, ``prompt_schedule`` and ``prompt_settings``
+(each participant's prompt time, pause, quiet hours and snooze), and ``service`` (:class:`Academy`,
 which combines them).
 """
 
@@ -27,6 +28,7 @@ from domain.academy.answers import MAX_TEXT
 from domain.academy.cohorts import ENROL_ACTION
 from domain.academy.csv_import import CSV_COLUMNS
 from domain.academy.dates import parse_date, plan_due_date
+from domain.academy.prompt_schedule import PromptSettings, Timing
 from domain.academy.questions import GIBBS, HATS, ITEM_NAMES, ITEMS, SCALE, STAGES
 from domain.academy.records import (
     AcademyError,
@@ -89,4 +91,6 @@ __all__ = [
     "PlanIncomplete",
     "CsvError",
     "plan_due_date",
+    "PromptSettings",
+    "Timing",
 ]

@@ -13,6 +13,7 @@ from domain.models.academy import (
     AcademyEnrolment,
     AcademyJournalEntry,
     AcademyPlan,
+    AcademyPromptSettings,
     AcademyReflection,
 )
 from domain.models.base import (
@@ -64,6 +65,7 @@ __all__ = [
     "AcademyJournalEntry",
     "AcademyPlan",
     "AcademyReflection",
+    "AcademyPromptSettings",
     "AuditLog",
     "RetentionRun",
     "utcnow",

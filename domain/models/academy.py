@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.clock import utcnow
@@ -18,6 +18,7 @@ __all__ = [
     "AcademyJournalEntry",
     "AcademyPlan",
     "AcademyReflection",
+    "AcademyPromptSettings",
 ]
 
 
@@ -130,3 +131,19 @@ class AcademyReflection(Base):
     # As the officer gave it; not a foreign key, the reflection outlives a merged submission.
     submission_reference: Mapped[str | None] = mapped_column(String(40), nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AcademyPromptSettings(Base):
+    """A participant's own journal prompt settings: their prompt time (Europe/London clock
+    time; null for the force's default) and a pause (no prompts from ``paused_from`` until
+    ``resume_on``, when they come again)."""
+
+    __tablename__ = "academy_prompt_settings"
+
+    aad_object_id: Mapped[str] = mapped_column(
+        ForeignKey("users.aad_object_id", ondelete="CASCADE"), primary_key=True
+    )
+    prompt_time: Mapped[time | None] = mapped_column(Time, nullable=True)
+    paused_from: Mapped[date | None] = mapped_column(Date, nullable=True)
+    resume_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

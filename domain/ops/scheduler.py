@@ -28,7 +28,10 @@ minutes, at most an hour apart, and failed after ``max_attempts`` claims); ``GIV
 (the user has removed the app: failed, never retried). An exception counts as ``RETRY``
 and only its type is kept. A handler built on ``notify`` answers ``DONE`` for ``sent`` and
 ``retrying`` (the notification service's ``deliver_due`` sweep carries those retries) and
-``GIVE_UP`` for ``unreachable`` and ``failed``.
+``GIVE_UP`` for ``unreachable`` and ``failed``. A handler may also answer :class:`Later`
+(not yet: a participant chose a later time, or a reminder waits for the end of a pause):
+the job goes back to pending with its new due time, recorded under the claim like any
+outcome, so it is still sent once.
 
 Times are computed in Europe/London and stored in UTC: a prompt at 18:00 is due at 17:00
 UTC in summer and 18:00 UTC in winter. Processes are assumed to keep their clocks in step
@@ -57,6 +60,7 @@ __all__ = [
     "NewJob",
     "Job",
     "Outcome",
+    "Later",
     "RunReport",
     "Jobs",
     "Scheduler",
@@ -96,6 +100,13 @@ class Outcome(str, enum.Enum):
     GIVE_UP = "give-up"
 
 
+@dataclass(frozen=True)
+class Later:
+    """A handler's answer: not yet, the job is due again at ``at`` (aware)."""
+
+    at: datetime
+
+
 @dataclass
 class RunReport:
     """Counts from one :meth:`Scheduler.run_due`; ``superseded`` are jobs another process
@@ -107,9 +118,10 @@ class RunReport:
     retried: int = 0
     failed: int = 0
     superseded: int = 0
+    deferred: int = 0
 
 
-Handler = Callable[[Job], Awaitable[Outcome]]
+Handler = Callable[[Job], Awaitable["Outcome | Later"]]
 
 
 class Jobs:
@@ -277,12 +289,15 @@ class Scheduler(Jobs):
                 report.superseded += 1
                 return
             job = renewed
+        later: Later | None = None
         try:
-            outcome, reason = Outcome(await self._handler(job)), None
+            answer = await self._handler(job)
+            later = answer if isinstance(answer, Later) else None
+            outcome, reason = (Outcome.DONE if later else Outcome(answer)), None
         except Exception as error:  # noqa: BLE001 - any failure of a send is retried
             outcome, reason = Outcome.RETRY, type(error).__name__
             log.warning("scheduled job failed", extra={"job": job.id, "reason": reason})
-        await self._record(job, report, outcome, reason)
+        await self._record(job, report, outcome, reason, later)
 
     def _owned(self, job: Job) -> Update:
         """An update of ``job`` that changes nothing unless this claim of it still holds."""
@@ -300,10 +315,14 @@ class Scheduler(Jobs):
             renewed = rows_changed(session.execute(self._owned(job).values(claimed_until=until)))
         return replace(job, claimed_until=until) if renewed else None
 
-    async def _record(self, job: Job, report: RunReport, outcome: Outcome, reason: str | None) -> None:
+    async def _record(self, job: Job, report: RunReport, outcome: Outcome, reason: str | None,
+                      later: Later | None = None) -> None:
         now = aware(self._clock())
         values: dict[str, object] = {"claimed_until": None, "last_error": reason}
-        if outcome is Outcome.RETRY and job.attempt < self._max_attempts:
+        if later is not None:  # due again later: a fresh job, with no attempts spent
+            values.update(status=JobStatus.PENDING.value, due_at=aware(later.at), next_attempt_at=None, attempts=0)
+            counter = "deferred"
+        elif outcome is Outcome.RETRY and job.attempt < self._max_attempts:
             backoff = min(timedelta(minutes=2 ** min(job.attempt - 1, 6)), _MAX_BACKOFF)
             values.update(status=JobStatus.PENDING.value, next_attempt_at=now + backoff,
                           last_error=reason or outcome.value)

@@ -45,7 +45,7 @@ from __future__ import annotations
 import secrets
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, time, timezone
 from typing import Any, Callable, Iterable, Mapping
 
 from sqlalchemy import String, Text, case, delete, or_, select, update
@@ -61,6 +61,7 @@ from domain.models import (
     AcademyEnrolment,
     AcademyJournalEntry,
     AcademyPlan,
+    AcademyPromptSettings,
     AcademyReflection,
     AuditLog,
     Base,
@@ -109,7 +110,7 @@ def _json(value: Any) -> Any:
     if isinstance(value, datetime):
         aware = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
         return aware.isoformat()
-    if isinstance(value, date):
+    if isinstance(value, (date, time)):
         return value.isoformat()
     return value
 
@@ -235,7 +236,7 @@ def export_user(database: Database, aad: str, *, by: str, clock: Callable[[], da
                 "assessments": owned(AcademyAssessment, AcademyAssessment.saved_at),
                 "journal_entries": owned(AcademyJournalEntry, AcademyJournalEntry.written_on, AcademyJournalEntry.id),
                 "reflections": owned(AcademyReflection, AcademyReflection.id),
-                "plans": owned(AcademyPlan, AcademyPlan.id),
+                "plans": owned(AcademyPlan, AcademyPlan.id), "prompt_settings": owned(AcademyPromptSettings),
             },
             "search_queries": [_row(row, skip=("aad_object_id",)) for row in queries],
             "search_feedback": [_row(row, skip=("aad_object_id",)) for row in feedback],
@@ -376,7 +377,7 @@ def erase_user(database: Database, aad: str, *, by: str, clock: Callable[[], dat
         # Everything else that is theirs alone. Reflections before plans (they may point at one).
         for model in (
             Draft, AcademyJournalEntry, AcademyReflection, AcademyPlan, AcademyAssessment, AcademyEnrolment,
-            SearchFeedback, EvidenceRequest, SearchQuery, ScheduledJob,
+            SearchFeedback, EvidenceRequest, SearchQuery, ScheduledJob, AcademyPromptSettings,
         ):
             column = model.aad_object_id
             counts[model.__tablename__] = _rowcount(s, delete(model).where(column == aad))
