@@ -13,7 +13,7 @@ help:
 	@echo "make test     set up and run the whole test suite (SQLite, PostgreSQL, Teams emulator)"
 	@echo "make lint     check the import contracts and the types"
 	@echo "make index    validate the knowledge files and publish the search index (incremental)"
-	@echo "make eval     print the search quality figures on eval/questions.yaml"
+	@echo "make eval     print the search quality figures on every question set, also with distractors added"
 	@echo "make bench    print the benchmark figures"
 	@echo "make package  write the Teams app zip (needs MicrosoftAppId)"
 
