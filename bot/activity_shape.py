@@ -15,14 +15,21 @@ from typing import Any
 import botbuilder.schema as schema
 import botbuilder.schema.teams as teams
 
-__all__ = ["HANDLED_INVOKES", "MAX_DEPTH", "has_lone_surrogate", "nesting_exceeds", "shape_problem"]
+__all__ = ["HANDLED_INVOKES", "MAX_DEPTH", "SEARCH_COMMAND", "SEARCH_QUERY", "SEARCH_SELECT", "has_lone_surrogate",
+           "nesting_exceeds", "shape_problem"]
 
 # Teams' activities nest about eight deep; an Adaptive Card submit adds the card's data.
 MAX_DEPTH = 64
 
 # The invokes the router (bot.handler) answers; the SDK answers any other with a 501.
-HANDLED_INVOKES = frozenset({"adaptiveCard/action", "fileConsent/invoke", "composeExtension/query",
-                             "composeExtension/selectItem"})
+SEARCH_QUERY = "composeExtension/query"
+SEARCH_SELECT = "composeExtension/selectItem"
+HANDLED_INVOKES = frozenset({"adaptiveCard/action", "fileConsent/invoke", SEARCH_QUERY, SEARCH_SELECT})
+# The message extension's one search command (manifest.json) and what its query may ask for.
+SEARCH_COMMAND = "searchEvidence"
+_SEARCH_KINDS = ("research", "practice")
+_SEARCH_MAX_SKIP = 500
+_SEARCH_MAX_COUNT = 100
 
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]", re.ASCII)
 # Teams' ids are ASCII and at most a few hundred characters; they go into URLs and headers.
@@ -163,8 +170,36 @@ def shape_problem(body: dict) -> str | None:
             if not all(isinstance(action.get(key), (str, type(None))) for key in ("type", "verb")):
                 return "the card action's type and verb must be strings"
             return _type_problem(value, "AdaptiveCardInvokeValue", "value")
+        if name == SEARCH_QUERY:
+            return _search_query_problem(value)
         if name == "fileConsent/invoke" and isinstance(value, dict):
             if not isinstance(value.get("context"), (dict, type(None))):
                 return "value.context must be an object"
             return _type_problem(value, "FileConsentCardResponse", "value")
+    return None
+
+
+def _search_query_problem(value: Any) -> str | None:
+    """Why a ``composeExtension/query`` value cannot be answered, or None when it can."""
+    if not isinstance(value, dict):
+        return "the query has no value object"
+    if value.get("commandId") != SEARCH_COMMAND:
+        return f"the only search command is {SEARCH_COMMAND}"
+    parameters = value.get("parameters")
+    if not isinstance(parameters, list) or not all(
+        isinstance(p, dict) and isinstance(p.get("name"), str) and isinstance(p.get("value"), (str, bool, type(None)))
+        for p in parameters
+    ):
+        return "parameters must be a list of objects with a name and a text value"
+    options = value.get("queryOptions")
+    if options is not None:
+        if not isinstance(options, dict):
+            return "queryOptions must be an object"
+        for key, top in (("skip", _SEARCH_MAX_SKIP), ("count", _SEARCH_MAX_COUNT)):
+            number = options.get(key)
+            if number is not None and (isinstance(number, bool) or not isinstance(number, int) or not 0 <= number <= top):
+                return f"queryOptions.{key} must be a whole number from 0 to {top}"
+    named = {p["name"]: p.get("value") for p in parameters}
+    if named.get("kind") not in (None, "", *_SEARCH_KINDS):
+        return "kind is research or practice"
     return None

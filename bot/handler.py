@@ -34,7 +34,7 @@ from bot.turn import (
     FileConsentHandler,
     MessageInterceptor,
 )
-from bot.search_extension import QUERY, SELECT, SearchExtension, query_problem
+from bot.search_extension import QUERY, SELECT, SearchExtension
 from bot.whatworks import ACTION as WHAT_WORKS_ACTION
 from domain.portal import mentions_reference
 from domain.users import UserInfo
@@ -171,10 +171,7 @@ class PreventionFirstBot(ActivityHandler):
                 return InvokeResponse(status=403, body={"error": "sign in to Teams with a work account to search"})
             if activity.name == SELECT:
                 return await self._search.on_select(turn_context, activity.value, user)
-            problem = query_problem(activity.value)
-            if problem:
-                return InvokeResponse(status=400, body={"error": problem})
-            return await self._search.on_query(turn_context, activity.value, user)
+            return await self._search.on_query(turn_context, activity.value, user)  # its shape checked on arrival
         if activity.name == "fileConsent/invoke":
             user = turn_context.turn_state.get(USER)
             if self._file_consent is not None and user is not None and isinstance(activity.value, dict):

@@ -22,6 +22,7 @@ from typing import Any
 
 from botbuilder.core import InvokeResponse, TurnContext
 
+from bot.activity_shape import SEARCH_COMMAND as COMMAND_ID, SEARCH_QUERY as QUERY, SEARCH_SELECT as SELECT
 from bot.cards import adaptive_card
 from bot.text import plain
 from bot.turn import personal_chat_link
@@ -32,17 +33,12 @@ from domain.whatworks.knowledge import KnowledgeService
 from domain.whatworks.searchlog import SearchLog
 from indexer.search import Hit, SearchResult
 
-__all__ = ["COMMAND_ID", "QUERY", "SELECT", "SearchExtension", "query_problem"]
+__all__ = ["COMMAND_ID", "QUERY", "SELECT", "SearchExtension"]
 
-COMMAND_ID = "searchEvidence"
-QUERY = "composeExtension/query"
-SELECT = "composeExtension/selectItem"
 DEFAULT_COUNT = 10
 MAX_COUNT = 25
-MAX_SKIP = 500
 CARD = "application/vnd.microsoft.card.adaptive"
 THUMBNAIL = "application/vnd.microsoft.card.thumbnail"
-KINDS = ("research", "practice")
 
 
 @dataclass(frozen=True)
@@ -52,32 +48,6 @@ class Query:
     skip: int
     count: int
     initial_run: bool
-
-
-def query_problem(value: Any) -> str | None:
-    """Why a ``composeExtension/query`` value cannot be answered, or None when it can."""
-    if not isinstance(value, dict):
-        return "the query has no value object"
-    if value.get("commandId") != COMMAND_ID:
-        return f"the only search command is {COMMAND_ID}"
-    parameters = value.get("parameters")
-    if not isinstance(parameters, list) or not all(
-        isinstance(p, dict) and isinstance(p.get("name"), str) and isinstance(p.get("value"), (str, bool, type(None)))
-        for p in parameters
-    ):
-        return "parameters must be a list of objects with a name and a text value"
-    options = value.get("queryOptions")
-    if options is not None:
-        if not isinstance(options, dict):
-            return "queryOptions must be an object"
-        for key, top in (("skip", MAX_SKIP), ("count", MAX_COUNT * 4)):
-            number = options.get(key)
-            if number is not None and (isinstance(number, bool) or not isinstance(number, int) or not 0 <= number <= top):
-                return f"queryOptions.{key} must be a whole number from 0 to {top}"
-    named = {p["name"]: p.get("value") for p in parameters}
-    if named.get("kind") not in (None, "", *KINDS):
-        return "kind is research or practice"
-    return None
 
 
 def _query(value: dict[str, Any]) -> Query:

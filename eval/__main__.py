@@ -166,10 +166,11 @@ def refusals(outcomes: list[Outcome]) -> tuple[float, float, float]:
     return f.answerable_refused, f.unanswerable_refused, f.ndcg
 
 
-def report_distractors(searcher: Searcher, sets: dict[str, list[Question]], sizes: Sequence[int],
-                       knowledge: Path, models: Path, workdir: Path) -> None:
-    """Each set's refusal rates and nDCG@5 with the real base alone and with distractors added."""
-    by_size = {0: {name: refusals(run(searcher, asked)) for name, asked in sets.items()}}
+def report_distractors(searcher: Searcher, sets: dict[str, list[Question]], alone: dict[str, list[Outcome]],
+                       sizes: Sequence[int], knowledge: Path, models: Path, workdir: Path) -> None:
+    """Each set's refusal rates and nDCG@5 with the real base alone (``alone``, already
+    searched) and with distractors added."""
+    by_size = {0: {name: refusals(found) for name, found in alone.items()}}
     builder = load_embedder(os.environ.get("EMBEDDING_MODEL"), cache_dir=models, threads=2)
     for n in sizes:
         grown = Searcher(with_distractors(knowledge, n, builder, workdir), searcher.embedder,
@@ -252,12 +253,13 @@ def main(argv: list[str] | None = None) -> int:
     sets = {args.questions: questions}
     sets.update({p: load_questions(Path(p)) for p in args.tuned if Path(p).is_file()})
     sets.update({p: load_questions(Path(p)) for p in args.heldout if Path(p).is_file()})
-    for name, asked in sets.items():
+    alone = {name: outcomes if name == args.questions else run(searcher, asked) for name, asked in sets.items()}
+    for name, found in alone.items():
         tuned = "held-out set" if name in args.heldout else "tuned set"
-        report_set(f"{tuned} {name}" + (" (never tuned on)" if name in args.heldout else ""),
-                   outcomes if name == args.questions else run(searcher, asked))
+        report_set(f"{tuned} {name}" + (" (never tuned on)" if name in args.heldout else ""), found)
     if args.distractors:
-        report_distractors(searcher, sets, args.distractors, Path(args.knowledge), Path(args.models), Path(args.workdir))
+        report_distractors(searcher, sets, alone, args.distractors, Path(args.knowledge), Path(args.models),
+                           Path(args.workdir))
     ok = (result.ndcg >= args.min_ndcg and result.answerable_refused <= args.max_answerable_refused
           and result.unanswerable_refused >= args.min_unanswerable_refused)
     print("targets met" if ok else "below target")

@@ -47,9 +47,6 @@ class Evidence:
     recognised: float  # 1 when a crime type, tagged abbreviation or slang word was recognised
     length: float  # log(1 + the question's content words)
 
-    def as_json(self) -> dict[str, float]:
-        return {name: round(value, 4) for name, value in asdict(self).items()}
-
 
 FEATURES = tuple(f.name for f in fields(Evidence))
 _STOP_WORDS = frozenset(STOPWORDS_EN) | {"what", "works", "work", "does", "do", "how", "can", "any", "get", "got"}

@@ -45,13 +45,13 @@ class Lexical:
         # score, so a question's own maximum attainable score is the sum over its terms.
         data, pointers = self.index.scores["data"], self.index.scores["indptr"]
         self.term_best = np.zeros(len(pointers) - 1, dtype=np.float32)
-        # The weight (IDF) of a term only one entry uses: the most any term weighs in this
-        # base. It grows with the base's size, and every BM25 score with it.
-        documents = int(self.index.scores["num_docs"])
-        self.rarest = float(np.log(1 + (documents - 1 + 0.5) / (1 + 0.5)))
         used = np.flatnonzero(np.diff(pointers) > 0)
         if len(used):
             self.term_best[used] = np.maximum.reduceat(data, pointers[used])
+        # The weight (IDF, as bm25s's "lucene" scoring has it) of a term only one entry uses:
+        # the most any term weighs in this base. It grows with the base, and BM25 scores with it.
+        documents = int(self.index.scores["num_docs"])
+        self.rarest = float(np.log(1 + (documents - 1 + 0.5) / (1 + 0.5)))
 
     def terms(self, query: str) -> list[str]:
         """The question's BM25 terms the base knows, each once.
