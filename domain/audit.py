@@ -10,7 +10,7 @@ name cannot reach the log (and no exported cell can start a spreadsheet formula)
 The log is append-only. This module has no way to change or remove a row, and the database
 refuses to: migration 0006 adds triggers that raise on ``UPDATE`` or ``DELETE`` of
 ``audit_log`` rows (and on ``TRUNCATE`` on PostgreSQL). Erasing a person
-(:func:`domain.ops.subject_access.erase_user`) therefore leaves their id in the rows about them
+(:func:`domain.ops.erasure.erase_user`) therefore leaves their id in the rows about them
 and by them: an id is not free text, and the log is how the force shows who saw the record
 and that the erasure happened. Erasure only adds its own ``user.erase`` row. Should a
 rectification ever be ordered, it is done by a database administrator with the triggers

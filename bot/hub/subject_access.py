@@ -37,7 +37,7 @@ from domain.hub.records import is_object_id
 from domain.hub.roles import Roles
 from domain.models import Role
 from domain.ops.sar import audit_csv, erasure_lines, export_json, is_admin, parse_days
-from domain.ops.subject_access import ERASED_NAME, erase_user
+from domain.ops.erasure import ERASED_NAME, erase_user
 from domain.users import UnknownUserError, UserInfo
 
 __all__ = ["SubjectAccess", "subject_access_feature", "ERASE", "ADMIN_REFUSAL", "PERSONAL_ONLY"]
