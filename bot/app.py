@@ -25,6 +25,7 @@ from bot.endpoint import MAX_BODY_BYTES, MessagesEndpoint
 from bot.errors import make_turn_error_handler
 from bot.features import Feature
 from bot.files import FileOffers
+from bot.follow import Following, TopicReader, following_feature
 from bot.handler import PreventionFirstBot
 from bot.looplag import LOOP_LAG, LoopLagProbe
 from bot.middleware import DIALOG_IDLE_LIMIT, BotMention, IdleDialog, RecordUser, RepeatedDelivery, SaveState, TurnLock
@@ -50,12 +51,14 @@ from domain.audit import Audit
 from domain.db import Database
 from domain.drafts import Drafts
 from domain.portal import Submissions
+from domain.portal.follows import DIGEST_KIND, NOW_KIND, Follows
 from domain.whatworks.searchlog import SearchLog
-from domain.ops.background import Background, instance_name
+from domain.ops.background import Background, by_kind, instance_name
 from domain.ops.retention import SWEEP_EVERY, IdleDialogSweep, Retention
 from domain.ops.scheduler import Jobs, Scheduler, SchedulerLoop
 from domain.whatworks.knowledge import KnowledgeService
 from domain.users import Users
+from indexer.slang import Slang, slang_path
 from indexer.taxonomy import Taxonomy, taxonomy_path
 
 __all__ = ["create_app", "Services", "SERVICES", "IDLE_SWEEP", "Feature", "FEATURES"]
@@ -85,6 +88,7 @@ class Services:
     portal: Portal
     files: FileOffers
     academy: AcademyService
+    following: Following
     scheduler: Scheduler
     background: Background
     started_at: float
@@ -109,10 +113,14 @@ def _subject_access(services: "Services") -> Feature:
     return subject_access_feature(services.database, services.files)
 
 
+def _following(services: "Services") -> Feature:
+    return following_feature(services.following)
+
+
 # The parts registered in every app, in order (the Teams menu lists their commands in this
 # order); create_app(features=...) adds more.
 FEATURES: list[Callable[["Services"], Feature]] = [
-    _academy, hub_feature, _board, _knowledge, _subject_access,
+    _academy, _following, hub_feature, _board, _knowledge, _subject_access,
 ]
 
 
@@ -178,7 +186,8 @@ def create_app(
         HubChannel(adapter, settings.hub_channel_id, settings.hub_service_url, settings.app_id)
         if settings.hub_channel_id else None
     )
-    portal = Portal(Submissions(database), knowledge, notifications, users, taxonomy, hub_channel)
+    follows = Follows(database)
+    portal = Portal(Submissions(database, follows=follows), knowledge, notifications, users, taxonomy, hub_channel)
     drafts = Drafts(database)
     academy = AcademyService(
         Academy(database), Jobs(database), notifications,
@@ -186,7 +195,10 @@ def create_app(
     )
     files = FileOffers()
     export = Export(academy.academy, files)
-    scheduler = Scheduler(database, academy.handle, instance=instance_name())
+    slang = Slang.load(slang_path(settings.knowledge_dir, settings.knowledge_dir.parent / "slang.yaml"))
+    following = Following(follows, TopicReader(taxonomy, slang, settings.districts), notifications)
+    handler = by_kind({DIGEST_KIND: following.handle, NOW_KIND: following.handle}, academy.handle)
+    scheduler = Scheduler(database, handler, instance=instance_name())
     background = Background(
         SchedulerLoop(scheduler, settings.scheduler_seconds), academy, notifications, settings.scheduler_seconds,
         retention=lambda now: Retention.of(settings.retention).run(database, now),
@@ -205,6 +217,7 @@ def create_app(
         portal=portal,
         files=files,
         academy=academy,
+        following=following,
         scheduler=scheduler,
         background=background,
         started_at=time.monotonic(),

@@ -12,7 +12,7 @@ changed before it is submitted.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from botbuilder.core import TurnContext
 from rapidfuzz import fuzz, process
@@ -27,7 +27,7 @@ from indexer.taxonomy import Taxonomy
 if TYPE_CHECKING:
     from bot.portal import Portal
 
-__all__ = ["SubmissionDialog", "submission_questions", "NOT_CRIME_SPECIFIC", "FORCE_WIDE", "CARRY_ON"]
+__all__ = ["SubmissionDialog", "submission_questions", "crime_type_suggestions", "CRIME_TYPE_SEPARATORS", "NOT_CRIME_SPECIFIC", "FORCE_WIDE", "CARRY_ON"]
 
 NOT_CRIME_SPECIFIC = "not crime specific"
 FORCE_WIDE = "Force-wide"
@@ -35,13 +35,24 @@ CARRY_ON = "Carry on with a new submission"
 SUPPORT = "Add my support to "
 # Between typed crime types; the parts are trimmed after splitting (a pattern that took the
 # spacing too would try every space of a long run of them).
-_SEPARATORS = re.compile(r",|;|/|\band\b|&|\+", re.IGNORECASE)
+CRIME_TYPE_SEPARATORS = re.compile(r",|;|/|\band\b|&|\+", re.IGNORECASE)
+
+
+def crime_type_suggestions(taxonomy: Taxonomy, unknown: Sequence[str], limit: int = 4) -> list[str]:
+    """The labels of up to ``limit`` crime types nearest to typed words that named none."""
+    names = {name.lower(): term.id for term in taxonomy.terms.values() for name in term.names}
+    suggestions: list[str] = []
+    for part in unknown[:limit]:
+        for name, _, _ in process.extract(part.lower(), list(names), scorer=fuzz.WRatio, limit=3, score_cutoff=60):
+            label = taxonomy.label(names[name])
+            if label not in suggestions:
+                suggestions.append(label)
+    return suggestions[:limit]
 
 
 def crime_type_reader(taxonomy: Taxonomy) -> Callable[[str], list[str]]:
     """A ``parse`` for the crime-types question: typed terms matched through the taxonomy's
     labels and synonyms ("ASB, CL" -> anti-social behaviour and county lines)."""
-    names = {name.lower(): term.id for term in taxonomy.terms.values() for name in term.names}
 
     def read(text: str) -> list[str]:
         folded = " ".join(text.lower().split())
@@ -49,20 +60,15 @@ def crime_type_reader(taxonomy: Taxonomy) -> Callable[[str], list[str]]:
             return []
         chosen: list[str] = []
         unknown: list[str] = []
-        for part in (p.strip() for p in _SEPARATORS.split(text) if p.strip()):
+        for part in (p.strip() for p in CRIME_TYPE_SEPARATORS.split(text) if p.strip()):
             found = taxonomy.mentions(part)
             if found:
                 chosen.extend(found)
             else:
                 unknown.append(part.strip())
         if unknown:
-            suggestions: list[str] = []
-            for part in unknown[:4]:  # enough for the four suggestions shown
-                for name, _, _ in process.extract(part.lower(), list(names), scorer=fuzz.WRatio, limit=3, score_cutoff=60):
-                    label = taxonomy.label(names[name])
-                    if label not in suggestions:
-                        suggestions.append(label)
-            hint = f" Did you mean: {', '.join(suggestions[:4])}?" if suggestions else ""
+            suggestions = crime_type_suggestions(taxonomy, unknown)
+            hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
             raise AnswerError(
                 f"I don't know the crime type {plain(unknown[0], limit=60)}.{hint} "
                 f"Type one or more crime types separated by commas, or {NOT_CRIME_SPECIFIC}."

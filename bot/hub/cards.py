@@ -5,7 +5,7 @@ it shows (``Action.Execute`` buttons, verb ``hub``). Everything officers typed i
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Sequence
 
 from bot.cards import adaptive_card
 from bot.text import plain
@@ -60,6 +60,7 @@ def record_card(
     entries: list[Any],
     staff: list[UserInfo],
     notice: tuple[str, str] | None = None,
+    followers: Sequence[tuple[str, str]] = (),
 ) -> dict[str, Any]:
     """The Hub's card of one submission, with its actions for the version it shows.
 
@@ -70,6 +71,8 @@ def record_card(
         entries: knowledge index hits that may answer it.
         staff: Hub staff, for the assign choice.
         notice: a line shown first, and its colour ("Good", "Attention").
+        followers: who follows a topic the submission matches, and that topic, so the Hub
+            can bring in a portfolio lead.
     """
     view, last = record.view, record.last
     reference = view.reference
@@ -120,6 +123,7 @@ def record_card(
     sections = [
         ("History", history), ("Supporters and their notes", supporters), ("Questions to the submitter", questions),
         ("Similar submissions", similar_lines), ("What works entries that may help", entry_lines),
+        ("Following this topic", [f"{name(aad)}: follows {plain(topic)}" for aad, topic in followers]),
     ]
     for title, lines in sections:
         if lines:

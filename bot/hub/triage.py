@@ -39,6 +39,7 @@ from bot.commands import Recognised
 from bot.hub.arguments import (
     NOBODY, Invalid, note, parse_status, split_reference, strip_word, version, without_personal_data,
 )
+from bot.follow import describe
 from bot.hub.cards import VERB, queue_card, record_card, when
 from bot.hub.roles import find_person
 from bot.notifications import NotificationService
@@ -123,12 +124,17 @@ class Hub:
         result = await self._knowledge.search(view.title + (f" ({labels})" if view.crime_types else ""), k=3)
         entries = list(result.results) if result is not None and not result.no_good_match else []
         staff = await asyncio.to_thread(self.roles.staff)
+        follows = self._submissions.follows
+        followers = (await asyncio.to_thread(follows.followers, view.crime_types, view.area)
+                     if follows is not None else [])
         names = await self._names([
             view.owner_aad, view.assigned_to, record.last.by, *(h.by for h in view.history),
             *(s.aad_object_id for s in view.supporters), *(q.asked_by for q in record.questions),
+            *(aad for aad, _ in followers),
         ])
         return record_card(record, names=names, crime_types=labels, similar=similar, entries=entries,
-                           staff=staff, notice=notice)
+                           staff=staff, notice=notice,
+                           followers=[(aad, describe(topic, self._taxonomy)) for aad, topic in followers])
 
     # --- the changes, typed or from a card -------------------------------------------------
 

@@ -29,6 +29,7 @@ from domain.hub.figures_count import (
     Table,
     count_academy,
     count_assessments,
+    count_following,
     count_knowledge,
     count_submissions,
     count_triage,
@@ -77,6 +78,9 @@ DEFINITIONS: tuple[str, ...] = (
     "Self-assessment change: after minus before on the 1 to 5 scale, averaged over the participants "
     "who saved their after-course answers in the period and have before-course answers for the same "
     "cohort.",
+    "Following: officers who follow at least one crime type or area and who began before the end of "
+    "the month reported (those who have stopped are not counted); updates are the new submissions and "
+    "moves to response or closed told to them, in a digest or as they happened.",
     "Knowledge questions are new searches: filters and 'more results' on an earlier search are not "
     "counted again. No good match: nothing was close enough to show with confidence. Feedback is "
     "counted when given, on any results page; helpful is its share saying the results helped.",
@@ -106,6 +110,7 @@ def monthly_figures(
         count_triage(session, table, this, year)
         count_academy(session, table, this, year, min(end, london_day(now)))
         count_assessments(session, table, this, year)
+        count_following(session, table, this, year)
         knowledge = count_knowledge(session, table, this, year, months)
     trend = tuple(
         MonthTrend(period.start, kinds[i], *knowledge[i]) for i, period in enumerate(months)

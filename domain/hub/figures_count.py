@@ -33,6 +33,7 @@ from domain.models import (
     SubmissionHistory,
 )
 from domain.portal import Kind, Status
+from domain.portal.follows import count_follows
 
 __all__ = [
     "ADDRESSED",
@@ -45,6 +46,7 @@ __all__ = [
     "count_academy",
     "count_assessments",
     "count_knowledge",
+    "count_following",
 ]
 
 # A submission is addressed once the Hub has given its response: it reached the response
@@ -201,6 +203,15 @@ def count_triage(session: Session, table: Table, this: Period, year: Period) -> 
               _days(m, statistics.median), _days(y, statistics.median))
     table.add("triage.mean_days", section, "Mean days from receipt to first triage decision",
               _days(m, statistics.fmean), _days(y, statistics.fmean))
+
+
+def count_following(session: Session, table: Table, this: Period, year: Period) -> None:
+    """Officers following crime types or areas at the end of the period, and the updates
+    they were told."""
+    (followers, told), (_, told_year) = (count_follows(session, p.since, p.until) for p in (this, year))
+    section = "Following"
+    table.add("following.followers", section, "Officers following a crime type or area", followers, followers)
+    table.add("following.updates", section, "Updates told to followers", told, told_year)
 
 
 def count_academy(session: Session, table: Table, this: Period, year: Period, as_of: date) -> None:

@@ -27,6 +27,7 @@ from domain.models.base import (
     User,
     utcnow,
 )
+from domain.models.follows import Follow, FollowSettings, FollowUpdate
 from domain.models.ops import AuditLog, JobStatus, RetentionRun, ScheduledJob
 from domain.models.portal import (
     ReferenceCounter,
@@ -56,6 +57,9 @@ __all__ = [
     "SubmissionSupporter",
     "SubmissionTriage",
     "SubmissionQuestion",
+    "Follow",
+    "FollowSettings",
+    "FollowUpdate",
     "ReferenceCounter",
     "JobStatus",
     "ScheduledJob",

@@ -8,12 +8,12 @@ import os
 import socket
 import uuid
 from datetime import datetime, timedelta
-from typing import Callable, Protocol
+from typing import Awaitable, Callable, Mapping, Protocol
 
 from domain.models import utcnow
-from domain.ops.scheduler import SchedulerLoop, stop_task
+from domain.ops.scheduler import Job, Later, Outcome, SchedulerLoop, stop_task
 
-__all__ = ["Background", "Planner", "Sender", "instance_name"]
+__all__ = ["Background", "Planner", "Sender", "instance_name", "by_kind"]
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +31,17 @@ class Sender(Protocol):
 
     async def close(self) -> None:
         """Finish or stop the sends in flight (what is left goes with a later sweep)."""
+
+
+Handler = Callable[[Job], Awaitable["Outcome | Later"]]
+
+
+def by_kind(handlers: Mapping[str, Handler], others: Handler) -> Handler:
+    """One scheduler handler for every part's jobs: each job goes to the handler of its
+    ``kind``, and a kind not listed to ``others``."""
+    async def handle(job: Job) -> Outcome | Later:
+        return await handlers.get(job.kind, others)(job)
+    return handle
 
 
 def instance_name() -> str:

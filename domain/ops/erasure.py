@@ -16,8 +16,10 @@
   their history notes become ``"[erased]"``.
 - **Deleted outright**: support they gave (and its notes), journal entries, six-hats
   reflections, action plans, self-assessments, enrolments, search queries with their
-  feedback, evidence requests, drafts, their notifications, scheduled jobs, the
-  conversation reference and their bot state (user and personal conversation state).
+  feedback, evidence requests, drafts, their notifications, scheduled jobs, the topics
+  they follow (and the changes waiting to be told to them), the conversation reference and
+  their bot state (user and personal conversation state). Followers not yet told of one of
+  their submissions are not told.
 - **Their name and text elsewhere**: another officer's supporter notes quoting one of their
   submission titles (a merge copies "Merged from PF-...: <title>") have the title replaced.
   Messages to other people lose every text that names them ("X has made you Hub staff") or
@@ -61,6 +63,9 @@ from domain.models import (
     ConversationRef,
     Draft,
     EvidenceRequest,
+    Follow,
+    FollowSettings,
+    FollowUpdate,
     Notification,
     Role,
     ScheduledJob,
@@ -196,6 +201,9 @@ def erase_user(database: Database, aad: str, *, by: str, clock: Callable[[], dat
         counts["submission_supporters"] = _rowcount(
             s, delete(SubmissionSupporter).where(SubmissionSupporter.aad_object_id == aad)
         )
+        # Followers not yet told of their submissions are not told (what was told stays counted).
+        counts["follow_updates"] = _rowcount(s, delete(FollowUpdate).where(
+            FollowUpdate.submission_id.in_(ids), FollowUpdate.message_key.is_(None)))
         # The Hub's questions about their submissions (and their replies), and questions they
         # asked as Hub staff: the text goes; who asked becomes the placeholder.
         counts["submission_questions"] = _rowcount(
@@ -238,6 +246,7 @@ def erase_user(database: Database, aad: str, *, by: str, clock: Callable[[], dat
         for model in (
             Draft, AcademyJournalEntry, AcademyReflection, AcademyPlan, AcademyAssessment, AcademyEnrolment,
             SearchFeedback, EvidenceRequest, SearchQuery, ScheduledJob, AcademyPromptSettings,
+            Follow, FollowSettings, FollowUpdate,
         ):
             column = model.aad_object_id
             counts[model.__tablename__] = _rowcount(s, delete(model).where(column == aad))

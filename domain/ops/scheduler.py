@@ -49,6 +49,7 @@ from datetime import datetime, timedelta
 from typing import Any, Awaitable, Callable, Iterable
 
 from sqlalchemy import ColumnElement, Update, or_, select, update
+from sqlalchemy.orm import Session
 
 from domain.clock import LONDON, aware, utcnow
 from domain.db import Database, rows_changed
@@ -140,6 +141,12 @@ class Jobs:
         A key seen before, whatever became of its job (done, cancelled), adds nothing.
         Users not yet known are recorded as officers.
         """
+        with self._db.session() as session:
+            return self.schedule_in(session, jobs)
+
+    def schedule_in(self, session: Session, jobs: Iterable[NewJob]) -> int:
+        """:meth:`schedule` in the caller's transaction, so the jobs come with the change
+        that calls for them, or not at all."""
         now = utcnow()
         rows: list[dict[str, Any]] = [
             {
@@ -158,16 +165,13 @@ class Jobs:
             return 0
         users = [{"aad_object_id": aad, "created_at": now, "updated_at": now}
                  for aad in sorted({row["aad_object_id"] for row in rows})]
-        with self._db.session() as session:
-            session.execute(
-                self._db.insert(User).on_conflict_do_nothing(index_elements=[User.aad_object_id]), users
-            )
-            added = session.execute(
-                self._db.insert(ScheduledJob)
-                .on_conflict_do_nothing(index_elements=[ScheduledJob.dedupe_key])
-                .returning(ScheduledJob.id),
-                rows,
-            ).all()
+        session.execute(self._db.insert(User).on_conflict_do_nothing(index_elements=[User.aad_object_id]), users)
+        added = session.execute(
+            self._db.insert(ScheduledJob)
+            .on_conflict_do_nothing(index_elements=[ScheduledJob.dedupe_key])
+            .returning(ScheduledJob.id),
+            rows,
+        ).all()
         return len(added)
 
     def cancel(self, prefix: str | None = None, *, keys: Iterable[str] = ()) -> int:

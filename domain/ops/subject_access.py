@@ -32,6 +32,9 @@ from domain.models import (
     ConversationRef,
     Draft,
     EvidenceRequest,
+    Follow,
+    FollowSettings,
+    FollowUpdate,
     Notification,
     ScheduledJob,
     SearchFeedback,
@@ -175,6 +178,14 @@ def export_user(database: Database, aad: str, *, by: str, clock: Callable[[], da
                 {k: v for k, v in row.items() if k != "payload"} for row in owned(Notification, Notification.id)
             ],
             "scheduled_jobs": owned(ScheduledJob, ScheduledJob.due_at, ScheduledJob.id),
+            "following": {
+                "topics": owned(Follow, Follow.id), "settings": owned(FollowSettings),
+                "updates": [{"reference": reference, **_row(row, skip=("id", "submission_id", "aad_object_id"))}
+                            for row, reference in s.execute(
+                                select(FollowUpdate, Submission.reference)
+                                .join(Submission, Submission.id == FollowUpdate.submission_id)
+                                .where(FollowUpdate.aad_object_id == aad).order_by(FollowUpdate.id)).all()],
+            },
             "audit": [_row(row) for row in audit_rows],
         }
         Audit(database, clock=clock).record(by, Action.USER_EXPORT, "user", aad, session=s)

@@ -40,6 +40,7 @@ from domain.db import Database
 from domain.models import ReferenceCounter, Submission, SubmissionHistory, SubmissionSupporter
 from domain.ops.outbox import Outbox
 from domain.portal.changes import append_notes, change_status, ensure_user, find
+from domain.portal.follows import NEW, TOLD_STATUSES, Follows
 from domain.portal.notices import PortalNotices
 from domain.portal.records import (
     CLOSED_TO_SUPPORT,
@@ -71,6 +72,8 @@ class Submissions:
         outbox: where the messages about changes are written (the database's own by default).
         audit: the audit log reads by anyone but the submitter are written to (the
             database's own by default).
+        follows: who follows which topics; a new submission and a move to response or
+            closed are noted for them in the same transaction (:mod:`domain.portal.follows`).
 
     The changes take ``notices``, the words of the messages to the people involved (the chat
     layer's); without it a change is made and no message is written.
@@ -83,8 +86,10 @@ class Submissions:
         clock: Callable[[], datetime] = utcnow,
         outbox: Outbox | None = None,
         audit: Audit | None = None,
+        follows: Follows | None = None,
     ) -> None:
         self._db = database
+        self.follows = follows
         self._clock = clock
         self._outbox = outbox or Outbox(database)
         self._audit = audit or Audit(database, clock=clock)
@@ -164,6 +169,8 @@ class Submissions:
                         to_status=Status.RECEIVED.value,
                     )
                 )
+                if self.follows is not None:
+                    self.follows.record(session, row, NEW)
                 return Created(row.reference, True)
         except IntegrityError:
             # Another process saved the same activity between our look-up and our insert.
@@ -309,6 +316,8 @@ class Submissions:
         change = change_status(
             self._db, session, reference, wanted, by_aad.lower(), note, merged_into, self._clock()
         )
+        if self.follows is not None and wanted in TOLD_STATUSES:
+            self.follows.record(session, find(session, change.reference), wanted.value)
         if notices is None:
             return change
         # The Hub's note is for the submitter; supporters hear of the new status only.

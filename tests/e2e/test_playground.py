@@ -11,6 +11,7 @@ from domain.audit import Audit
 from domain.hub.changes import HubChanges
 from domain.settings import Settings
 from domain.portal import Status
+from tests.e2e.journeys import answer, submit_bike_thefts
 from tests.e2e.playground import Playground, adaptive_cards, reply_text
 
 pytestmark = [pytest.mark.e2e, pytest.mark.node]
@@ -74,28 +75,9 @@ async def test_a_what_works_question_a_filter_button_and_feedback(bot_url):
 
 async def test_a_submission_by_typed_text_then_my_submissions_and_a_status_update(bot_url, tmp_path):
     async with Playground(bot_url, users=[USER]) as teams:
-        async def answer(text: str, next_question: str) -> dict:
-            await teams.send(text)
-            return await teams.wait_for(lambda a: reply_text(a).startswith(next_question), timeout=30)
+        reference = await submit_bike_thefts(teams, success="Half as many bikes stolen by the summer")
 
-        await answer("submit", "What are you sending the Hub?")
-        await answer("operational problem", "Give it a short title.")
-        await answer("Bike thefts at Stevenage station", "Describe it:")
-        await answer("Bikes locked at the station racks are stolen on weekday mornings; "
-                     "the racks are out of sight of the ticket office.", "Which crime types")
-        await answer("cycle theft", "Which district is it in?")
-        await answer("Stevenage", "What has been tried already")
-        await answer("skip", "What would success look like?")
-        await answer("Half as many bikes stolen by the summer", "Which partners")
-        await teams.send("skip")
-        offer_or_summary = await teams.wait_for(
-            lambda a: reply_text(a).startswith(("Before you submit", "Here is your submission")), timeout=30)
-        if reply_text(offer_or_summary).startswith("Before you submit"):
-            await answer("carry on", "Here is your submission")
-        done = await answer("submit", "Submitted. Your reference is PF-")
-        reference = reply_text(done).split("Your reference is ")[1][:12]
-
-        mine = await answer("my submissions", "Your submissions")
+        mine = await answer(teams, "my submissions", "Your submissions")
         assert f"{reference}: Bike thefts at Stevenage station. Received, updated" in reply_text(mine)
 
         # A second instance of the app on the same database (as the Hub's tools will be)

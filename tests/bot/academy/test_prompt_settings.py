@@ -8,16 +8,14 @@ reach their chat at what London time (the scheduler runs on a controllable clock
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
-from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.app import SERVICES, Services, create_app
+from bot.app import Services
 from domain.academy import PromptSettings
 from domain.ops.scheduler import Scheduler
-from domain.settings import Settings
 from tests.dialogs.test_submission import Chat
 from tests.domain.ops.test_scheduler import Clock
 from tests.fakes import OFFICER_AAD, card_of
@@ -27,17 +25,6 @@ UTC = timezone.utc
 LONDON = ZoneInfo("Europe/London")
 OTHER_AAD = "0b6f1b3c-2222-4a4a-9b9b-000000000002"
 PROMPT = "Time for today's reflective journal."
-
-
-@pytest.fixture
-def make_services(aiohttp_client, tmp_path: Path) -> Callable[..., Awaitable[Services]]:  # type: ignore[no-untyped-def]
-    async def make(**env: str) -> Services:
-        settings = Settings.from_env({
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}", "INDEX_DIR": str(tmp_path / "no-index"),
-            "SCHEDULER_SECONDS": "3600", **env,  # the tests run the scheduler themselves
-        })
-        return (await aiohttp_client(create_app(settings))).app[SERVICES]
-    return make
 
 
 @pytest.fixture

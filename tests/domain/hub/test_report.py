@@ -23,6 +23,7 @@ from domain.db import Database
 from domain.models import EvidenceRequest, SearchFeedback, SearchQuery
 from domain.hub.figures import BadMonth, format_value, monthly_figures, parse_month
 from domain.portal import Kind, NewSubmission, Submissions
+from domain.portal.follows import Follows, Topic
 from domain.users import Users
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
@@ -123,8 +124,22 @@ QUERIES = {
 }
 
 
+# Followers: (follower, topic, followed at, digest taken at). F1's seven asb changes (S0, S2,
+# S3, S6, S7 and S10 new; S7 closed) are told in October; F2's twelve North changes in
+# November; F3 follows only from November.
+FOLLOWERS = {
+    "F1": (Topic("asb"), "2026-01-05 09:00", "2026-10-20 08:00"),
+    "F2": (Topic(area="North"), "2026-10-03 09:00", "2026-11-04 08:00"),
+    "F3": (Topic("criminal-damage"), "2026-11-10 09:00", None),
+}
+F = {name: f"0b6f1b3c-8888-4a4a-9b9b-{n:012d}" for n, name in enumerate(FOLLOWERS, 1)}
+
+
 def _seed_submissions(db: Database, clock: Clock) -> None:
-    service = Submissions(db, clock=clock)
+    follows = Follows(db, clock=clock)
+    for name, (topic, at, _) in FOLLOWERS.items():
+        follows.follow(F[name], [clock.at(at) and topic])
+    service = Submissions(db, clock=clock, follows=follows)
     references: dict[str, str] = {}
     for name, (received, kind, crimes, area, _) in SUBMISSIONS.items():
         clock.at(received)
@@ -136,6 +151,10 @@ def _seed_submissions(db: Database, clock: Clock) -> None:
             into = references["S4"] if status == "merged" else None
             note = "Not for the Hub." if status == "declined" else None
             service.change_status(references[name], status, HUB, note, merged_into=into)
+    for name, (_, _, taken) in FOLLOWERS.items():
+        if taken is not None:
+            clock.at(taken)
+            assert follows.take(F[name], f"digest-{name}")
 
 
 def _seed_academy(db: Database, clock: Clock) -> None:
@@ -284,6 +303,8 @@ EXPECTED: dict[str, tuple[float | None, float | None]] = {
     "knowledge.helpful": (3, 3),
     "knowledge.helpful_pct": (75.0, 60.0),
     "knowledge.evidence_requests": (1, 2),
+    "following.followers": (2, 2),  # F1 and F2; F3 began in November
+    "following.updates": (7, 7),  # F1's; F2's were told in November
 }
 
 
