@@ -214,8 +214,8 @@ class Following:
                  else "You don't follow anything, so nothing changed.") + still)
             return
         await turn_context.send_activity(
-            f"Done. You no longer follow {_listed(gone, self.reader.taxonomy)}, and updates about it that I had not "
-            f"sent yet are dropped.{still}")
+            f"Done. You no longer follow {_listed(gone, self.reader.taxonomy)}, and updates about "
+            f"{'it' if len(gone) == 1 else 'them'} that I had not sent yet are dropped.{still}")
 
     async def on_updates(self, turn_context: TurnContext, recognised: Recognised, user: UserInfo) -> None:
         """``follow updates immediate`` (Hub staff) or ``follow updates daily``."""
