@@ -4,7 +4,9 @@ The first passage is the entry's card: title, summary, crime types, settings and
 is what most questions match. Each body section follows as its own passage, so a question
 about cost or implementation can match the paragraph that answers it; a very short section
 is joined to the next and a long one is split at paragraph breaks, to stay within what the
-model reads (256 word pieces, about 180 words).
+model reads (256 word pieces, about 180 words). Each question in the entry's ``asked`` list
+(how officers ask for it, in their own words) is a passage of its own: the model matches a
+question to a question more closely than to the evidence's prose.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 from indexer.entries import Entry
 from indexer.taxonomy import Taxonomy
 
-CHUNKER_VERSION = "1"
+CHUNKER_VERSION = "2"
 MIN_WORDS = 40
 MAX_WORDS = 180
 
@@ -65,6 +67,7 @@ def passages(entry: Entry, taxonomy: Taxonomy) -> list[str]:
         out.extend(_split_long(heading, text))
     if pending_text:
         out.extend(_split_long(pending_heading, pending_text))
+    out.extend(entry.asked)  # each way officers ask for it, matched question to question
     return out
 
 

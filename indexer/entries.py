@@ -53,6 +53,8 @@ SCHEMA = {
         "published": _date,
         "review_by": _date,
         "tags": _keywords,
+        # How officers ask for what the entry answers, in their own words: each is matched by meaning.
+        "asked": {"type": "array", "items": {**_text, "maxLength": 300}, "maxItems": 40},
     },
     "allOf": [
         {
@@ -135,6 +137,7 @@ class Entry:
     sections: tuple[Section, ...]
     settings: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
+    asked: tuple[str, ...] = ()
     effect: str | None = None
     quality: str | None = None
     link: str | None = None
@@ -229,8 +232,8 @@ def entry_to_dict(entry: Entry) -> dict[str, Any]:
 def entry_from_dict(data: dict[str, Any], path: str) -> Entry:
     """An entry back from the parse cache, at ``path``."""
     fields = {**data, "path": path, "sections": tuple(Section(**s) for s in data["sections"])}
-    for name in ("crime_types", "settings", "tags"):
-        fields[name] = tuple(fields[name])
+    for name in ("crime_types", "settings", "tags", "asked"):
+        fields[name] = tuple(fields.get(name) or ())
     return Entry(**fields)
 
 
@@ -313,6 +316,7 @@ def _parse(raw: bytes, relative: str, taxonomy: Taxonomy) -> tuple[Entry | None,
         published=meta["published"], path=relative, body=body.strip(), sections=sections,
         settings=tuple(str(s) for s in meta.get("settings") or ()),
         tags=tuple(str(t) for t in meta.get("tags") or ()),
+        asked=tuple(" ".join(q.split()) for q in meta.get("asked") or ()),
         effect=evidence.get("effect"), quality=evidence.get("quality"), link=meta.get("link"),
         force=meta.get("force"), contact=meta.get("contact"), review_by=meta.get("review_by"),
         content_hash=hashlib.sha256(raw).hexdigest(),

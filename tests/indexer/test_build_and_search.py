@@ -124,6 +124,26 @@ def test_rebuild_embeds_only_the_edited_entry_and_skips_an_unchanged_base(
     assert current_version(index_dir) == second.version
 
 
+def test_an_entry_is_found_by_the_way_officers_ask_for_it(
+    knowledge_copy: Path, index_copy: Path, embedder  # type: ignore[no-untyped-def]
+) -> None:
+    question = "what came of operation kestrel"  # a local name the evidence never uses
+    before = _searcher(index_copy, embedder).search(question)
+    assert before.no_good_match
+
+    entry = knowledge_copy / "research" / "hot-spots-policing.md"
+    text = entry.read_text()
+    asked = '  - "what came of operation kestrel on the high street"\n'
+    entry.write_text(text.replace("asked:\n", "asked:\n" + asked, 1) if "asked:\n" in text
+                     else text.replace("\n---\n", "\nasked:\n" + asked + "---\n", 1))
+    report = build(knowledge_copy, index_copy, embedder)
+    assert report.published and report.embedded_entries == 1 and report.embedded_passages == 1
+
+    after = _searcher(index_copy, embedder).search(question)
+    assert not after.no_good_match and after.results[0].id == "hot-spots-policing"
+    assert after.evidence.cosine > 0.8 and after.evidence.margin > 0.3  # far ahead of the next entry
+
+
 def test_the_spelling_vocabulary_after_edits_equals_a_count_from_scratch(
     knowledge_copy: Path, index_copy: Path, embedder, tmp_path: Path  # type: ignore[no-untyped-def]
 ) -> None:

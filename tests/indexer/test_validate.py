@@ -106,3 +106,21 @@ def test_the_taxonomy_expands_what_officers_type() -> None:
     # The longer name wins: "serious youth violence" is one mention, not also "violence".
     assert TAXONOMY.mentions("serious youth violence near schools") == ["serious-violence"]
     assert TAXONOMY.expand("burglary of sheds") == "burglary of sheds"
+
+
+def test_how_officers_ask_for_an_entry_is_a_list_of_short_questions(tmp_path: Path) -> None:
+    asked = 'asked:\n  - "lads in the alley behind the terrace"\n  - "does  lighting\n    help"\n'
+    _write(tmp_path, "asked.md", GOOD.format(id="asked", published="2024-01-05").replace("kind:", asked + "kind:"))
+    _write(tmp_path, "not-a-list.md", GOOD.format(id="not-a-list", published="2024-01-05").replace(
+        "kind:", "asked: does lighting help\nkind:"))
+    _write(tmp_path, "empty-item.md", GOOD.format(id="empty-item", published="2024-01-05").replace(
+        "kind:", 'asked: ["ok", " "]\nkind:'))
+    _write(tmp_path, "too-long.md", GOOD.format(id="too-long", published="2024-01-05").replace(
+        "kind:", f'asked: ["{"why " * 80}"]\nkind:'))
+
+    result = load_entries(tmp_path, TAXONOMY)
+    problems = {(p.path, p.field): p.reason for p in result.problems}
+    assert problems[("not-a-list.md", "asked")] == "must be a list, not str"
+    assert ("empty-item.md", "asked.1") in problems and ("too-long.md", "asked.0") in problems
+    (entry,) = result.entries
+    assert entry.asked == ("lads in the alley behind the terrace", "does lighting help")
