@@ -67,9 +67,15 @@ async def test_my_journal_pages_latest_first(services, chat):
     assert "page 2 of 2" in second[0] and "Day 0 on patrol" in second[0]
 
 
-def enrol_today(services: Services, aad: str = OFFICER_AAD) -> None:
-    academy = services.academy.academy
+def course_day() -> date:
+    """Today if it is a weekday, else the next Monday: prompts come on weekdays only."""
     today = date.today()
+    return today + timedelta(days=(7 - today.weekday()) % 7 if today.weekday() >= 5 else 0)
+
+
+def enrol_today(services: Services, aad: str = OFFICER_AAD, today: date | None = None) -> None:
+    academy = services.academy.academy
+    today = today or date.today()
     academy.create_cohort("Leaders 1", "leadership", today - timedelta(days=1), today + timedelta(days=3),
                           created_by="hub")
     academy.enrol("Leaders 1", aad, by="hub")
@@ -77,13 +83,14 @@ def enrol_today(services: Services, aad: str = OFFICER_AAD) -> None:
 
 async def test_the_prompt_arrives_at_the_london_time_once_and_is_answered_in_its_card(services, chat, connector):
     await chat.say("help")  # the officer's chat is known
-    enrol_today(services)
-    today = date.today()
+    today = course_day()
+    enrol_today(services, today=today)
     six_pm = datetime.combine(today, time(18, 0), ZoneInfo("Europe/London")).astimezone(timezone.utc)
     planned = services.academy.plan_jobs(six_pm - timedelta(hours=2))
     assert planned >= 1
 
     clock = {"now": six_pm - timedelta(minutes=1)}
+    services.academy.clock = lambda: clock["now"]
     scheduler = Scheduler(services.database, services.academy.handle, instance="test", clock=lambda: clock["now"])
     await scheduler.run_due()
     prompts = [a for a in connector.sent if "Reflective journal" in str(card_of(a))]
