@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.requirements-installed
 
-.PHONY: help setup node migrate index eval run lint test bench package clean
+.PHONY: help setup node browser migrate index eval run lint test bench package clean
 
 help:
 	@echo "make run      set up, migrate and serve the bot on http://127.0.0.1:3978/api/messages"
@@ -30,6 +30,11 @@ node_modules/.package-lock.json: package.json package-lock.json
 
 node: node_modules/.package-lock.json
 
+# The Hub workspace's browser tests drive Debian's chromium (Playwright uses it; it downloads nothing).
+browser:
+	@command -v chromium >/dev/null || apt-get install -y -q chromium \
+		|| (apt-get update -q && apt-get install -y -q chromium)
+
 migrate: setup
 	$(PY) -m domain.ops.migrate
 
@@ -40,7 +45,7 @@ index: setup
 eval: index
 	OMP_NUM_THREADS=1 $(PY) -m eval
 
-run: setup migrate index
+run: setup node migrate index
 	OMP_NUM_THREADS=1 $(PY) -m bot
 
 # The architecture's contracts (pyproject.toml) and the types: strict for the domain and the
@@ -50,7 +55,7 @@ lint: setup
 	$(PY) -m mypy --strict domain indexer
 	$(PY) -m mypy bot dialogs
 
-test: setup node lint
+test: setup node browser lint
 	$(PY) -m pytest
 
 bench: index

@@ -40,6 +40,7 @@ from bot.academy.prompts import AcademyService, Export
 from bot.portal import HubChannel, Portal
 from domain.settings import Settings
 from bot.signing_keys import channel_metadata_url
+from bot.tab import add_hub_workspace
 from bot.storage import SqlAlchemyStorage, TurnConversationState, TurnUserState
 from bot.whatworks import ACTION as WHAT_WORKS_ACTION
 from bot.search_extension import SearchExtension
@@ -271,6 +272,7 @@ def create_app(
         MessagesEndpoint(adapter, services.bot, settings.tenants, settings.turns_at_once).handle
     )
     app.router.add_get("/healthz", _health)
+    add_hub_workspace(app, services)
     app.on_startup.append(_start)
     app.on_cleanup.append(_close)
     if not settings.auth_enabled:

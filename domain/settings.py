@@ -198,6 +198,10 @@ class Settings:
     worker_threads: int = 4
     # Turns a process runs at the same time; more requests wait in arrival order.
     turns_at_once: int = 16
+    # The Hub workspace tab: the app id URI its Teams sign-in token is issued for
+    # (api://<host>/<app id>), and in local mode the user it is signed in as.
+    tab_app_id_uri: str = ""
+    tab_local_user: str = ""
 
     @property
     def auth_enabled(self) -> bool:
@@ -322,6 +326,13 @@ class Settings:
             retention = RetentionDays.from_env(env)
         except RetentionConfigError as error:
             raise SettingsError(str(error)) from None
+        app_id_uri = env.get("TAB_APP_ID_URI", "").strip()
+        if app_id_uri and not (app_id_uri.startswith("api://") and app_id.lower() in app_id_uri.lower()):
+            raise SettingsError("TAB_APP_ID_URI must be the app registration's application id URI, "
+                                f"api://<host>/{app_id or '<MicrosoftAppId>'}, not {app_id_uri!r}")
+        local_user = env.get("TAB_LOCAL_USER", "").strip().lower()
+        if local_user and not _GUID.match(local_user):
+            raise SettingsError(f"TAB_LOCAL_USER must be an Azure AD object id (a GUID), not {local_user!r}")
         level = env.get("LOG_LEVEL", "INFO").strip().upper()
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise SettingsError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {level!r}")
@@ -353,6 +364,8 @@ class Settings:
             log_level=level,
             worker_threads=threads,
             turns_at_once=turns,
+            tab_app_id_uri=app_id_uri,
+            tab_local_user=local_user,
         )
 
 

@@ -50,6 +50,7 @@ from indexer.taxonomy import Taxonomy, taxonomy_path
 from indexer.versions import FORMAT, current_version, point_current_at, prune, version_dir
 
 __all__ = [
+    "BuildBusy",
     "APPROXIMATE_ABOVE",
     "HNSW_EF_CONSTRUCTION",
     "HNSW_M",
@@ -84,6 +85,10 @@ def ef_search_for(count: int) -> int:
 
 class BuildError(RuntimeError):
     """The build cannot produce an index; the version being served is untouched."""
+
+
+class BuildBusy(BuildError):
+    """Another build of the same index folder is running (in this process or another)."""
 
 
 @dataclass
@@ -121,7 +126,7 @@ def _build_lock(index_dir: Path) -> Iterator[None]:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
-            raise BuildError(f"another build of {index_dir} is running; try again when it finishes") from exc
+            raise BuildBusy(f"another build of {index_dir} is running; try again when it finishes") from exc
         try:
             yield
         finally:

@@ -51,6 +51,9 @@ DEFAULT_OUT = REPO_ROOT / "build" / "prevention-first.zip"
 APP_ID_VARIABLE = "MicrosoftAppId"
 PLACEHOLDER_ID = "00000000-0000-0000-0000-000000000000"
 PACKAGE_FILES = ("manifest.json", "color.png", "outline.png")
+# Where the bot (and its Hub workspace tab) is served, as manifest.json names it; --host replaces it.
+PLACEHOLDER_HOST = "prevention-first.example.police.uk"
+_HOST = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
 # The same pattern as the manifest schema's "guid" definition.
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
@@ -193,9 +196,34 @@ def _checked_app_id(app_id: str) -> str:
     return value.lower()
 
 
-def _filled_manifest(manifest: Mapping[str, Any], app_id: str, version: str | None) -> dict[str, Any]:
-    """Return a copy of ``manifest`` with the app id, bot ids and version filled in."""
+def _with_host(manifest: dict[str, Any], host: str) -> dict[str, Any]:
+    """``manifest`` with the Hub workspace tab and its sign-in served from ``host``."""
+    if not _HOST.match(host):
+        raise ManifestError(f"--host must be the bot's host name, for example bot.police.example, not {host!r}")
+    for tab in manifest.get("staticTabs") or ():
+        for key in ("contentUrl", "websiteUrl"):
+            if key in tab:
+                tab[key] = tab[key].replace(PLACEHOLDER_HOST, host)
+    info = manifest.get("webApplicationInfo")
+    if isinstance(info, dict) and isinstance(info.get("resource"), str):
+        info["resource"] = info["resource"].replace(PLACEHOLDER_HOST, host)
+    domains = manifest.setdefault("validDomains", [])
+    if host not in domains:
+        domains.append(host)
+    return manifest
+
+
+def _filled_manifest(
+    manifest: Mapping[str, Any], app_id: str, version: str | None, host: str | None = None
+) -> dict[str, Any]:
+    """Return a copy of ``manifest`` with the app id, bot ids, sign-in, host and version filled in."""
     filled = copy.deepcopy(dict(manifest))
+    if host is not None:
+        _with_host(filled, host.strip().lower())
+    info = filled.get("webApplicationInfo")
+    if isinstance(info, dict):
+        info["id"] = app_id
+        info["resource"] = str(info.get("resource", "")).replace(PLACEHOLDER_ID, app_id)
     filled["id"] = app_id
     bots = filled.get("bots")
     if not isinstance(bots, list) or not bots:
@@ -227,6 +255,7 @@ def build_package(
     version: str | None = None,
     *,
     manifest_dir: Path = MANIFEST_DIR,
+    host: str | None = None,
 ) -> Path:
     """Write the Teams app package.
 
@@ -237,6 +266,8 @@ def build_package(
             file is replaced.
         version: App version (``major.minor.patch``) to set; the manifest's own when omitted.
         manifest_dir: Folder with ``manifest.json`` and the icons; this package's by default.
+        host: Where the bot is served (its Hub workspace tab and the tab's sign-in resource,
+            ``api://<host>/<app id>``); manifest.json's placeholder host when omitted.
 
     Returns:
         The path of the zip written.
@@ -246,7 +277,7 @@ def build_package(
             ``major.minor.patch``, or the manifest folder is incomplete.
     """
     checked_id = _checked_app_id(app_id)
-    manifest = _filled_manifest(_with_menu(load_manifest(manifest_dir), command_menu()), checked_id, version)
+    manifest = _filled_manifest(_with_menu(load_manifest(manifest_dir), command_menu()), checked_id, version, host)
     icons = []
     for name in PACKAGE_FILES[1:]:
         icon = manifest_dir / name
@@ -285,7 +316,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog=(
             "example:\n"
             f"  {APP_ID_VARIABLE}=1b4e28ba-2fa1-41d2-883f-0016d3cca427 \\\n"
-            "    python -m manifest.package --version 1.0.1 --out build/prevention-first.zip\n"
+            "    python -m manifest.package --version 1.0.1 --host bot.police.example --out build/prevention-first.zip\n"
             "then check it with: node tools/validate_manifest.js build/prevention-first.zip"
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -314,6 +345,8 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         help=f"the bot's Azure app registration id (default: ${APP_ID_VARIABLE})",
     )
     parser.add_argument("--version", help="app version to set, major.minor.patch (default: as in manifest.json)")
+    parser.add_argument("--host", help=f"the bot's public host name, where the Hub workspace tab is served "
+                                       f"(default: {PLACEHOLDER_HOST})")
     parser.add_argument("--sync", action="store_true",
                         help="only write the command menu from the bot's command tables into manifest.json")
     args = parser.parse_args(argv)
@@ -327,7 +360,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         return 0
     try:
         app_id = args.app_id if args.app_id is not None else app_id_from_environment(environ)
-        out = build_package(app_id, args.out, args.version)
+        out = build_package(app_id, args.out, args.version, host=args.host)
     except ManifestError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

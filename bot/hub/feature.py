@@ -26,7 +26,7 @@ from domain.settings import Settings
 from domain.whatworks.knowledge import KnowledgeService
 from indexer.taxonomy import Taxonomy
 
-__all__ = ["hub_feature", "build_hub", "hub_commands", "HubServices", "REFUSAL", "ADMIN_ONLY"]
+__all__ = ["hub_feature", "build_hub", "hub_of", "hub_commands", "HubServices", "REFUSAL", "ADMIN_ONLY"]
 
 
 def hub_commands(hub: Hub, roles: RoleCommands) -> tuple[Command, ...]:
@@ -71,19 +71,30 @@ def build_hub(
 ) -> Feature:
     """The Hub's part of the assistant from exactly what it uses: its commands, card buttons
     and reply catcher."""
-    audit, messages = Audit(database), HubMessages()
-    roles = Roles(database, audit, notices=messages)
-    triage = Triage(database, submissions, audit)
-    changes = HubChanges(database, submissions, audit, notices=messages)
-    hub = Hub(
-        triage=triage, changes=changes, roles=roles, submissions=submissions, taxonomy=taxonomy,
-        knowledge=knowledge, notifications=notifications,
-    )
+    hub = hub_of(database=database, submissions=submissions, taxonomy=taxonomy, knowledge=knowledge,
+                 notifications=notifications)
     return Feature(
-        commands=hub_commands(hub, RoleCommands(roles, notifications, bootstrap_admins)),
+        commands=hub_commands(hub, RoleCommands(hub.roles, notifications, bootstrap_admins)),
         card_actions={VERB: hub.on_card_action},
         executes={VERB: hub.on_execute},
-        interceptors=[Replies(triage, changes, notifications).intercept],
+        interceptors=[Replies(hub.triage, hub.changes, notifications).intercept],
+    )
+
+
+def hub_of(
+    *,
+    database: Database,
+    submissions: Submissions,
+    taxonomy: Taxonomy,
+    knowledge: KnowledgeService,
+    notifications: NotificationService,
+) -> Hub:
+    """The Hub's reads and changes of submissions, as the chat and the Hub workspace share them."""
+    audit, messages = Audit(database), HubMessages()
+    return Hub(
+        triage=Triage(database, submissions, audit), changes=HubChanges(database, submissions, audit, notices=messages),
+        roles=Roles(database, audit, notices=messages), submissions=submissions, taxonomy=taxonomy,
+        knowledge=knowledge, notifications=notifications,
     )
 
 

@@ -25,6 +25,7 @@ import json
 import logging
 import os
 import re
+import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Sequence
@@ -44,7 +45,7 @@ from domain.whatworks.searchlog import SearchLog
 from domain.whatworks.gaps import GapGroup, distinct_wordings, fold_wording, group_gaps
 from domain.whatworks.searchlog import GAP_NO_MATCH
 from domain.users import UserInfo
-from indexer.build import BuildReport, build, current_version, version_dir
+from indexer.build import BuildBusy, BuildReport, build, current_version, version_dir
 from indexer.embedder import load_embedder
 from indexer.entries import LoadResult, Problem, load_entries
 from indexer.taxonomy import Taxonomy, taxonomy_path
@@ -59,6 +60,7 @@ MAX_WORDINGS = 2000  # the latest distinct wordings grouped; more would be slow 
 EMBED_BATCH = 64  # officers' searches share the embedding worker: embed a batch at a time
 GROUPS_SHOWN = 15
 PROBLEMS_SHOWN = 10
+BUSY_WAIT = 120.0  # seconds a build waits for another process's build of the same index
 STALE_SHOWN = 5
 _DAYS = re.compile(r"(?:last\s+|past\s+)?(\d{1,6})(?:\s*(?:d|days?))?", re.IGNORECASE)
 
@@ -197,11 +199,13 @@ class KnowledgeAdmin:
             await turn_context.send_activity(
                 "Checking the knowledge folder and building the index. This takes a few seconds, "
                 "longer when many entries have changed; officers can keep searching meanwhile.")
-            await turn_context.send_activity(await self._reindex())
+            await turn_context.send_activity(await self.reindex())
         finally:
             self._building = None
 
-    async def _reindex(self) -> str:
+    async def reindex(self) -> str:
+        """Build from the knowledge folder, publish, and serve the new version now (other
+        processes load it within ``INDEX_POLL_SECONDS``); what happened, as the Hub reads it."""
         before = self.knowledge.version
         try:
             report = await asyncio.to_thread(self._build)
@@ -236,12 +240,22 @@ class KnowledgeAdmin:
         return "\n".join(lines)
 
     def _build(self) -> BuildReport:
-        """One build, on a worker thread, with its own copy of the model (dropped afterwards)."""
+        """One build, on a worker thread, with its own copy of the model (dropped afterwards).
+        While another process builds the same index folder, it waits its turn (up to
+        ``BUSY_WAIT`` seconds), then builds what the folder holds by then."""
         folder = self.settings.knowledge_dir
         embedder = load_embedder(self.settings.embedding_model, cache_dir=self.settings.model_cache_dir,
                                  threads=max(1, (os.cpu_count() or 2) // 2))
-        return build(folder, self.settings.index_dir, embedder, model=self.settings.embedding_model,
-                     fallback_taxonomy=folder.parent / "taxonomy.yaml", fallback_slang=folder.parent / "slang.yaml")
+        deadline = time.monotonic() + BUSY_WAIT
+        while True:
+            try:
+                return build(folder, self.settings.index_dir, embedder, model=self.settings.embedding_model,
+                             fallback_taxonomy=folder.parent / "taxonomy.yaml",
+                             fallback_slang=folder.parent / "slang.yaml")
+            except BuildBusy:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.25)
 
     # gaps
 
@@ -253,14 +267,23 @@ class KnowledgeAdmin:
             await turn_context.send_activity(
                 f"Give a number of days from 1 to {MAX_DAYS}, for example: gaps 90. Without one it is {DEFAULT_DAYS}.")
             return
-        rows = await asyncio.to_thread(functools.partial(
-            self.search_log.question_gaps, utcnow() - timedelta(days=days), by=user.aad_object_id))
         period = "day" if days == 1 else f"{days} days"
-        if not rows:
+        groups, searches, left_out = await self.gaps(days, user)
+        if not groups:
             await turn_context.send_activity(
                 f"No gaps in the last {period}: every question found a good match, and no officer "
                 "said the results did not help.")
             return
+        await turn_context.send_activity(_gaps_text(groups, period, searches, left_out))
+
+    async def gaps(self, days: int, user: UserInfo) -> tuple[list[GapGroup], int, int]:
+        """The questions not answered well over the last ``days``, grouped by meaning, largest
+        first; how many questions they hold; and how many older wordings were left out (only
+        the latest ``MAX_WORDINGS`` are grouped). The read is audited for ``user``."""
+        rows = await asyncio.to_thread(functools.partial(
+            self.search_log.question_gaps, utcnow() - timedelta(days=days), by=user.aad_object_id))
+        if not rows:
+            return [], 0, 0
         wordings = distinct_wordings(rows)
         left_out = max(0, len(wordings) - MAX_WORDINGS)
         if left_out:
@@ -271,7 +294,7 @@ class KnowledgeAdmin:
         vectors = np.concatenate([await self.knowledge.embed(texts[i:i + EMBED_BATCH])
                                   for i in range(0, len(texts), EMBED_BATCH)])
         groups = await asyncio.to_thread(group_gaps, rows, vectors)  # clustering is O(n²): off the loop
-        await turn_context.send_activity(_gaps_text(groups, period, len(rows), left_out))
+        return groups, len(rows), left_out
 
 
 def _gaps_text(groups: list[GapGroup], period: str, searches: int, left_out: int) -> str:

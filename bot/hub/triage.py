@@ -45,27 +45,42 @@ from bot.hub.roles import find_person
 from bot.notifications import NotificationService
 from bot.text import plain
 from domain.hub.changes import HubChanges
-from domain.hub.records import NotHubStaff, StaleCard
+from domain.hub.records import NotHubStaff, Record, StaleCard
 from domain.hub.roles import Roles
 from domain.hub import Triage
-from domain.portal.records import InvalidTransition, Status, SubmissionNotFound, normalise_reference
+from domain.portal.records import InvalidTransition, SimilarSubmission, Status, SubmissionNotFound, normalise_reference
 from domain.portal import Submissions
 from domain.users import UserInfo
 from domain.whatworks.knowledge import KnowledgeService
 from indexer.taxonomy import Taxonomy
 
-__all__ = ["Hub", "VERB", "REFUSAL"]
+__all__ = ["Hub", "Done", "Opened", "VERB", "REFUSAL"]
 
 REFUSAL = ("Sorry, that is only for Hub staff, so I have not done anything. "
            "If you work in the Hub, ask an admin to give you access.")
 
 
 @dataclass(frozen=True)
-class _Done:
+class Done:
     """What to tell the Hub member about a change, and the messages it wrote to send."""
 
     message: str
     notifications: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A submission as the Hub opens it, with what is shown beside the record: names by
+    Azure AD object id, the crime types as labels, similar submissions, knowledge entries
+    that may answer it, Hub staff (to assign to) and followers with their topics."""
+
+    record: Record
+    names: dict[str, str]
+    crime_types: str
+    similar: list[SimilarSubmission]
+    entries: list[Any]
+    staff: list[UserInfo]
+    followers: list[tuple[str, str]]
 
 
 def sending(count: int) -> str:
@@ -110,11 +125,11 @@ class Hub:
     async def _names(self, aads: list[str | None]) -> dict[str, str]:
         return await asyncio.to_thread(self.triage.names, aads)
 
-    async def record_card(
-        self, reference: str, user: UserInfo, *, audited: bool, notice: tuple[str, str] | None = None
-    ) -> dict[str, Any]:
-        """The card of a submission as it is now; ``audited`` for a read that is not the
-        card shown after a change (which that change's audit row covers)."""
+    async def gather(self, reference: str, user: UserInfo, *, audited: bool) -> Opened:
+        """Everything the Hub sees of a submission: the record, similar submissions, the
+        knowledge entries that may answer it, Hub staff, followers and everyone's names;
+        ``audited`` for a read that is not the one shown after a change (which that change's
+        audit row covers)."""
         record = await asyncio.to_thread(self.triage.open, reference, user.aad_object_id, audited=audited)
         view = record.view
         vector = await asyncio.to_thread(self.triage.vector, view.reference)
@@ -132,15 +147,22 @@ class Hub:
             *(s.aad_object_id for s in view.supporters), *(q.asked_by for q in record.questions),
             *(aad for aad, _ in followers),
         ])
-        return record_card(record, names=names, crime_types=labels, similar=similar, entries=entries,
-                           staff=staff, notice=notice,
-                           followers=[(aad, describe(topic, self._taxonomy)) for aad, topic in followers])
+        return Opened(record, names, labels, similar, entries, staff,
+                      [(aad, describe(topic, self._taxonomy)) for aad, topic in followers])
+
+    async def record_card(
+        self, reference: str, user: UserInfo, *, audited: bool, notice: tuple[str, str] | None = None
+    ) -> dict[str, Any]:
+        """The card of a submission as it is now (``audited`` as for :meth:`gather`)."""
+        opened = await self.gather(reference, user, audited=audited)
+        return record_card(opened.record, names=opened.names, crime_types=opened.crime_types, similar=opened.similar,
+                           entries=opened.entries, staff=opened.staff, notice=notice, followers=opened.followers)
 
     # --- the changes, typed or from a card -------------------------------------------------
 
     async def change_status(
         self, user: UserInfo, reference: str, status: Any, note_value: Any, target: Any, expected: int | None
-    ) -> _Done:
+    ) -> Done:
         """Change the status with a note (a merge when ``status`` is merged); the submitter
         and supporters are told."""
         try:
@@ -154,10 +176,10 @@ class Hub:
             self.changes.change_status, reference, wanted, user.aad_object_id, text, expected
         )
         told = "submitter and supporters" if change.supporters else "submitter"
-        return _Done(f"{change.reference} is now {wanted.label.lower()}. Its {told} will be told."
+        return Done(f"{change.reference} is now {wanted.label.lower()}. Its {told} will be told."
                      + sending(len(change.notifications)), change.notifications)
 
-    async def merge(self, user: UserInfo, reference: str, target: Any, note_value: Any, expected: int | None) -> _Done:
+    async def merge(self, user: UserInfo, reference: str, target: Any, note_value: Any, expected: int | None) -> Done:
         """Merge a duplicate into the original: its submitter and supporters (with their
         notes) become supporters of the original, and both submitters are told."""
         into = normalise_reference(target) if isinstance(target, str) else None
@@ -165,21 +187,21 @@ class Hub:
             raise Invalid(f"Which submission does {reference} join? Give its reference, for example PF-2026-0001.")
         text = await asyncio.to_thread(without_personal_data, note(note_value), "The note", "The submitters")
         merged = await asyncio.to_thread(self.changes.merge, reference, into, user.aad_object_id, text, expected)
-        return _Done(f"{merged.change.reference} is merged into {merged.original}. Its submitter and supporters now "
+        return Done(f"{merged.change.reference} is merged into {merged.original}. Its submitter and supporters now "
                      f"support {merged.original}, and both submitters will be told."
                      + sending(len(merged.notifications)), merged.notifications)
 
-    async def assign(self, user: UserInfo, reference: str, assignee: str | None, expected: int | None) -> _Done:
+    async def assign(self, user: UserInfo, reference: str, assignee: str | None, expected: int | None) -> Done:
         """Assign the submission to a Hub member (None: nobody), who is told."""
         assigned = await asyncio.to_thread(self.changes.assign, reference, assignee, user.aad_object_id, expected)
         if assignee is None:
-            return _Done(f"{assigned.reference} is now assigned to nobody.")
+            return Done(f"{assigned.reference} is now assigned to nobody.")
         names = await self._names([assignee])
         told = ", who will be told" if assigned.notifications else ""
-        return _Done(f"{assigned.reference} is now assigned to {plain(names.get(assignee.lower(), assignee))}{told}.",
+        return Done(f"{assigned.reference} is now assigned to {plain(names.get(assignee.lower(), assignee))}{told}.",
                      assigned.notifications)
 
-    async def ask(self, user: UserInfo, reference: str, question: Any, expected: int | None) -> _Done:
+    async def ask(self, user: UserInfo, reference: str, question: Any, expected: int | None) -> Done:
         """Send the submitter a question; their next plain message is stored as the reply.
         The answer says whether the submitter has a chat the question can go to."""
         text = await asyncio.to_thread(without_personal_data, note(question, "The question"), "The question",
@@ -191,12 +213,39 @@ class Hub:
         moved = " It is now waiting for more information." if asked.change is not None else ""
         question = asked.question_notification
         if question is not None and question not in await self._notifications.unreachable([question]):
-            return _Done(f"Your question is on its way to the submitter of {ref}.{moved} I will tell you when they "
+            return Done(f"Your question is on its way to the submitter of {ref}.{moved} I will tell you when they "
                          "reply.", asked.notifications)
-        return _Done(f"Your question is saved on {ref}, but I could not reach its submitter in Teams yet; they will "
+        return Done(f"Your question is saved on {ref}, but I could not reach its submitter in Teams yet; they will "
                      f"get it when I can.{moved} I will tell you when they reply.", asked.notifications)
 
     # --- card buttons -----------------------------------------------------------------------
+
+    async def perform(self, op: Any, reference: str, data: dict[str, Any], user: UserInfo) -> Done:
+        """One change of a submission by a Hub member, as the chat card's buttons and the Hub
+        workspace send it (``op`` status, assign or ask; ``data`` its fields and the version
+        shown). The messages it wrote are handed to the sender.
+
+        Raises:
+            Invalid: the change is not one offered, lacks what it needs, or names no version.
+            StaleCard, SubmissionNotFound, InvalidTransition, NotHubStaff: as the domain's changes.
+        """
+        expected = version(data.get("version"))
+        if expected is None:
+            raise Invalid(f"That card is out of date. Type open {reference} to see the record as it is now.")
+        if op == "status":
+            done = await self.change_status(
+                user, reference, data.get("status"), data.get("note"), data.get("target"), expected
+            )
+        elif op == "assign":
+            assignee = data.get("assignee")
+            chosen = assignee if isinstance(assignee, str) and assignee.lower() not in NOBODY else None
+            done = await self.assign(user, reference, chosen, expected)
+        elif op == "ask":
+            done = await self.ask(user, reference, data.get("question"), expected)
+        else:
+            raise Invalid("That action is not recognised.")
+        self._notifications.dispatch(done.notifications)
+        return done
 
     async def act(self, data: dict[str, Any], user: UserInfo) -> tuple[dict[str, Any] | None, str, int]:
         """Carry out a card action: the card to show (None to leave the card as it is), what
@@ -209,34 +258,22 @@ class Hub:
         reference = normalise_reference(raw) if isinstance(raw, str) else None
         if reference is None or op not in ("open", "status", "assign", "ask"):
             return None, "That button is not recognised. Type queue to see the submissions awaiting triage.", 400
-        expected = version(data.get("version"))
         try:
             if op == "open":
                 return await self.record_card(reference, user, audited=True), "", 200
-            if expected is None:
-                raise Invalid(f"That card is out of date. Type open {reference} to see the record as it is now.")
-            if op == "status":
-                done = await self.change_status(
-                    user, reference, data.get("status"), data.get("note"), data.get("target"), expected
-                )
-            elif op == "assign":
-                assignee = data.get("assignee")
-                chosen = assignee if isinstance(assignee, str) and assignee.lower() not in NOBODY else None
-                done = await self.assign(user, reference, chosen, expected)
-            else:
-                done = await self.ask(user, reference, data.get("question"), expected)
+            done = await self.perform(op, reference, data, user)
         except StaleCard as stale:
-            notice = await self._stale_notice(stale)
+            notice = await self.stale_notice(stale)
             return await self.record_card(reference, user, audited=True, notice=(notice, "Attention")), notice, 200
         except SubmissionNotFound as missing:
             return None, f"There is no submission {plain(str(missing.args[0]) if missing.args else reference)}.", 400
         except (InvalidTransition, NotHubStaff, Invalid) as problem:
             return None, str(problem), 400
-        self._notifications.dispatch(done.notifications)
         card = await self.record_card(reference, user, audited=False, notice=(done.message, "Good"))
         return card, done.message, 200
 
-    async def _stale_notice(self, stale: StaleCard) -> str:
+    async def stale_notice(self, stale: StaleCard) -> str:
+        """Who changed the submission since it was shown, and when."""
         last = stale.last
         if last.by is None or last.at is None:
             return f"{stale.reference} has changed since this card was shown. Nothing was changed; here it is now."
@@ -264,18 +301,18 @@ class Hub:
 
     # --- typed commands ---------------------------------------------------------------------
 
-    async def _typed(self, turn_context: TurnContext, change: Awaitable[_Done]) -> None:
+    async def _typed(self, turn_context: TurnContext, change: Awaitable[Done]) -> None:
         """Answer a typed change, then hand the messages it wrote to the sender."""
-        done = _Done("")
+        done = Done("")
         try:
             done = await change
         except StaleCard:  # pragma: no cover - typed changes carry no version
-            done = _Done("Someone changed it at the same moment; open it again to see it.")
+            done = Done("Someone changed it at the same moment; open it again to see it.")
         except SubmissionNotFound as missing:
-            done = _Done(f"There is no submission {plain(str(missing.args[0]))}. "
+            done = Done(f"There is no submission {plain(str(missing.args[0]))}. "
                          "Type queue to see those awaiting triage.")
         except (InvalidTransition, NotHubStaff, Invalid) as problem:
-            done = _Done(str(problem))
+            done = Done(str(problem))
         await turn_context.send_activity(done.message)
         self._notifications.dispatch(done.notifications)
 

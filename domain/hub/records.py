@@ -86,7 +86,8 @@ class LastAdmin(ValueError):
 @dataclass(frozen=True)
 class QueueItem:
     """A line of the triage queue. ``question`` is ``"waiting"`` while the submitter has not
-    replied to the latest question, ``"replied"`` once they have, otherwise None."""
+    replied to the latest question, ``"replied"`` once they have, otherwise None; ``area`` and
+    ``crime_types`` (codes) are for filtering."""
 
     reference: str
     title: str
@@ -97,6 +98,8 @@ class QueueItem:
     assigned_to: str | None
     similar: tuple[SimilarSubmission, ...]
     question: str | None
+    area: str = ""
+    crime_types: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

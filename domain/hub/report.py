@@ -52,6 +52,7 @@ class ReportFiles:
     html: Path
     csv: Path
     charts: list[Path]
+    described: tuple[Chart, ...] = ()  # the charts with their titles and what they show in words
 
 
 def build_report(
@@ -70,7 +71,7 @@ def build_report(
     csv_path = _write_csv(figures, out_dir / f"figures-{tag}.csv")
     html_path = out_dir / f"report-{tag}.html"
     html_path.write_text(_html(figures, charts), encoding="utf-8")
-    return ReportFiles(figures, html_path, csv_path, [chart.path for chart in charts])
+    return ReportFiles(figures, html_path, csv_path, [chart.path for chart in charts], tuple(charts))
 
 
 # --- CSV ---------------------------------------------------------------------------------

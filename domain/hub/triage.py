@@ -89,8 +89,11 @@ class Triage:
         found = {row.aad_object_id: row.name for row in rows if row.name}
         return {aad: found.get(aad, aad) for aad in wanted}
 
-    def queue(self, viewer_aad: str | None = None) -> list[QueueItem]:
-        """Submissions awaiting triage, oldest first, each with its similar submissions.
+    def queue(
+        self, viewer_aad: str | None = None, *, statuses: Iterable[Status] = QUEUE_STATUSES, similar: bool = True
+    ) -> list[QueueItem]:
+        """Submissions in ``statuses`` (by default those awaiting triage), oldest first, each
+        with its similar submissions unless ``similar`` is False.
 
         The list shows officers' titles, so a Hub member's read of it (``viewer_aad``) adds
         one ``submission.list`` row to the audit log in the same transaction.
@@ -102,9 +105,10 @@ class Triage:
             rows = session.execute(
                 select(
                     Submission.id, Submission.reference, Submission.title, Submission.kind, Submission.status,
-                    Submission.created_at, Submission.assigned_to, Submission.vector,
+                    Submission.created_at, Submission.assigned_to, Submission.vector, Submission.area,
+                    Submission.crime_types,
                 )
-                .where(Submission.status.in_([s.value for s in QUEUE_STATUSES]))
+                .where(Submission.status.in_([s.value for s in statuses]))
                 .order_by(Submission.created_at, Submission.id)
             ).all()
             latest: dict[int, str] = {}
@@ -117,14 +121,15 @@ class Triage:
                 latest = {q.submission_id: "waiting" if q.answered_at is None else "replied" for q in questions}
         items = []
         for row in rows:
-            similar: list[SimilarSubmission] = []
-            if row.vector:
+            alike: list[SimilarSubmission] = []
+            if similar and row.vector:
                 vector = np.frombuffer(row.vector, dtype=np.float32)
-                similar = self._submissions.similar(vector, 3, exclude_reference=row.reference)
+                alike = self._submissions.similar(vector, 3, exclude_reference=row.reference)
             received = aware(row.created_at)
             items.append(QueueItem(
                 row.reference, row.title, Kind(row.kind), Status(row.status), received,
-                max(0, (now - received).days), row.assigned_to, tuple(similar), latest.get(row.id),
+                max(0, (now - received).days), row.assigned_to, tuple(alike), latest.get(row.id),
+                row.area, tuple(row.crime_types or ()),
             ))
         return items
 

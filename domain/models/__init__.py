@@ -37,9 +37,12 @@ from domain.models.portal import (
     SubmissionSupporter,
     SubmissionTriage,
 )
-from domain.models.whatworks import EvidenceRequest, EvidenceRequestStatus, SearchFeedback, SearchQuery
+from domain.models.whatworks import (
+    EvidenceRequest, EvidenceRequestStatus, KnowledgeRevision, SearchFeedback, SearchQuery,
+)
 
 __all__ = [
+    "KnowledgeRevision",
     "Base",
     "Role",
     "User",

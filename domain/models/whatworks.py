@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.clock import utcnow
@@ -17,6 +17,7 @@ __all__ = [
     "SearchFeedback",
     "EvidenceRequest",
     "EvidenceRequestStatus",
+    "KnowledgeRevision",
 ]
 
 
@@ -91,3 +92,22 @@ class EvidenceRequest(Base):
     text: Mapped[str] = mapped_column(String(4000))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     status: Mapped[str] = mapped_column(String(16), default=EvidenceRequestStatus.OPEN.value)
+
+
+class KnowledgeRevision(Base):
+    """A knowledge file as it was before the Hub changed it from the workspace: its path in
+    the knowledge folder, what was done (``edit``, ``new`` or ``retire``), the text it
+    replaced (None for a new entry) and the text written (None when retired), who did it
+    (None once they are erased) and when."""
+
+    __tablename__ = "knowledge_revisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    path: Mapped[str] = mapped_column(String(300), index=True)
+    action: Mapped[str] = mapped_column(String(16))
+    previous_text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    by_aad: Mapped[str | None] = mapped_column(
+        ForeignKey("users.aad_object_id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    at: Mapped[datetime] = mapped_column(default=utcnow)

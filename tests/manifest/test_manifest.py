@@ -14,7 +14,9 @@ import pytest
 from PIL import Image
 
 from manifest.make_icons import draw_color_icon, draw_outline_icon
-from manifest.package import MANIFEST_DIR, PLACEHOLDER_ID, ManifestError, build_package, load_manifest, main
+from manifest.package import (
+    MANIFEST_DIR, PLACEHOLDER_HOST, PLACEHOLDER_ID, ManifestError, build_package, load_manifest, main,
+)
 from tests.nodetools import REPO_ROOT, card_problems, ensure_node_modules, validate_cards, validate_manifest
 
 pytestmark = pytest.mark.node
@@ -361,3 +363,31 @@ def test_element_newer_than_declared_version_is_a_warning() -> None:
     assert validate_cards([card]) == []
     (warning,) = validate_cards([card], include_warnings=True)
     assert "NewerThanCardVersion" in warning and "Table" in warning
+
+
+# The Hub workspace tab
+
+
+def test_the_hub_workspace_is_a_personal_tab_signed_in_with_the_apps_own_registration() -> None:
+    manifest = load_manifest()
+    (tab,) = manifest["staticTabs"]
+    assert tab["name"] == "Hub workspace" and tab["scopes"] == ["personal"]
+    assert tab["contentUrl"] == f"https://{PLACEHOLDER_HOST}/hub/"
+    assert manifest["webApplicationInfo"] == {"id": PLACEHOLDER_ID, "resource": f"api://{PLACEHOLDER_HOST}/{PLACEHOLDER_ID}"}
+
+
+def test_package_fills_the_tabs_host_and_sign_in_and_validates(tmp_path: Path) -> None:
+    out = build_package(TEST_APP_ID, tmp_path / "app.zip", host="bot.herts.police.example")
+    with zipfile.ZipFile(out) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+    assert manifest["staticTabs"][0]["contentUrl"] == "https://bot.herts.police.example/hub/"
+    assert manifest["webApplicationInfo"] == {"id": TEST_APP_ID,
+                                              "resource": f"api://bot.herts.police.example/{TEST_APP_ID}"}
+    assert "bot.herts.police.example" in manifest["validDomains"]
+    assert validate_manifest(out) == []
+
+
+@pytest.mark.parametrize("host", ["https://bot.example.org", "bot", "bot.example.org/hub", "BOT..example.org"])
+def test_a_host_that_is_not_a_host_name_is_refused(host: str, tmp_path: Path) -> None:
+    with pytest.raises(ManifestError, match="--host must be the bot's host name"):
+        build_package(TEST_APP_ID, tmp_path / "app.zip", host=host)
