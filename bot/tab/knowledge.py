@@ -28,7 +28,7 @@ from bot.tab.signin import SignedIn, TabSignIn, json_refusal
 from bot.tab.submissions import signed_in
 from bot.whatworks import entry_items
 from domain.audit import Action, Audit
-from domain.whatworks.revisions import BadPath, ChangedSince, KnowledgeFiles, digest
+from domain.whatworks.revisions import FOLDERS, BadPath, ChangedSince, KnowledgeFiles, digest
 from indexer.entries import Entry, ParseCache, Problem, knowledge_files, load_entries, parse_file
 from indexer.search import Hit
 from indexer.taxonomy import Taxonomy, taxonomy_path
@@ -180,7 +180,9 @@ class KnowledgeApi:
         return adaptive_card([{"type": "TextBlock", "text": "Preview: how officers see this entry in an answer",
                                "isSubtle": True, "wrap": True}, *entry_items(hit, today)], entry.title)
 
-    async def _read_form(self, request: web.Request) -> tuple[str, str, Any] | web.Response:
+    async def _read_form(self, request: web.Request) -> tuple[str, str, Any, bool] | web.Response:
+        """The form as its file's path, text and base, and whether that path is the one the
+        entry's kind and id make (a new entry with no usable id yet is checked all the same)."""
         if request.content_length is not None and request.content_length > MAX_BODY:
             return json_refusal(413, "That entry is too long to send.")
         try:
@@ -189,13 +191,17 @@ class KnowledgeApi:
             data = None
         if not isinstance(data, dict) or not isinstance(data.get("fields"), dict):
             return json_refusal(400, "The entry could not be read. Reload the page and try again.")
-        fields = data["fields"]
-        path = data.get("path") or f"{_text(fields.get('kind'))}/{_text(fields.get('id'))}.md"
+        fields, given = data["fields"], data.get("path")
+        kind = _text(fields.get("kind"))
+        path = given if isinstance(given, str) and given else f"{kind}/{_text(fields.get('id'))}.md"
+        usable = True
         try:
             self._files.checked(path)
         except BadPath:
-            return json_refusal(400, "Give the entry an id of lowercase letters, digits and '-', and a kind.")
-        return path, compose(fields, str(data.get("body") or "")), data.get("base")
+            if given:
+                return json_refusal(400, "That is not a knowledge file. Reload the page and try again.")
+            path, usable = f"{kind if kind in FOLDERS else 'research'}/new-entry.md", False
+        return path, compose(fields, str(data.get("body") or "")), data.get("base"), usable
 
     async def _checked_form(
         self, request: web.Request
@@ -204,8 +210,11 @@ class KnowledgeApi:
         form = await self._read_form(request)
         if isinstance(form, web.Response):
             return form
-        path, text, base = form
+        path, text, base, usable = form
         entry, problems = await asyncio.to_thread(self._check, path, text)
+        if entry is not None and not usable:
+            problems.append(Problem(path, "id", f"{entry.id!r} cannot be a file name: start it with a letter or digit"))
+            entry = None
         return path, text, base, entry, problems
 
     async def check(self, request: web.Request, member: SignedIn) -> web.StreamResponse:

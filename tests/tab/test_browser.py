@@ -6,11 +6,13 @@ errors and no serious or critical accessibility violations (axe-core)."""
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+from domain.clock import LONDON
 from domain.models import AuditLog, Role
 from tests.fakes import OFFICER_AAD
 from tests.tab.workspace import BIKE_TITLE, DESKTOP, HUB_AAD, MOBILE, new_tab, say, services_of, submit_through_chat
@@ -174,3 +176,29 @@ async def test_an_officer_sees_a_polite_page_and_no_data(make_workspace, connect
     # The browser logs the 403 it was given; nothing else.
     assert all("403" in error for error in tab.errors)
     await asyncio.sleep(0)
+
+
+async def test_a_gap_opens_the_editor_with_its_question_and_the_board_report_shows_its_figures(
+    make_workspace, browser  # type: ignore[no-untyped-def]
+) -> None:
+    client = await make_workspace()
+    await say(client, "what works for overtime claims on rest days")
+    tab = await new_tab(browser, str(client.make_url("/hub/")))
+    await tab.open("#/gaps")
+    page = tab.page
+    row = page.locator("table.queue tbody tr", has_text="overtime claims on rest days")
+    await row.wait_for()
+    assert await tab.axe() == []
+    await row.get_by_role("button", name="Write an entry for this").click()
+    await page.wait_for_selector("h2:has-text('New entry')")
+    assert await page.input_value("#e-asked") == "overtime claims on rest days"
+    assert "is required" in await page.inner_text("#e-id-error")  # checked at once, beside the field
+
+    this_month = datetime.now(LONDON).strftime("%Y-%m")  # the officer's question was asked this month
+    await tab.open(f"#/report?month={this_month}")
+    await page.wait_for_selector("h2:has-text('Board report')")
+    assert await page.locator(".charts img").count() >= 1
+    assert all(await page.eval_on_selector_all(".charts img", "imgs => imgs.map(i => i.alt.length > 0)"))
+    assert await tab.axe() == []
+    await tab.shot("report-desktop")
+    assert tab.errors == []
