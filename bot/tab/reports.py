@@ -70,7 +70,7 @@ class ReportsApi:
         try:
             return await asyncio.to_thread(self._report, month)
         except BadMonth as error:
-            return json_refusal(400, f"{error} For example: 2026-10.")
+            return json_refusal(400, str(error))
 
     async def report(self, request: web.Request, member: SignedIn) -> web.StreamResponse:
         """The month's headline figures and charts."""
