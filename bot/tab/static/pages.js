@@ -94,7 +94,10 @@
       filters[event.target.id.slice(2)] = event.target.value;
       refresh();
     });
-    show(h("h2", {}, "Queue"), form, count, results);
+    // On a phone the filters fold away under one line, so the queue comes first.
+    const folded = h("details", { class: "filter-box", open: window.innerWidth > 640 },
+      h("summary", {}, "Filter and sort"), form);
+    show(h("h2", {}, "Queue"), folded, count, results);
     refresh();
   };
 
