@@ -84,18 +84,20 @@ def test_a_version_published_before_the_model_existed_still_answers(
     assert not result.no_good_match and result.results[0].id.startswith("county-lines")
 
 
-def test_the_threshold_is_chosen_so_that_neither_error_is_bought_with_the_other() -> None:
-    from eval.fit import best_threshold, worse_error
+def test_the_threshold_refuses_at_most_three_in_a_hundred_answerable_questions_of_any_set() -> None:
+    from eval.fit import best_threshold, set_error
 
-    # Answerable questions at 0.6-0.9, unanswerable at 0.1-0.65: one answerable of ten is
-    # below 0.65 and one unanswerable above 0.6; any threshold between costs one of each.
-    answerable = np.array([0.6, 0.7, 0.72, 0.75, 0.8, 0.82, 0.85, 0.87, 0.9, 0.9])
-    unanswerable = np.array([0.1, 0.2, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.58, 0.65])
-    p = np.concatenate([answerable, unanswerable])
-    y = np.array([1.0] * 10 + [0.0] * 10)
-    threshold = best_threshold(p, y, np.zeros(20))
-    assert 0.6 < threshold <= 0.66 and worse_error(p, y, threshold) == pytest.approx(0.1)
-    assert worse_error(p, y, 0.3) == pytest.approx(0.8)  # answering nearly everything
+    # Set 0: 97 answerable at 0.8 and 3 at 0.3, unanswerable at 0.2 and 0.75. Set 1: 100
+    # answerable at 0.7. The strictest threshold within 3% for set 0 alone is 0.80; set 1
+    # brings it down to 0.70, though the unanswerable question at 0.75 is then answered.
+    p = np.array([0.8] * 97 + [0.3] * 3 + [0.2, 0.75] + [0.7] * 100)
+    y = np.array([1.0] * 100 + [0.0, 0.0] + [1.0] * 100)
+    groups = np.array([0] * 102 + [1] * 100)
+    assert best_threshold(p[:102], y[:102], groups[:102]) == pytest.approx(0.80)
+    assert best_threshold(p, y, groups) == pytest.approx(0.70)
+    assert set_error(p[:102], y[:102], 0.70) == pytest.approx(0.5)  # one of two unanswerable answered
+    # Refusing answerable questions beyond 3% counts against a candidate one for one.
+    assert set_error(p[:102], y[:102], 0.81) == pytest.approx(1.0 - 0.03)
 
 
 def test_the_rule_is_calibrated_to_even_odds_at_its_own_threshold() -> None:
