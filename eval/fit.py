@@ -132,9 +132,9 @@ def best_threshold(p: Array, y: Array, groups: Array) -> float:
     """The strictest threshold at which no set refuses more than ``REFUSED_AT_MOST`` of its
     answerable questions (the most lenient of the grid when even that refuses more)."""
     grid = np.round(np.arange(0.05, 0.951, 0.01), 2)
-    within = [t for t in grid if all(
-        np.mean(p[(groups == g) & (y == 1)] < t) <= REFUSED_AT_MOST + 1e-9
-        for g in np.unique(groups) if ((groups == g) & (y == 1)).any())]
+    answerable = [p[(groups == g) & (y == 1)] for g in np.unique(groups)]
+    answerable = [a for a in answerable if len(a)]
+    within = [t for t in grid if all(np.mean(a < t) <= REFUSED_AT_MOST + 1e-9 for a in answerable)]
     return float(within[-1]) if within else float(grid[0])
 
 
