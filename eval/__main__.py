@@ -166,25 +166,34 @@ def refusals(outcomes: list[Outcome]) -> tuple[float, float, float]:
     return f.answerable_refused, f.unanswerable_refused, f.ndcg
 
 
-def report_distractors(searcher: Searcher, sets: dict[str, list[Question]], alone: dict[str, list[Outcome]],
-                       sizes: Sequence[int], knowledge: Path, models: Path, workdir: Path) -> None:
+def report_distractors(searcher: Searcher, sets: dict[str, list[Question]],
+                       alone: dict[str, list[Outcome]], sizes: Sequence[int], knowledge: Path, models: Path,
+                       workdir: Path) -> None:
     """Each set's refusal rates and nDCG@5 with the real base alone (``alone``, already
-    searched) and with distractors added."""
-    by_size = {0: {name: refusals(found) for name, found in alone.items()}}
+    searched) and with distractors added, and how many questions' decisions change."""
+    by_size: dict[int, dict[str, list[Outcome]]] = {0: alone}
     builder = load_embedder(os.environ.get("EMBEDDING_MODEL"), cache_dir=models, threads=2)
+    kinds = []
     for n in sizes:
-        grown = Searcher(with_distractors(knowledge, n, builder, workdir), searcher.embedder,
-                         no_match=searcher.no_match)
-        by_size[n] = {name: refusals(run(grown, asked)) for name, asked in sets.items()}
+        grown_index = with_distractors(knowledge, n, builder, workdir)
+        kinds.append(f"{n:,}: {len(grown_index.vectors):,} passages, {grown_index.meta['index_type']}")
+        grown = Searcher(grown_index, searcher.embedder, no_match=searcher.no_match)
+        by_size[n] = {name: run(grown, asked) for name, asked in sets.items()}
     print("As the base grows: the real entries alone, then with synthetic distractor entries added "
-          "(answerable refused / unanswerable refused / nDCG@5):")
+          f"({'; '.join(kinds)}) (answerable refused / unanswerable refused / nDCG@5):")
     for name in sets:
-        cells = [f"{n:>6,}: {a:5.1%} / {u:5.1%} / {d:.3f}" for n, (a, u, d) in
-                 ((n, by_size[n][name]) for n in by_size)]
-        moved = max(
-            max(by_size[n][name][i] for n in by_size) - min(by_size[n][name][i] for n in by_size) for i in (0, 1)
-        )
-        print(f"  {name}: " + "   ".join(cells) + f"   refusal rates move by at most {moved * 100:.1f} points")
+        rates = {n: refusals(by_size[n][name]) for n in by_size}
+        cells = [f"{n:>6,}: {a:5.1%} / {u:5.1%} / {d:.3f}" for n, (a, u, d) in rates.items()]
+        moved = max(max(rates[n][i] for n in rates) - min(rates[n][i] for n in rates) for i in (0, 1))
+        changed = [
+            any(by_size[n][name][i].no_good_match != o.no_good_match for n in sizes)
+            for i, o in enumerate(alone[name])
+        ]
+        answerable = [c for c, o in zip(changed, alone[name]) if o.question.relevant]
+        unanswerable = [c for c, o in zip(changed, alone[name]) if not o.question.relevant]
+        print(f"  {name}: " + "   ".join(cells) + f"   refusal rates move by at most {moved * 100:.1f} points; "
+              f"decisions change on {sum(answerable)} of {len(answerable)} answerable and "
+              f"{sum(unanswerable)} of {len(unanswerable)} unanswerable questions")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -323,7 +323,9 @@ class Searcher:
                 fused[position] = cosine + LEXICAL_PER_POINT * lexical.get(position, 0.0)
             top_possible = 1.0  # the score is the fused value itself
         ranked = sorted(fused, key=lambda p: (-fused[p], -similarity[p], p))
-        best_similarity = float(dense_scores[0]) if len(dense_scores) else 0.0
+        # The closest passage of any candidate: an approximate (HNSW) search can miss a passage
+        # that an entry found by its keywords holds, and that passage was measured exactly.
+        best_similarity = max(similarity.values(), default=0.0)
         words = content_words(dense_text(corrected))
         evidence = Evidence(
             cosine=best_similarity,

@@ -201,6 +201,24 @@ def test_an_edited_base_keeps_its_hnsw_graph_and_searches_as_a_fresh_build_would
     assert meta(third.version)["rows"] == meta(third.version)["distinct_passages"]
 
 
+def test_an_unchanged_base_is_republished_when_its_size_calls_for_the_other_dense_index(
+    knowledge_copy: Path, tmp_path: Path, embedder, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+) -> None:
+    import indexer.build as building
+
+    index_dir = tmp_path / "index"
+    monkeypatch.setattr(building, "APPROXIMATE_ABOVE", 50)  # served approximate, as a larger base was
+    approximate = build(knowledge_copy, index_dir, embedder)
+    monkeypatch.undo()
+    exact = build(knowledge_copy, index_dir, embedder)
+    meta = json.loads((index_dir / "versions" / exact.version / "meta.json").read_text())
+    assert exact.published and exact.version != approximate.version
+    assert meta["index_type"] == "flat" and exact.embedded_passages == 0
+    assert not build(knowledge_copy, index_dir, embedder).published  # and then nothing to do
+    found = _searcher(index_dir, embedder).search("alley gates")
+    assert found.results[0].id == "alley-gating" and not found.no_good_match
+
+
 def test_a_failed_build_leaves_the_previous_version_serving(
     knowledge_copy: Path, index_copy: Path, embedder  # type: ignore[no-untyped-def]
 ) -> None:
