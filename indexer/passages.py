@@ -1,0 +1,50 @@
+"""How close an entry's passages are to a question: its best passage, and its best few.
+
+An entry is held as the rows of its passages in the index's vectors (``pointers`` delimit
+each entry's run in ``passage_ids``; a passage shared by several entries is stored once).
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+
+class Passages(Protocol):
+    vectors: np.ndarray  # one normalised vector per distinct passage
+    pointers: np.ndarray  # entry i's passages are passage_ids[pointers[i]:pointers[i + 1]]
+    passage_ids: np.ndarray
+    passage_counts: np.ndarray
+
+
+def ranges(starts: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The indices start..start+count of every range, end to end, and where each range begins."""
+    offsets = np.cumsum(counts) - counts
+    return np.repeat(starts - offsets, counts) + np.arange(counts.sum()), offsets
+
+
+def best_passage(index: Passages, positions: Sequence[int] | npt.NDArray[np.intp], vector: np.ndarray) -> np.ndarray:
+    """Each entry's best-passage similarity to the query."""
+    if len(positions) > 2000:  # many entries: score every passage at once
+        every = np.maximum.reduceat((index.vectors @ vector)[index.passage_ids], index.pointers[:-1])
+        return every[positions]
+    rows = np.asarray(positions)
+    gather, offsets = ranges(index.pointers[rows], index.passage_counts[rows])
+    return np.maximum.reduceat(index.vectors[index.passage_ids[gather]] @ vector, offsets)
+
+
+def best_passages_mean(index: Passages, positions: Sequence[int], vector: np.ndarray, best: int) -> np.ndarray:
+    """Each entry's mean similarity to the query over its ``best`` closest passages (all of
+    them when it has fewer)."""
+    rows = np.asarray(positions, dtype=np.intp)
+    counts = index.passage_counts[rows]
+    gather, offsets = ranges(index.pointers[rows], counts)
+    similarities = index.vectors[index.passage_ids[gather]] @ vector
+    entry = np.repeat(np.arange(len(rows)), counts)
+    order = np.lexsort((-similarities, entry))  # by entry, closest passage first
+    kept = np.arange(len(order)) - np.repeat(offsets, counts) < best
+    totals = np.bincount(entry[kept], weights=similarities[order][kept], minlength=len(rows))
+    result: np.ndarray = totals / np.minimum(counts, best)
+    return result
