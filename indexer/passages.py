@@ -30,21 +30,27 @@ def best_passage(index: Passages, positions: Sequence[int] | npt.NDArray[np.intp
     if len(positions) > 2000:  # many entries: score every passage at once
         every = np.maximum.reduceat((index.vectors @ vector)[index.passage_ids], index.pointers[:-1])
         return every[positions]
-    rows = np.asarray(positions)
-    gather, offsets = ranges(index.pointers[rows], index.passage_counts[rows])
-    return np.maximum.reduceat(index.vectors[index.passage_ids[gather]] @ vector, offsets)
+    similarities, offsets, _ = _similarities(index, positions, vector)
+    return np.maximum.reduceat(similarities, offsets)
 
 
 def best_passages_mean(index: Passages, positions: Sequence[int], vector: np.ndarray, best: int) -> np.ndarray:
     """Each entry's mean similarity to the query over its ``best`` closest passages (all of
     them when it has fewer)."""
+    similarities, offsets, counts = _similarities(index, positions, vector)
+    entry = np.repeat(np.arange(len(counts)), counts)
+    order = np.lexsort((-similarities, entry))  # by entry, closest passage first
+    kept = np.arange(len(order)) - np.repeat(offsets, counts) < best
+    totals = np.bincount(entry[kept], weights=similarities[order][kept], minlength=len(counts))
+    result: np.ndarray = totals / np.minimum(counts, best)
+    return result
+
+
+def _similarities(index: Passages, positions: Sequence[int] | npt.NDArray[np.intp],
+                  vector: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The similarity of every passage of the entries at ``positions``, entry after entry,
+    with where each entry's run begins and how long it is."""
     rows = np.asarray(positions, dtype=np.intp)
     counts = index.passage_counts[rows]
     gather, offsets = ranges(index.pointers[rows], counts)
-    similarities = index.vectors[index.passage_ids[gather]] @ vector
-    entry = np.repeat(np.arange(len(rows)), counts)
-    order = np.lexsort((-similarities, entry))  # by entry, closest passage first
-    kept = np.arange(len(order)) - np.repeat(offsets, counts) < best
-    totals = np.bincount(entry[kept], weights=similarities[order][kept], minlength=len(rows))
-    result: np.ndarray = totals / np.minimum(counts, best)
-    return result
+    return index.vectors[index.passage_ids[gather]] @ vector, offsets, counts
