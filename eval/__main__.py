@@ -11,11 +11,10 @@ published index exactly as the bot does, and prints:
 - how those two shares move with the threshold on the no-match model's probability (the
   model and its threshold are fitted by ``python -m eval.fit``, see ``indexer.decision``);
 - the same figures on each held-out set (``eval/heldout.yaml``, officers' slang questions,
-  and ``eval/heldout_officers.yaml``, ``eval/heldout_officers_2.yaml`` and
-  ``eval/heldout_officers_3.yaml``, officers' own words with typos, abbreviations, HR and
-  legal questions), each written without seeing the other sets, the slang glossary or the
-  search:
-  how the search does on wording nobody tuned for. For every set, bootstrap 95% intervals
+  and ``eval/heldout_officers.yaml`` to ``eval/heldout_officers_4.yaml``, officers' own
+  words with typos, abbreviations, HR and legal questions), each written without seeing the
+  other sets, the slang glossary or the search: how the search does on wording nobody tuned
+  for. For every set, bootstrap 95% intervals
   (2,000 resamples of its questions) and "served" nDCG@5, where an answerable question
   wrongly refused counts as 0 - what officers actually get with the no-match decision;
 - every set again with 1,000 and 10,000 synthetic distractor entries added to the base
@@ -203,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--questions", default="eval/questions.yaml")
     parser.add_argument("--heldout", nargs="*",
                         default=["eval/heldout.yaml", "eval/heldout_officers.yaml", "eval/heldout_officers_2.yaml",
-                                 "eval/heldout_officers_3.yaml"],
+                                 "eval/heldout_officers_3.yaml", "eval/heldout_officers_4.yaml"],
                         help="held-out sets, written without seeing the first, the slang glossary or the search; "
                              "printed for comparison, never tuned on (none to leave them out)")
     parser.add_argument("--tuned", nargs="*", default=["eval/train.yaml"],
