@@ -24,12 +24,22 @@ share of answerable ones refused beyond that 3%.
 The chosen model is then fitted on every tuned question; the out-of-fold probabilities are
 printed against what happened (calibration).
 
+First the intent reading (``eval.intent``, ``indexer.intent``) is fitted on ``eval/intent/``,
+so that every question's evidence includes how far it reads as asking for something other
+than prevention.
+
 ``--rule`` keeps the decision the bot makes today instead: answer when the best passage's
-cosine plus ``RULE_PER_RARE_TERM`` times the best entry's keyword score in rare terms reaches
-``RULE_AT``, with only its slope fitted, so that its probability is
-calibrated and exactly ``0.5`` at the rule's threshold. Its figures are printed beside the
-chosen model's. ``--write`` writes the chosen model, or the rule with ``--rule``, to
-``indexer/no_match_model.json``, which ``make index`` publishes with the next index version.
+cosine plus ``RULE_PER_RARE_TERM`` times the best entry's keyword score in rare terms, less a
+weight times the intent reading, reaches ``RULE_AT``. The weight is the largest at which
+neither tuned set refuses more than 3% of its answerable questions and at most
+``INTENT_REFUSES_AT_MOST`` of the prevention questions and bare phrases of ``eval/intent/``
+that the rule answers are refused, each read by a reading fitted without its topic. Only the
+rule's slope is fitted, so that its probability is calibrated and exactly ``0.5`` at the
+rule's threshold. Its figures are printed beside the chosen model's.
+
+``--write`` writes the chosen model, or the rule with ``--rule``, each with the intent
+reading, to ``indexer/no_match_model.json``, which ``make index`` publishes with the next
+index version.
 """
 
 from __future__ import annotations
@@ -39,7 +49,7 @@ import itertools
 import json
 import os
 import sys
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import date
 from pathlib import Path
 from typing import Sequence
@@ -50,8 +60,10 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
 from eval.__main__ import load_questions
+from eval.intent import choose, fit_reading, load_bank
 from indexer.decision import FEATURES, PACKAGED_MODEL, NoMatchModel
 from indexer.embedder import load_query_embedder
+from indexer.intent import IntentReading
 from indexer.search import KnowledgeIndex, Searcher
 
 TUNED_SETS = ("eval/questions.yaml", "eval/train.yaml")
@@ -61,6 +73,7 @@ SHUFFLES = 5
 SMALLEST_SUBSET = 1
 SHORTLIST = 12
 REFUSED_AT_MOST = 0.03  # of a set's answerable questions
+INTENT_REFUSES_AT_MOST = 0.02  # of the prevention questions of eval/intent/ that the rule answers
 # 0.035 per BM25 point when it was chosen on the 60 entries, where a rare term weighs 3.705.
 RULE_PER_RARE_TERM = 0.1297
 # The strictest in steps of 0.02 (as `make eval` sweeps it) at which neither tuned set refuses
@@ -180,12 +193,39 @@ def calibration(p: Array, y: Array) -> list[str]:
     return lines
 
 
-def calibrated_rule(x: Array, y: Array, groups: Array, paths: Sequence[Path], version: str) -> NoMatchModel:
-    """Today's rule, cosine + RULE_PER_RARE_TERM x rare terms >= RULE_AT, with its slope fitted."""
-    margin = x[:, FEATURES.index("cosine")] + RULE_PER_RARE_TERM * x[:, FEATURES.index("rare_terms")] - RULE_AT
+def rule_margin(x: Array, other_weight: float = 0.0) -> Array:
+    """How far each question is above the rule's threshold (below it when negative)."""
+    return (x[:, FEATURES.index("cosine")] + RULE_PER_RARE_TERM * x[:, FEATURES.index("rare_terms")]
+            - other_weight * x[:, FEATURES.index("other_intent")] - RULE_AT)
+
+
+def weigh_intent(x: Array, y: Array, groups: Array, bank: Array, bank_other: Array) -> float:
+    """The weight of the intent reading in the rule: the largest, in steps of 0.01, at which
+    neither tuned set refuses more than ``REFUSED_AT_MOST`` of its answerable questions and
+    the reading refuses at most ``INTENT_REFUSES_AT_MOST`` of the intent bank's prevention
+    questions and bare phrases that the rule answers (``bank``: their evidence, ``bank_other``:
+    how far each reads as other when read by a reading fitted without its topic)."""
+    margin, answered = rule_margin(bank), rule_margin(bank) >= 0
+    chosen = 0.0
+    for weight in np.round(np.arange(0.01, 1.0, 0.01), 2):
+        refused = rule_margin(x, weight) < 0
+        if any(np.mean(refused[(groups == g) & (y == 1)]) > REFUSED_AT_MOST + 1e-9 for g in np.unique(groups)):
+            break
+        if np.mean(margin[answered] - weight * bank_other[answered] < 0) > INTENT_REFUSES_AT_MOST + 1e-9:
+            break
+        chosen = float(weight)
+    return chosen
+
+
+def calibrated_rule(x: Array, y: Array, groups: Array, paths: Sequence[Path], version: str,
+                    intent: IntentReading | None = None, other_weight: float = 0.0) -> NoMatchModel:
+    """Today's rule, cosine + RULE_PER_RARE_TERM x rare terms - ``other_weight`` x other
+    intent >= RULE_AT, with its slope fitted."""
+    margin = rule_margin(x, other_weight)
     slope = float(LogisticRegression(C=np.inf, fit_intercept=False, max_iter=1000).fit(margin[:, None], y).coef_[0, 0])
     answered = margin >= 0
-    print(f"the rule: cosine + {RULE_PER_RARE_TERM} x rare terms >= {RULE_AT}, slope {slope:.1f}")
+    rule = f"cosine + {RULE_PER_RARE_TERM} x rare terms - {other_weight:g} x other intent >= {RULE_AT}"
+    print(f"the rule: {rule}, slope {slope:.1f}")
     for g, path in enumerate(paths):
         here = groups == g
         print(f"    on {path}: answerable refused {np.mean(~answered[here & (y == 1)]):.1%}, "
@@ -195,11 +235,11 @@ def calibrated_rule(x: Array, y: Array, groups: Array, paths: Sequence[Path], ve
     for line in calibration(probability, y):
         print(line)
     return NoMatchModel(
-        features=("cosine", "rare_terms"), mean=(0.0, 0.0), scale=(1.0, 1.0),
-        weights=(slope, slope * RULE_PER_RARE_TERM), intercept=-slope * RULE_AT, threshold=0.5,
+        features=("cosine", "rare_terms", "other_intent"), mean=(0.0, 0.0, 0.0), scale=(1.0, 1.0, 1.0),
+        weights=(slope, slope * RULE_PER_RARE_TERM, -slope * other_weight), intercept=-slope * RULE_AT, threshold=0.5,
         about={"fitted": date.today().isoformat(), "sets": [str(p) for p in paths], "questions": len(y),
-               "answerable": int(y.sum()), "rule": f"cosine + {RULE_PER_RARE_TERM} x rare terms >= {RULE_AT}",
-               "index": version},
+               "answerable": int(y.sum()), "rule": rule, "index": version},
+        intent=intent,
     )
 
 
@@ -219,6 +259,14 @@ def main(argv: list[str] | None = None) -> int:
     index = KnowledgeIndex.load_current(Path(args.index))
     searcher = Searcher(index, load_query_embedder(os.environ.get("EMBEDDING_MODEL"), cache_dir=args.models,
                                                    precision=os.environ.get("QUERY_PRECISION") or "int8"))
+    # The intent reading first: the evidence of every question includes it.
+    bank = load_bank(searcher)
+    choice, lines = choose(bank)
+    reading = fit_reading(bank, choice)
+    print(f"intent reading from {len(bank.texts)} labelled texts:")
+    print("\n".join(lines))
+    print(f"  chosen: bare phrases x{choice.bare_weight:g}, C={choice.strength:g}")
+    searcher = Searcher(index, searcher.embedder, no_match=replace(searcher.no_match, intent=reading))
     paths = [Path(p) for p in args.sets]
     x, y, groups = evidence_rows(searcher, paths)
     print(f"{len(y)} questions from {', '.join(map(str, paths))}: {int(y.sum())} answerable, "
@@ -254,7 +302,11 @@ def main(argv: list[str] | None = None) -> int:
         print(line)
 
     if args.rule:
-        fitted = calibrated_rule(x, y, groups, paths, index.version)
+        prevention = np.flatnonzero(bank.prevention)
+        bank_evidence = np.array([[asdict(searcher.search(bank.texts[i], k=1).evidence)[f] for f in FEATURES]
+                                  for i in prevention])
+        weight = weigh_intent(x, y, groups, bank_evidence, np.maximum(0.0, -choice.readings[prevention]))
+        fitted = calibrated_rule(x, y, groups, paths, index.version, reading, weight)
         if args.write:
             Path(args.write).write_text(json.dumps(fitted.as_json(), indent=2) + "\n", encoding="utf-8")
             print(f"the rule written to {args.write}; `make index` publishes it with the next version")
@@ -267,6 +319,7 @@ def main(argv: list[str] | None = None) -> int:
         about={"fitted": date.today().isoformat(), "sets": [str(p) for p in paths], "questions": len(y),
                "answerable": int(y.sum()), "regularisation": chosen.strength,
                "error_across_sets": across, "error_pooled": round(error, 4), "index": index.version},
+        intent=reading,
     )
     print("  weights on standardised evidence: " + ", ".join(
         f"{f} {w:+.2f}" for f, w in zip(fitted.features, fitted.weights)) + f", intercept {fitted.intercept:+.2f}")

@@ -203,9 +203,12 @@ def build(
     slang_file = slang_path(source, fallback_slang)
     Slang.load(slang_file)  # a glossary that cannot be read fails the build, naming the reason
     try:
-        NoMatchModel.load(no_match_file)
+        reading = NoMatchModel.load(no_match_file).intent
     except ModelError as error:
         raise BuildError(str(error)) from None
+    if reading and reading.dimension != embedder.dimension:
+        raise BuildError(f"{no_match_file}: its intent reading is for vectors of {reading.dimension} numbers, "
+                         f"and {embedder.name} makes {embedder.dimension}: refit it (python -m eval.fit --rule --write)")
     parse_cache = previous_parse_cache(index_dir)
     fresh_cache: ParseCache = {}
     result = load_entries(source, taxonomy, cache=ReadThrough(parse_cache, fresh_cache))

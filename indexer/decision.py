@@ -3,13 +3,14 @@
 The search measures how well its best entries meet the question (``Evidence``): how close in
 meaning the best passage is and how far ahead of the next entry, how much of the keyword
 score the question could reach it reaches, how much of what the officer wrote the base
-knows at all, whether a crime type, abbreviation or slang word was recognised, and how long
-the question is. None of these grows with the size of the base, so the decision holds as the
-Hub adds entries without re-tuning.
+knows at all, whether a crime type, abbreviation or slang word was recognised, how long the
+question is, and how far it reads as asking for something other than prevention (a point of
+law, figures, its own pay: ``indexer.intent``). None of these grows with the size of the base,
+so the decision holds as the Hub adds entries without re-tuning.
 
 A small logistic regression turns the evidence into the probability that the base answers
-the question. Its coefficients are data (``no_match_model.json``), fitted and calibrated by
-``python -m eval.fit`` on the tuned question sets, and published inside every index version
+the question. Its coefficients and the intent reading are data (``no_match_model.json``),
+fitted and calibrated by ``python -m eval.fit``, and published inside every index version
 beside the vectors, so a version always answers with the decision it was built with. Below
 the model's threshold the answer is "no good match", with the closest entry shown as such.
 """
@@ -25,6 +26,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from bm25s.stopwords import STOPWORDS_EN
+
+from indexer.intent import IntentReading
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +49,9 @@ class Evidence:
     known: float  # the share of the question's words the base uses, weighted by rarity in English
     recognised: float  # 1 when a crime type, tagged abbreviation or slang word was recognised
     length: float  # log(1 + the question's content words)
+    # How far the question reads as asking for something other than prevention (a point of
+    # law, figures, its own pay): 0 when it reads as asking for prevention (indexer.intent).
+    other_intent: float = 0.0
 
 
 FEATURES = tuple(f.name for f in fields(Evidence))
@@ -84,6 +90,7 @@ class NoMatchModel:
     intercept: float
     threshold: float
     about: dict[str, Any]
+    intent: IntentReading | None = None  # measures ``other_intent``; without it, it is 0
 
     @classmethod
     def from_mapping(cls, data: Any, *, path: str = MODEL_FILE) -> "NoMatchModel":
@@ -97,6 +104,7 @@ class NoMatchModel:
                 intercept=float(data["intercept"]),
                 threshold=float(data["threshold"]),
                 about=dict(data.get("about") or {}),
+                intent=IntentReading.from_mapping(data["intent"]) if data.get("intent") else None,
             )
         except (KeyError, TypeError, ValueError) as error:
             raise ModelError(f"{path}: not a no-match model ({type(error).__name__}: {error})") from None
@@ -145,5 +153,5 @@ class NoMatchModel:
         return {
             "features": list(self.features), "mean": list(self.mean), "scale": list(self.scale),
             "weights": list(self.weights), "intercept": self.intercept, "threshold": self.threshold,
-            "about": self.about,
+            "about": self.about, **({"intent": self.intent.as_json()} if self.intent else {}),
         }

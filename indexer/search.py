@@ -33,6 +33,7 @@ import orjson
 from indexer.build import current_version, version_dir
 from indexer.decision import Evidence, NoMatchModel, content_words, known_share
 from indexer.embedder import Embedder
+from indexer.intent import PASSAGES, dense_text
 from indexer.lexical import Lexical
 from indexer.passages import best_passage, best_passages_mean, ranges
 from indexer.slang import Slang
@@ -57,6 +58,7 @@ DUPLICATE_SIMILARITY = 0.95
 BREADTH_PASSAGES = 3
 BREADTH_WEIGHT = 0.5
 BREADTH_RERANKED = 30  # the first six pages of five results
+NEAREST_PASSAGES = PASSAGES  # what the intent reading takes out of the question (indexer.intent)
 
 
 @dataclass(frozen=True)
@@ -204,19 +206,6 @@ class KnowledgeIndex:
         return mask
 
 
-_ASKING = re.compile(
-    r"(?i)\b(what works( for| to| on| with| against)?|what can (we|i|you) do( about)?|how (do|can|should) (we|i|you)|"
-    r"best way to|is there any evidence( for| on| that)?|evidence (base )?(for|on)|any ideas( for| on)?|"
-    r"best practice( for| on)?|examples? of)\b"
-)
-
-
-def dense_text(text: str) -> str:
-    """The question without its asking words, for matching by meaning."""
-    stripped = " ".join(_ASKING.sub(" ", text).split())
-    return stripped or text
-
-
 _SMALL_WORDS = frozenset({"and", "of", "the", "for", "to", "in", "on", "a"})
 
 
@@ -243,14 +232,16 @@ class Searcher:
         self.no_match = no_match or index.no_match
         self.fusion = fusion
 
-    def _dense(self, vector: np.ndarray, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        """Entry positions and their best-passage similarity, best first."""
+    def _dense(self, vector: np.ndarray, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Entry positions and their best-passage similarity, best first, and the vectors of
+        the passages closest to the question in the whole base (filters aside)."""
         index = self.index
+        count = min(CANDIDATES if mask is None else NEAREST_PASSAGES, len(index.vectors))
+        sims, rows = index.dense.search(vector[None, :], count)
+        found = rows[0] >= 0
+        sims, rows = sims[0][found], rows[0][found]
+        nearest = index.vectors[rows[:NEAREST_PASSAGES]]
         if mask is None:
-            count = min(CANDIDATES, len(index.vectors))
-            sims, rows = index.dense.search(vector[None, :], count)
-            found = rows[0] >= 0
-            sims, rows = sims[0][found], rows[0][found]
             # Every entry holding each passage found, best passage first; an entry keeps
             # the similarity of the first (best) of its passages.
             starts, counts = index.owner_ptr[rows], index.owner_ptr[rows + 1] - index.owner_ptr[rows]
@@ -261,10 +252,10 @@ class Searcher:
         else:
             positions = np.flatnonzero(mask)
             if not len(positions):
-                return positions, np.empty(0, dtype=np.float32)
+                return positions, np.empty(0, dtype=np.float32), nearest
             scores = best_passage(index, positions, vector)
         order = np.argsort(-scores, kind="stable")[:CANDIDATES]
-        return positions[order], scores[order]
+        return positions[order], scores[order], nearest
 
     def _lexical(self, plain: str, own_words: str, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, Keywords]:
         """Entry positions and BM25 scores, best first, and the keyword evidence of a match.
@@ -306,7 +297,7 @@ class Searcher:
         expanded = index.expand(corrected)
         vector = self.embedder.embed([dense_text(expanded)])[0]
         mask = index.mask(crime_type, kind, effect)
-        dense_positions, dense_scores = self._dense(vector, mask)
+        dense_positions, dense_scores, nearest = self._dense(vector, mask)
         own_words = index.speller.correct(text) if plain != text else ""
         lexical_positions, lexical_scores, keywords = self._lexical(expanded, own_words, mask)
 
@@ -345,6 +336,7 @@ class Searcher:
             known=known_share(words, self._knows, index.speller.english),
             recognised=float(plain != text or expanded != corrected),
             length=float(np.log1p(len(words))),
+            other_intent=self.no_match.intent.other(vector, nearest) if self.no_match.intent else 0.0,
         )
         probability = self.no_match.probability(evidence)
 

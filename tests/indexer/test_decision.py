@@ -136,3 +136,25 @@ def test_a_version_whose_model_this_code_cannot_read_is_served_with_the_packaged
     index = KnowledgeIndex.load_current(old)
     assert index.no_match == NoMatchModel.load(PACKAGED_MODEL)
     assert not Searcher(index, embedder).search("what works for county lines").no_good_match
+
+
+def test_the_intent_reading_weighs_no_more_than_the_answerable_questions_allow() -> None:
+    from eval.fit import RULE_AT, weigh_intent
+
+    def evidence(cosine: list[float], other: list[float]) -> np.ndarray:
+        x = np.zeros((len(cosine), len(FEATURES)))
+        x[:, FEATURES.index("cosine")], x[:, FEATURES.index("other_intent")] = cosine, other
+        return x
+
+    # 100 answerable questions 0.1 above the threshold, one read as other at 1.0, and an
+    # unanswerable one read as other at 2.0: more than 0.1 a unit refuses the first.
+    x = evidence([RULE_AT + 0.1] * 100 + [RULE_AT + 0.05], [0.0] * 99 + [1.0, 2.0])
+    y = np.array([1.0] * 100 + [0.0])
+    quiet_bank = evidence([RULE_AT + 0.3] * 10, [0.0] * 10)
+    assert weigh_intent(x, y, np.zeros(101), quiet_bank, np.zeros(10)) == pytest.approx(0.99)  # 1 in 100 is within 3%
+    x[:99, FEATURES.index("other_intent")] = [1.0] * 3 + [0.0] * 96  # now four of them read as other
+    assert weigh_intent(x, y, np.zeros(101), quiet_bank, np.zeros(10)) == pytest.approx(0.1)
+    # A prevention question of the bank read as other at 1.0 out of its topic, 0.05 above: 1 in 10 is over 2%.
+    bank_other = np.array([1.0] + [0.0] * 9)
+    assert weigh_intent(x, y, np.zeros(101), evidence([RULE_AT + 0.05] + [RULE_AT + 0.3] * 9, [0.0] * 10),
+                        bank_other) == pytest.approx(0.05)
