@@ -92,9 +92,6 @@ TARGET_RSS_MB = 800.0
 # The bases
 
 
-def _count_files(folder: Path) -> int:
-    return sum(1 for _ in folder.rglob("*.md"))
-
 
 def ensure_base(workdir: Path, n: int) -> tuple[Path, float | None]:
     """The synthetic base of ``n`` entries, generated unless a complete one is kept.
@@ -102,7 +99,7 @@ def ensure_base(workdir: Path, n: int) -> tuple[Path, float | None]:
     Returns its folder and the seconds spent generating it (None when it was reused).
     """
     folder = workdir / f"kb-{n}"
-    if folder.is_dir() and _count_files(folder) == n:
+    if synthetic.is_current(folder, n):
         return folder, None
     shutil.rmtree(folder, ignore_errors=True)  # an interrupted or different base
     started = time.perf_counter()

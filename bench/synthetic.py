@@ -13,7 +13,10 @@ once. The entries are shaped with that in mind:
   practice);
 * every body section is drawn from a fixed pool of paragraphs for its heading (at most 600
   per heading, and per evidence effect for Effect), so a base holds at most ``n`` + 8,400
-  distinct texts, however large ``n`` is.
+  distinct texts besides its questions, however large ``n`` is;
+* like every real entry, each lists two to four ways officers ask for it (``asked``), written
+  from the same templates as the benchmark's questions for its tactic and crime types, so
+  many entries share a question.
 
 Research entries use the EMMIE headings (Effect, Mechanism, Moderators, Implementation,
 Economic cost); practice entries use Problem, Response, Outcomes, Contact and Lessons. Every
@@ -31,7 +34,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import random
-import re
 import shutil
 import sys
 import time
@@ -47,30 +49,28 @@ from bench.synthetic_text import (
     EFFECTS,
     FORCES,
     LEADS,
-    OFFICER_TERMS,
     OPERATIONS,
     PRACTICE_OPENERS,
     PRACTICE_SECOND,
-    QUERY_TEMPLATES,
     RESEARCH_OUTCOMES,
     RESEARCH_SECOND,
     SETTINGS,
     SURNAMES,
     TACTICS,
     TOWNS,
-    WHERE,
     Pools,
     Tactic,
     crime_phrase,
     fill,
     paragraph_pools,
     paragraphs_per_heading,
+    question,
     words,
     yaml_list,
     yaml_quote,
 )
 
-__all__ = ["DEFAULT_TAXONOMY", "generate", "edit_one", "queries", "main"]
+__all__ = ["DEFAULT_TAXONOMY", "generate", "is_current", "edit_one", "queries", "main"]
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_TAXONOMY = ROOT / "knowledge" / "taxonomy.yaml"
@@ -87,6 +87,11 @@ PRACTICE_HEADINGS = ("Problem", "Response", "Outcomes", "Contact", "Lessons")
 EFFECT_WEIGHTS = (40, 20, 15, 5, 20)
 QUALITIES = ("strong", "moderate", "limited", "very-limited")
 QUALITY_WEIGHTS = (15, 35, 30, 20)
+ASKED = (2, 4)  # how many questions an entry's asked list holds, at least and at most
+# Changes whenever the same seed writes different entries: a base kept from before is then
+# written again (``is_current``).
+GENERATOR = "2: entries list how officers ask for them"
+MARKER = ".generator"
 
 
 # ---------------------------------------------------------------------------------------
@@ -270,6 +275,12 @@ def _entry(number: int, topic: _Topic, pools: Pools, rng: random.Random) -> tupl
     if review_by is not None:
         fields.append(("review_by", review_by.isoformat()))
     fields.append(("tags", yaml_list(tags)))
+    # How officers ask for it, as every real entry lists: drawn from their own random stream,
+    # so the rest of the base is the same with or without them.
+    asking = random.Random(f"asked-{number}-{topic.title}")
+    asked = dict.fromkeys(question(tactic, rng_term, asking)
+                          for rng_term in asking.choices(crime_types, k=asking.randint(*ASKED)))
+    fields.append(("asked", yaml_list(list(asked))))
     return entry_id, summary, _render(fields, sections)
 
 
@@ -320,7 +331,15 @@ def generate(out_dir: Path, n: int, *, seed: int = 7, taxonomy_path: Path = DEFA
         summaries.add(summary)
         (folders[kind] / f"{entry_id}.md").write_text(text, encoding="utf-8")
         ids.append(entry_id)
+    (out_dir / MARKER).write_text(GENERATOR, encoding="utf-8")
     return ids
+
+
+def is_current(out_dir: Path, n: int) -> bool:
+    """Whether ``out_dir`` holds a complete base of ``n`` entries written by this generator."""
+    marker = Path(out_dir) / MARKER
+    return (marker.is_file() and marker.read_text(encoding="utf-8") == GENERATOR
+            and sum(1 for _ in Path(out_dir).rglob("*.md")) == n)
 
 
 # ---------------------------------------------------------------------------------------
@@ -334,17 +353,7 @@ def queries(n: int, *, seed: int = 11) -> list[str]:
     out: list[str] = []
     while len(out) < n:
         tactic = rng.choice(TACTICS)
-        term = rng.choice(tactic.crimes)
-        crime = rng.choice(OFFICER_TERMS.get(term, (term.replace("-", " "),)))
-        places = WHERE[rng.choice(tactic.settings)]
-        where = rng.choice(places) if places and rng.random() < 0.8 else ""
-        plural = tactic.short.endswith("s") and not tactic.short.endswith("ss")
-        text = rng.choice(QUERY_TEMPLATES).format(
-            crime=crime, tactic=tactic.short, where=where,
-            does="do" if plural else "does", is_="are" if plural else "is")
-        text = re.sub(r"\s+", " ", text).replace(" ,", ",").replace(" ?", "?").strip()
-        if rng.random() < 0.15:
-            text = text[0].upper() + text[1:]
+        text = question(tactic, rng.choice(tactic.crimes), rng)
         if text in seen and len(seen) < n * 20:
             continue
         seen.add(text)

@@ -37,6 +37,7 @@ __all__ = [
     "EDIT_FINDINGS",
     "SECTION_SLOTS",
     "QUERY_TEMPLATES",
+    "question",
     "EFFECTS",
     "Pools",
     "slug",
@@ -266,3 +267,16 @@ def paragraph_pools(size: int, seed: int) -> Pools:
     return Pools(effect, sections)
 
 
+def question(tactic: Tactic, term: str, rng: random.Random) -> str:
+    """One question of the kind officers type, about ``tactic`` against crime type ``term``."""
+    crime = rng.choice(OFFICER_TERMS.get(term, (term.replace("-", " "),)))
+    places = WHERE[rng.choice(tactic.settings)]
+    where = rng.choice(places) if places and rng.random() < 0.8 else ""
+    plural = tactic.short.endswith("s") and not tactic.short.endswith("ss")
+    text = rng.choice(QUERY_TEMPLATES).format(
+        crime=crime, tactic=tactic.short, where=where,
+        does="do" if plural else "does", is_="are" if plural else "is")
+    text = re.sub(r"\s+", " ", text).replace(" ,", ",").replace(" ?", "?").strip()
+    if rng.random() < 0.15:
+        text = text[0].upper() + text[1:]
+    return text

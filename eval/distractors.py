@@ -24,15 +24,12 @@ from indexer.search import KnowledgeIndex
 DEFAULT_WORKDIR = Path("data/eval")
 
 
-def _count(folder: Path) -> int:
-    return sum(1 for _ in folder.rglob("*.md"))
-
 
 def with_distractors(knowledge: Path, n: int, embedder: Embedder, workdir: Path = DEFAULT_WORKDIR) -> KnowledgeIndex:
     """The index of ``knowledge``'s entries plus ``n`` synthetic ones, built or brought up to date."""
     base = Path(workdir) / f"kb-{n}"
     generated = base / "synthetic"
-    if not generated.is_dir() or _count(generated) != n:
+    if not synthetic.is_current(generated, n):
         shutil.rmtree(generated, ignore_errors=True)  # an interrupted or different base
         synthetic.generate(generated, n, taxonomy_path=knowledge / "taxonomy.yaml")
         (generated / "taxonomy.yaml").unlink()

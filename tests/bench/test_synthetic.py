@@ -10,7 +10,7 @@ import frontmatter
 import pytest
 import yaml
 
-from bench.synthetic import DEFAULT_TAXONOMY, edit_one, generate, main, queries
+from bench.synthetic import DEFAULT_TAXONOMY, MARKER, edit_one, generate, is_current, main, queries
 
 REQUIRED = ("id", "title", "kind", "summary", "crime_types", "source", "published")
 HEADINGS = {
@@ -70,6 +70,30 @@ def test_generate_writes_valid_entries_with_shared_section_text(tmp_path: Path) 
     assert 90 <= kinds["research"] <= 150  # about 60%
     assert len(heads) == 200
     assert len(paragraphs) < 200 * 5 // 3
+
+
+def test_every_entry_lists_how_officers_ask_for_it_as_real_entries_do(tmp_path: Path) -> None:
+    from indexer.entries import load_entries
+    from indexer.taxonomy import Taxonomy
+
+    generate(tmp_path / "kb", 300)
+    loaded = load_entries(tmp_path / "kb", Taxonomy.load(DEFAULT_TAXONOMY))
+    assert not loaded.problems and len(loaded.entries) == 300  # valid in the knowledge format
+    asked = [entry.asked for entry in loaded.entries]
+    assert all(2 <= len(questions) <= 4 for questions in asked)
+    distinct = {q for questions in asked for q in questions}
+    assert len(distinct) < sum(map(len, asked))  # entries on one tactic share questions, as officers' wording does
+    assert all(len(q.split()) <= 16 for q in distinct)  # typed questions, not prose
+
+
+def test_a_base_written_by_an_older_generator_or_left_incomplete_is_not_reused(tmp_path: Path) -> None:
+    out = tmp_path / "kb"
+    generate(out, 10)
+    assert is_current(out, 10) and not is_current(out, 11)
+    (out / MARKER).write_text("1", encoding="utf-8")
+    assert not is_current(out, 10)
+    (out / MARKER).unlink()
+    assert not is_current(out, 10) and not is_current(tmp_path / "missing", 10)
 
 
 def test_generate_is_deterministic_and_refuses_a_used_folder(tmp_path: Path) -> None:
