@@ -113,6 +113,13 @@ def _data(op: str, query_id: int, **extra: Any) -> dict:
     return {"action": ACTION, "op": op, "query": query_id, **extra}
 
 
+ASKS_FOR_OTHER = (
+    "The Hub's knowledge base holds evidence on preventing crime, and your question reads as asking for "
+    "something else, such as a point of law, figures or how to handle one case. If you are asking how to "
+    "prevent a problem, you can pass it to the Hub as an evidence request."
+)
+
+
 def answer_card(result: SearchResult, query_id: int, *, labels: dict[str, str], today: date,
                 offset: int = 0, left_out: str = "") -> dict:
     """The answer card for one search (one page of it); ``left_out`` names the kinds of
@@ -130,9 +137,9 @@ def answer_card(result: SearchResult, query_id: int, *, labels: dict[str, str], 
     if result.no_good_match or not result.results:
         body.append({"type": "TextBlock", "text": f"I found no good match for: {question}{filter_text}",
                      "weight": "Bolder", "wrap": True, "size": "Medium"})
-        body.append({"type": "TextBlock", "wrap": True,
-                     "text": "The Hub's knowledge base has nothing close enough to your question. "
-                             "You can pass it to the Hub as an evidence request, and they will look for you."})
+        body.append({"type": "TextBlock", "wrap": True, "text": ASKS_FOR_OTHER if result.asks_for_other else (
+            "The Hub's knowledge base has nothing close enough to your question. "
+            "You can pass it to the Hub as an evidence request, and they will look for you.")})
         if result.results:
             body.extend(entry_items(result.results[0], today, closest=True))
         actions.append({"type": "Action.Submit", "title": "Ask the Hub", "data": _data("ask", query_id)})

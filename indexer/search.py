@@ -22,7 +22,7 @@ import json
 import re
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -102,12 +102,16 @@ class SearchResult:
     evidence: Evidence
     filters: dict[str, Any] = field(default_factory=dict)
     index_version: str = ""
+    # No good match only because the question reads as asking for something other than
+    # prevention (a point of law, figures, one case's procedure): the card says so.
+    asks_for_other: bool = False
 
     def as_json(self) -> dict[str, Any]:
         return {
             "query": self.query,
             "no_good_match": self.no_good_match,
             "probability": round(self.probability, 4),
+            "asks_for_other": self.asks_for_other,
             "results": [hit.as_json() for hit in self.results],
         }
 
@@ -339,6 +343,9 @@ class Searcher:
             other_intent=self.no_match.intent.other(vector, nearest) if self.no_match.intent else 0.0,
         )
         probability = self.no_match.probability(evidence)
+        no_good_match = probability < self.no_match.threshold
+        asks_for_other = no_good_match and evidence.other_intent > 0 and (
+            self.no_match.probability(replace(evidence, other_intent=0.0)) >= self.no_match.threshold)
 
         # Collapse near-duplicates down the ranking until the page is full and one more
         # result shows whether there is a next page.
@@ -363,7 +370,7 @@ class Searcher:
         filters = {k_: v for k_, v in (("crime_type", crime_type), ("kind", kind), ("effect", effect)) if v}
         return SearchResult(
             query=text,
-            no_good_match=probability < self.no_match.threshold,
+            no_good_match=no_good_match,
             results=hits,
             has_more=len(kept) > offset + k,
             best_similarity=best_similarity,
@@ -371,6 +378,7 @@ class Searcher:
             evidence=evidence,
             filters=filters,
             index_version=index.version,
+            asks_for_other=asks_for_other,
         )
 
     def _knows(self, word: str) -> bool:

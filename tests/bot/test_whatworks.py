@@ -216,3 +216,15 @@ async def test_a_newly_published_index_is_served_without_restart(
     assert health["index"]["version"] == report.version and health["index"]["entries"] == 61
     card = _card(await _send(bot, "goat grazing firebreaks against arson"))
     assert "Goat grazing firebreaks" in _titles(card)[0]
+
+
+async def test_a_question_refused_because_it_asks_for_law_or_figures_is_told_why(bot) -> None:  # type: ignore[no-untyped-def]
+    card = _card(await _send(bot, "can i arrest for shoplifting under 200 pounds"))
+    texts = [b.get("text", "") for b in card["body"]]
+    assert texts[0].startswith("I found no good match for: can i arrest for shoplifting under 200 pounds")
+    assert "reads as asking for something else, such as a point of law, figures" in texts[1]
+    assert any("Closest entry" in t for t in texts)  # still shown, marked as such
+    assert card["actions"][0]["title"] == "Ask the Hub" and validate_cards([card]) == []
+    # A problem the base does not cover is not put down to what it asks for.
+    uncovered = [b.get("text", "") for b in _card(await _send(bot, "badger sett interference"))["body"]]
+    assert uncovered[1].startswith("The Hub's knowledge base has nothing close enough to your question.")
