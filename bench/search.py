@@ -92,7 +92,6 @@ TARGET_RSS_MB = 800.0
 # The bases
 
 
-
 def ensure_base(workdir: Path, n: int) -> tuple[Path, float | None]:
     """The synthetic base of ``n`` entries, generated unless a complete one is kept.
 

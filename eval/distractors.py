@@ -24,7 +24,6 @@ from indexer.search import KnowledgeIndex
 DEFAULT_WORKDIR = Path("data/eval")
 
 
-
 def with_distractors(knowledge: Path, n: int, embedder: Embedder, workdir: Path = DEFAULT_WORKDIR) -> KnowledgeIndex:
     """The index of ``knowledge``'s entries plus ``n`` synthetic ones, built or brought up to date."""
     base = Path(workdir) / f"kb-{n}"

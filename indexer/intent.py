@@ -39,7 +39,6 @@ def dense_text(text: str) -> str:
     return stripped or text
 
 
-
 def unexplained(vector: np.ndarray, nearest: np.ndarray) -> np.ndarray:
     """``vector`` without its components in the span of the ``nearest`` passage vectors."""
     if not len(nearest):
