@@ -205,7 +205,8 @@ def weigh_intent(x: Array, y: Array, groups: Array, bank: Array, bank_other: Arr
     the reading refuses at most ``INTENT_REFUSES_AT_MOST`` of the intent bank's prevention
     questions and bare phrases that the rule answers (``bank``: their evidence, ``bank_other``:
     how far each reads as other when read by a reading fitted without its topic)."""
-    margin, answered = rule_margin(bank), rule_margin(bank) >= 0
+    margin = rule_margin(bank)
+    answered = margin >= 0
     chosen = 0.0
     for weight in np.round(np.arange(0.01, 1.0, 0.01), 2):
         refused = rule_margin(x, weight) < 0

@@ -58,7 +58,6 @@ DUPLICATE_SIMILARITY = 0.95
 BREADTH_PASSAGES = 3
 BREADTH_WEIGHT = 0.5
 BREADTH_RERANKED = 30  # the first six pages of five results
-NEAREST_PASSAGES = PASSAGES  # what the intent reading takes out of the question (indexer.intent)
 
 
 @dataclass(frozen=True)
@@ -102,9 +101,7 @@ class SearchResult:
     evidence: Evidence
     filters: dict[str, Any] = field(default_factory=dict)
     index_version: str = ""
-    # No good match only because the question reads as asking for something other than
-    # prevention (a point of law, figures, one case's procedure): the card says so.
-    asks_for_other: bool = False
+    asks_for_other: bool = False  # refused only for asking for law, figures or procedure (indexer.intent)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -170,6 +167,12 @@ class KnowledgeIndex:
         self.effects = np.array([e.get("effect") or "" for e in self.entries])
         self._masks: OrderedDict[tuple[str | None, str | None, str | None], np.ndarray] = OrderedDict()
         self._mask_lock = threading.Lock()
+
+    def read(self, text: str) -> tuple[str, str, str]:
+        """A question in plain English (the glossary's), spelled right, and then expanded."""
+        plain = self.slang.rewrite(text)
+        corrected = self.speller.correct(plain)
+        return plain, corrected, self.expand(corrected)
 
     def expand(self, text: str) -> str:
         """``text`` with the taxonomy labels and tagged abbreviations it uses spelled out."""
@@ -240,11 +243,11 @@ class Searcher:
         """Entry positions and their best-passage similarity, best first, and the vectors of
         the passages closest to the question in the whole base (filters aside)."""
         index = self.index
-        count = min(CANDIDATES if mask is None else NEAREST_PASSAGES, len(index.vectors))
+        count = min(CANDIDATES if mask is None else PASSAGES, len(index.vectors))
         sims, rows = index.dense.search(vector[None, :], count)
         found = rows[0] >= 0
         sims, rows = sims[0][found], rows[0][found]
-        nearest = index.vectors[rows[:NEAREST_PASSAGES]]
+        nearest = index.vectors[rows[:PASSAGES]]
         if mask is None:
             # Every entry holding each passage found, best passage first; an entry keeps
             # the similarity of the first (best) of its passages.
@@ -295,10 +298,7 @@ class Searcher:
         effect: str | None = None,
     ) -> SearchResult:
         index = self.index
-        # Everyday words in plain English for the meaning match; both for the keywords.
-        plain = index.slang.rewrite(text)
-        corrected = index.speller.correct(plain)
-        expanded = index.expand(corrected)
+        plain, corrected, expanded = index.read(text)  # plain English for the meaning; both for keywords
         vector = self.embedder.embed([dense_text(expanded)])[0]
         mask = index.mask(crime_type, kind, effect)
         dense_positions, dense_scores, nearest = self._dense(vector, mask)
@@ -344,8 +344,8 @@ class Searcher:
         )
         probability = self.no_match.probability(evidence)
         no_good_match = probability < self.no_match.threshold
-        asks_for_other = no_good_match and evidence.other_intent > 0 and (
-            self.no_match.probability(replace(evidence, other_intent=0.0)) >= self.no_match.threshold)
+        asks_for_other = no_good_match and evidence.other_intent > 0 and self.no_match.probability(
+            replace(evidence, other_intent=0.0)) >= self.no_match.threshold
 
         # Collapse near-duplicates down the ranking until the page is full and one more
         # result shows whether there is a next page.
