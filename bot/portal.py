@@ -40,7 +40,7 @@ from domain.portal import (
     normalise_reference,
 )
 from domain.users import UserInfo, Users
-from indexer.search import Hit
+from indexer.results import Hit
 from indexer.taxonomy import Taxonomy
 
 __all__ = ["Portal", "PortalMessages", "HubChannel"]

@@ -31,7 +31,7 @@ from domain.masking import mask_personal_data
 from domain.users import UserInfo
 from domain.whatworks.knowledge import KnowledgeService
 from domain.whatworks.searchlog import SearchLog
-from indexer.search import Hit, SearchResult
+from indexer.results import Hit, SearchResult
 
 __all__ = ["COMMAND_ID", "QUERY", "SELECT", "SearchExtension"]
 

@@ -38,7 +38,8 @@ from domain.portal import Kind
 from domain.users import UserInfo
 from indexer.build import current_version, version_dir
 from indexer.embedder import Embedder, load_query_embedder
-from indexer.search import KnowledgeIndex, Searcher, SearchResult
+from indexer.results import SearchResult
+from indexer.search import KnowledgeIndex, Searcher
 
 if TYPE_CHECKING:
     import numpy as np

@@ -22,8 +22,7 @@ import json
 import re
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field, replace
-from datetime import date
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +35,7 @@ from indexer.embedder import Embedder
 from indexer.intent import PASSAGES, dense_text
 from indexer.lexical import Lexical
 from indexer.passages import best_passage, best_passages_mean, ranges
+from indexer.results import Hit, SearchResult
 from indexer.slang import Slang
 from indexer.spelling import Speller
 from indexer.taxonomy import Taxonomy
@@ -68,49 +68,6 @@ class Keywords:
 
 class IndexNotFound(RuntimeError):
     """No complete index version has been published in the index folder."""
-
-
-@dataclass(frozen=True)
-class Hit:
-    id: str
-    title: str
-    kind: str
-    score: float
-    similarity: float
-    entry: dict[str, Any]
-    duplicates: tuple[str, ...] = ()
-
-    def is_stale(self, today: date | None = None) -> bool:
-        review_by: str | None = self.entry.get("review_by")
-        if not review_by:
-            return False
-        return date.fromisoformat(review_by) < (today or date.today())
-
-    def as_json(self) -> dict[str, Any]:
-        return {"id": self.id, "title": self.title, "kind": self.kind, "score": round(self.score, 4)}
-
-
-@dataclass(frozen=True)
-class SearchResult:
-    query: str
-    no_good_match: bool
-    results: list[Hit]
-    has_more: bool
-    best_similarity: float
-    probability: float  # that the base answers the question (indexer.decision)
-    evidence: Evidence
-    filters: dict[str, Any] = field(default_factory=dict)
-    index_version: str = ""
-    asks_for_other: bool = False  # refused only for asking for law, figures or procedure (indexer.intent)
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "query": self.query,
-            "no_good_match": self.no_good_match,
-            "probability": round(self.probability, 4),
-            "asks_for_other": self.asks_for_other,
-            "results": [hit.as_json() for hit in self.results],
-        }
 
 
 class KnowledgeIndex:

@@ -30,7 +30,7 @@ from bot.whatworks import entry_items
 from domain.audit import Action, Audit
 from domain.whatworks.revisions import FOLDERS, BadPath, ChangedSince, KnowledgeFiles, digest
 from indexer.entries import Entry, ParseCache, Problem, knowledge_files, load_entries, parse_file
-from indexer.search import Hit
+from indexer.results import Hit
 from indexer.taxonomy import Taxonomy, taxonomy_path
 
 __all__ = ["KnowledgeApi", "compose", "FIELDS"]

@@ -21,7 +21,8 @@ import numpy as np
 from domain.masking import without_placeholders
 from indexer.build import current_version, version_dir
 from indexer.embedder import Embedder, load_query_embedder
-from indexer.search import KnowledgeIndex, Searcher, SearchResult
+from indexer.results import SearchResult
+from indexer.search import KnowledgeIndex, Searcher
 
 __all__ = ["KnowledgeService"]
 

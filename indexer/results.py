@@ -1,0 +1,62 @@
+"""What a search returns: the entries found, best first, and whether any of them answers.
+
+A result always carries the closest entries, even when the no-match decision says none is a
+good match (``no_good_match``): the answer card then shows the first as the closest, marked
+as such. ``evidence`` and ``probability`` are what the decision was made on
+(``indexer.decision``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from indexer.decision import Evidence
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One entry found: ``score`` ranks it, ``similarity`` is its best passage's cosine."""
+
+    id: str
+    title: str
+    kind: str
+    score: float
+    similarity: float
+    entry: dict[str, Any]
+    duplicates: tuple[str, ...] = ()
+
+    def is_stale(self, today: date | None = None) -> bool:
+        review_by: str | None = self.entry.get("review_by")
+        if not review_by:
+            return False
+        return date.fromisoformat(review_by) < (today or date.today())
+
+    def as_json(self) -> dict[str, Any]:
+        return {"id": self.id, "title": self.title, "kind": self.kind, "score": round(self.score, 4)}
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """One page of results for a question, and the no-match decision on it."""
+
+    query: str
+    no_good_match: bool
+    results: list[Hit]
+    has_more: bool
+    best_similarity: float
+    probability: float  # that the base answers the question (indexer.decision)
+    evidence: Evidence
+    filters: dict[str, Any] = field(default_factory=dict)
+    index_version: str = ""
+    asks_for_other: bool = False  # refused only for asking for law, figures or procedure (indexer.intent)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "no_good_match": self.no_good_match,
+            "probability": round(self.probability, 4),
+            "asks_for_other": self.asks_for_other,
+            "results": [hit.as_json() for hit in self.results],
+        }
