@@ -22,7 +22,9 @@ share of answerable ones refused beyond that 3%.
   final threshold from the out-of-fold probabilities.
 
 The chosen model is then fitted on every tuned question; the out-of-fold probabilities are
-printed against what happened (calibration).
+printed against what happened (calibration). The model records how many passages the base it
+was fitted on held, so that in a larger base the best cosine is measured net of how much
+closer an unrelated passage comes by chance (``indexer.decision.chance_rise``).
 
 First the intent reading (``eval.intent``, ``indexer.intent``) is fitted on ``eval/intent/``,
 so that every question's evidence includes how far it reads as asking for something other
@@ -219,7 +221,8 @@ def weigh_intent(x: Array, y: Array, groups: Array, bank: Array, bank_other: Arr
 
 
 def calibrated_rule(x: Array, y: Array, groups: Array, paths: Sequence[Path], version: str,
-                    intent: IntentReading | None = None, other_weight: float = 0.0) -> NoMatchModel:
+                    intent: IntentReading | None = None, other_weight: float = 0.0,
+                    passages: int | None = None) -> NoMatchModel:
     """Today's rule, cosine + RULE_PER_RARE_TERM x rare terms - ``other_weight`` x other
     intent >= RULE_AT, with its slope fitted."""
     margin = rule_margin(x, other_weight)
@@ -240,7 +243,7 @@ def calibrated_rule(x: Array, y: Array, groups: Array, paths: Sequence[Path], ve
         weights=(slope, slope * RULE_PER_RARE_TERM, -slope * other_weight), intercept=-slope * RULE_AT, threshold=0.5,
         about={"fitted": date.today().isoformat(), "sets": [str(p) for p in paths], "questions": len(y),
                "answerable": int(y.sum()), "rule": rule, "index": version},
-        intent=intent,
+        intent=intent, passages=passages,
     )
 
 
@@ -307,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
         bank_evidence = np.array([[asdict(searcher.search(bank.texts[i], k=1).evidence)[f] for f in FEATURES]
                                   for i in prevention])
         weight = weigh_intent(x, y, groups, bank_evidence, np.maximum(0.0, -choice.readings[prevention]))
-        fitted = calibrated_rule(x, y, groups, paths, index.version, reading, weight)
+        fitted = calibrated_rule(x, y, groups, paths, index.version, reading, weight, len(index.vectors))
         if args.write:
             Path(args.write).write_text(json.dumps(fitted.as_json(), indent=2) + "\n", encoding="utf-8")
             print(f"the rule written to {args.write}; `make index` publishes it with the next version")
@@ -320,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
         about={"fitted": date.today().isoformat(), "sets": [str(p) for p in paths], "questions": len(y),
                "answerable": int(y.sum()), "regularisation": chosen.strength,
                "error_across_sets": across, "error_pooled": round(error, 4), "index": index.version},
-        intent=reading,
+        intent=reading, passages=len(index.vectors),
     )
     print("  weights on standardised evidence: " + ", ".join(
         f"{f} {w:+.2f}" for f, w in zip(fitted.features, fitted.weights)) + f", intercept {fitted.intercept:+.2f}")

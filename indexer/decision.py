@@ -5,8 +5,10 @@ meaning the best passage is and how far ahead of the next entry, how much of the
 score the question could reach it reaches, how much of what the officer wrote the base
 knows at all, whether a crime type, abbreviation or slang word was recognised, how long the
 question is, and how far it reads as asking for something other than prevention (a point of
-law, figures, its own pay: ``indexer.intent``). None of these grows with the size of the base,
-so the decision holds as the Hub adds entries without re-tuning.
+law, figures, its own pay: ``indexer.intent``). None of these grows with the size of the base
+but one: the more passages there are, the closer the best unrelated one comes to any question
+by chance. So the best cosine is measured net of that rise since the base the model was fitted
+on (``chance_rise``), and the decision holds as the Hub adds entries without re-tuning.
 
 A small logistic regression turns the evidence into the probability that the base answers
 the question. Its coefficients and the intent reading are data (``no_match_model.json``),
@@ -21,7 +23,7 @@ import json
 import logging
 import math
 import re
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable
 
@@ -43,8 +45,9 @@ class Evidence:
     margin: float  # how far the best entry's similarity is ahead of the next entry's
     keywords: float  # the best entry's BM25 score over the most the question's terms could reach
     # The best entry's BM25 score (both readings of the question added) in units of the weight
-    # of a term only one entry uses: about how many rare words it shares with the question.
-    # Raw BM25 scores grow with the base as every term's weight does; this does not.
+    # of a term one entry in 60 uses, no term weighing more: about how many rare words it
+    # shares with the question (indexer.lexical.RARE_TERM_WEIGHT). Raw BM25 scores grow with
+    # the base as every term's weight does; this does not.
     rare_terms: float
     known: float  # the share of the question's words the base uses, weighted by rarity in English
     recognised: float  # 1 when a crime type, tagged abbreviation or slang word was recognised
@@ -52,9 +55,24 @@ class Evidence:
     # How far the question reads as asking for something other than prevention (a point of
     # law, figures, its own pay): 0 when it reads as asking for prevention (indexer.intent).
     other_intent: float = 0.0
+    # Not evidence of an answer, but what the base's size does to chance matches: the spread
+    # (standard deviation) of the question's similarity to the base's passages, and how many
+    # passages there are. The more passages, the closer the best unrelated one comes by chance.
+    spread: float = field(default=0.0, metadata={"feature": False})
+    passages: int = field(default=0, metadata={"feature": False})
 
 
-FEATURES = tuple(f.name for f in fields(Evidence))
+FEATURES = tuple(f.name for f in fields(Evidence) if f.metadata.get("feature", True))
+
+
+def chance_rise(spread: float, passages: int, fitted_on: int) -> float:
+    """How much closer the best unrelated passage comes by chance in a base of ``passages``
+    than in one of ``fitted_on``: the expected maximum of n similarities spread ``spread``
+    grows as ``spread * sqrt(2 ln n)``. Never below 0: a smaller base keeps the bar it was
+    fitted with, since a few dozen passages say little about chance."""
+    if passages <= fitted_on or fitted_on < 2 or spread <= 0:
+        return 0.0
+    return spread * (math.sqrt(2 * math.log(passages)) - math.sqrt(2 * math.log(fitted_on)))
 _STOP_WORDS = frozenset(STOPWORDS_EN) | {"what", "works", "work", "does", "do", "how", "can", "any", "get", "got"}
 
 
@@ -91,6 +109,10 @@ class NoMatchModel:
     threshold: float
     about: dict[str, Any]
     intent: IntentReading | None = None  # measures ``other_intent``; without it, it is 0
+    # The passages of the base the model was fitted on: in a larger base the best passage's
+    # cosine is measured net of how much closer an unrelated passage comes by chance
+    # (``chance_rise``). None: the cosine as found.
+    passages: int | None = None
 
     @classmethod
     def from_mapping(cls, data: Any, *, path: str = MODEL_FILE) -> "NoMatchModel":
@@ -105,6 +127,7 @@ class NoMatchModel:
                 threshold=float(data["threshold"]),
                 about=dict(data.get("about") or {}),
                 intent=IntentReading.from_mapping(data["intent"]) if data.get("intent") else None,
+                passages=int(data["passages"]) if data.get("passages") is not None else None,
             )
         except (KeyError, TypeError, ValueError) as error:
             raise ModelError(f"{path}: not a no-match model ({type(error).__name__}: {error})") from None
@@ -117,6 +140,8 @@ class NoMatchModel:
             raise ModelError(f"{path}: every scale must be positive")
         if not 0.0 < model.threshold < 1.0:
             raise ModelError(f"{path}: the threshold is a probability between 0 and 1")
+        if model.passages is not None and model.passages < 1:
+            raise ModelError(f"{path}: passages is the size of the base fitted on, at least 1")
         return model
 
     @classmethod
@@ -144,6 +169,8 @@ class NoMatchModel:
     def probability(self, evidence: Evidence) -> float:
         """The calibrated probability that the base answers the question."""
         values = asdict(evidence)
+        if self.passages:
+            values["cosine"] -= chance_rise(evidence.spread, evidence.passages, self.passages)
         z = self.intercept + sum(
             w * (values[f] - m) / s for f, m, s, w in zip(self.features, self.mean, self.scale, self.weights)
         )
@@ -153,5 +180,6 @@ class NoMatchModel:
         return {
             "features": list(self.features), "mean": list(self.mean), "scale": list(self.scale),
             "weights": list(self.weights), "intercept": self.intercept, "threshold": self.threshold,
-            "about": self.about, **({"intent": self.intent.as_json()} if self.intent else {}),
+            "about": self.about, **({"passages": self.passages} if self.passages else {}),
+            **({"intent": self.intent.as_json()} if self.intent else {}),
         }

@@ -21,6 +21,14 @@ _stopwords = frozenset(STOPWORDS_EN)
 _token = re.compile(r"(?u)\b\w\w+\b")
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
+# The weight (IDF, as bm25s's "lucene" scoring has it) of a term that one entry in 60 uses:
+# the unit of the keyword evidence of the no-match decision. A term's weight grows with the
+# base when the entries that use it do not, so a decision in units of the rarest term's
+# weight (one entry of all) would refuse more as the Hub writes entries. In this fixed unit,
+# a term as rare as one entry in 60 or rarer counts as one rare term at any size, and a
+# term as common as one entry in five weighs the same in a base of 60 or of 60,000.
+RARE_TERM_WEIGHT = float(np.log(1 + (60 - 1 + 0.5) / (1 + 0.5)))
+
 
 def analyse(text: str) -> tuple[list[str], list[str]]:
     """A document's BM25 terms (stems of the words that are not stop words) and its words."""
@@ -48,10 +56,12 @@ class Lexical:
         used = np.flatnonzero(np.diff(pointers) > 0)
         if len(used):
             self.term_best[used] = np.maximum.reduceat(data, pointers[used])
-        # The weight (IDF, as bm25s's "lucene" scoring has it) of a term only one entry uses:
-        # the most any term weighs in this base. It grows with the base, and BM25 scores with it.
+        # How much each term may weigh in the no-match decision's evidence (rare_points): its
+        # weight here, but never more than RARE_TERM_WEIGHT.
         documents = int(self.index.scores["num_docs"])
-        self.rarest = float(np.log(1 + (documents - 1 + 0.5) / (1 + 0.5)))
+        used_by = np.diff(pointers)
+        weight = np.log(1 + (documents - used_by + 0.5) / (used_by + 0.5))
+        self.rare_factor = np.where(used_by > 0, np.minimum(weight, RARE_TERM_WEIGHT) / np.maximum(weight, 1e-9), 0.0)
 
     def terms(self, query: str) -> list[str]:
         """The question's BM25 terms the base knows, each once.
@@ -70,6 +80,20 @@ class Lexical:
             return np.zeros(self.index.scores["num_docs"], dtype=np.float32)
         scores: np.ndarray = self.index.get_scores(known, weight_mask=mask)
         return scores
+
+    def rare_points(self, query: str, mask: np.ndarray | None = None) -> np.ndarray:
+        """Every entry's BM25 score for ``query`` in rare terms: each term's weight capped at
+        ``RARE_TERM_WEIGHT``, and the score in units of it, so that it does not grow with the base."""
+        known = [self.vocab[t] for t in self.terms(query)]
+        documents = int(self.index.scores["num_docs"])
+        if not known:
+            return np.zeros(documents)
+        data, indices, pointers = (self.index.scores[k] for k in ("data", "indices", "indptr"))
+        postings = [np.arange(pointers[t], pointers[t + 1]) for t in known]
+        rows = np.concatenate(postings)
+        factors = np.repeat(self.rare_factor[known], [len(p) for p in postings])
+        points = np.bincount(indices[rows], weights=data[rows] * factors, minlength=documents) / RARE_TERM_WEIGHT
+        return points * mask if mask is not None else points
 
     def attainable(self, query: str) -> float:
         """The highest score any entry could reach for ``query``: each term's best, summed."""

@@ -58,12 +58,13 @@ DUPLICATE_SIMILARITY = 0.95
 BREADTH_PASSAGES = 3
 BREADTH_WEIGHT = 0.5
 BREADTH_RERANKED = 30  # the first six pages of five results
+SPREAD_SAMPLE = 1024
 
 
 @dataclass(frozen=True)
 class Keywords:
     share: float  # the best entry's score over the most the question's terms could reach
-    rare_terms: float  # the best entry's score, both readings added, in units of the rarest term's weight
+    rare_terms: float  # the best entry's score, both readings added, in rare terms (Lexical.rare_points)
 
 
 class IndexNotFound(RuntimeError):
@@ -120,6 +121,10 @@ class KnowledgeIndex:
         self.owner_entries = owners[order]
         self.owner_ptr = np.searchsorted(self.passage_ids[order], np.arange(len(self.vectors) + 1))
         self.card_rows = self.passage_ids[self.pointers[:-1]]  # each entry's first passage
+        # Passages spread evenly through the base, for how widely a question's similarity to
+        # the base's passages varies (the no-match decision's chance_rise).
+        sample = np.unique(np.linspace(0, len(self.vectors) - 1, SPREAD_SAMPLE).astype(np.int64))
+        self.spread_sample = self.vectors[sample] if len(self.vectors) else self.vectors
         self.kinds = np.array([e["kind"] for e in self.entries])
         self.effects = np.array([e.get("effect") or "" for e in self.entries])
         self._masks: OrderedDict[tuple[str | None, str | None, str | None], np.ndarray] = OrderedDict()
@@ -233,10 +238,11 @@ class Searcher:
         attainable = lexical.attainable(query)
         # The two readings each scored in full and added: a question in slang whose own
         # words and plain reading both match the same entry has twice the evidence.
-        points = scores if not own_words else lexical.scores(plain, mask) + lexical.scores(own_words, mask)
+        points = lexical.rare_points(query, mask) if not own_words else (
+            lexical.rare_points(plain, mask) + lexical.rare_points(own_words, mask))
         evidence = Keywords(
             share=float(scores.max()) / attainable if attainable > 0 and len(scores) else 0.0,
-            rare_terms=float(points.max()) / lexical.rarest if len(points) else 0.0,
+            rare_terms=float(points.max()) if len(points) else 0.0,
         )
         count = min(CANDIDATES, len(scores))
         top = np.argpartition(-scores, count - 1)[:count] if count < len(scores) else np.arange(len(scores))
@@ -298,6 +304,8 @@ class Searcher:
             recognised=float(plain != text or expanded != corrected),
             length=float(np.log1p(len(words))),
             other_intent=self.no_match.intent.other(vector, nearest) if self.no_match.intent else 0.0,
+            spread=float(np.std(index.spread_sample @ vector)) if len(index.spread_sample) else 0.0,
+            passages=len(index.vectors),
         )
         probability = self.no_match.probability(evidence)
         no_good_match = probability < self.no_match.threshold

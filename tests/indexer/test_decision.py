@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from indexer.build import BuildError, build, current_version, version_dir
-from indexer.decision import FEATURES, MODEL_FILE, PACKAGED_MODEL, Evidence, ModelError, NoMatchModel
+from indexer.decision import FEATURES, MODEL_FILE, PACKAGED_MODEL, Evidence, ModelError, NoMatchModel, chance_rise
 from indexer.search import KnowledgeIndex, Searcher
 
 STRONG = Evidence(cosine=0.62, margin=0.12, keywords=0.8, rare_terms=2.5, known=0.95, recognised=1.0, length=1.6)
@@ -158,3 +158,47 @@ def test_the_intent_reading_weighs_no_more_than_the_answerable_questions_allow()
     bank_other = np.array([1.0] + [0.0] * 9)
     assert weigh_intent(x, y, np.zeros(101), evidence([RULE_AT + 0.05] + [RULE_AT + 0.3] * 9, [0.0] * 10),
                         bank_other) == pytest.approx(0.05)
+
+
+def test_a_larger_base_raises_the_bar_by_what_chance_adds_and_a_smaller_one_keeps_it() -> None:
+    from eval.fit import RULE_AT
+
+    model = NoMatchModel.load(PACKAGED_MODEL)
+    fitted_on = model.passages
+    assert fitted_on and fitted_on > 100
+    # A question just above the bar in the base the model was fitted on, whose similarity to
+    # the base's passages spreads as a typical question's does (about 0.09).
+    near = Evidence(cosine=RULE_AT + 0.03, margin=0.0, keywords=0.0, rare_terms=0.0, known=0.0, recognised=0.0,
+                    length=0.0, spread=0.09, passages=fitted_on)
+    assert model.probability(near) > 0.5
+    # With 35 times the passages, an unrelated passage comes about 0.07 closer by chance.
+    assert chance_rise(0.09, 35 * fitted_on, fitted_on) == pytest.approx(0.07, abs=0.01)
+    assert model.probability(replace(near, passages=35 * fitted_on)) < 0.5
+    # A close match stays an answer in a base a hundred times larger.
+    assert model.probability(replace(near, cosine=0.75, passages=100 * fitted_on)) > 0.5
+    # A smaller base keeps the fitted bar; a model that does not say its base's size, its cosine.
+    assert model.probability(replace(near, passages=40)) == pytest.approx(model.probability(near))
+    unsized = replace(model, passages=None)
+    assert unsized.probability(replace(near, passages=35 * fitted_on)) == pytest.approx(model.probability(near))
+    assert NoMatchModel.from_mapping(model.as_json()) == model
+    with pytest.raises(ModelError, match="passages is the size of the base"):
+        NoMatchModel.from_mapping({**model.as_json(), "passages": 0})
+
+
+def test_keyword_evidence_does_not_grow_when_entries_that_do_not_use_the_words_are_added(tmp_path: Path) -> None:
+    from indexer.lexical import Lexical, analyse, build_lexical
+
+    # Every entry four terms long, so that only the words' weights differ between the bases.
+    entries = ["Smartwater marking for allotment sheds"] + ["Hot spot patrols in town"] * 59
+    grown = entries + ["Street lighting for estate burglary"] * 5_000
+    found = []
+    for name, texts in (("small", entries), ("grown", grown)):
+        build_lexical([analyse(t)[0] for t in texts], tmp_path / name)
+        lexical = Lexical(tmp_path / name)
+        question = "smartwater for the sheds on our allotment"
+        found.append((float(lexical.rare_points(question)[0]), float(lexical.scores(question)[0])))
+    (small_points, small_raw), (grown_points, grown_raw) = found
+    assert small_points == pytest.approx(grown_points, rel=1e-4)  # rare words stay rare words
+    assert grown_raw > 1.5 * small_raw  # while the raw BM25 score grows with the base
+    # Three rare words, each once in an entry of ordinary length (BM25's 1 / (1 + k1) = 0.4 each).
+    assert small_points == pytest.approx(1.2, abs=0.01)
