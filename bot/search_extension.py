@@ -154,5 +154,6 @@ class SearchExtension:
         await asyncio.to_thread(
             self.log.record_query, user.aad_object_id, text, index_version=result.index_version,
             no_good_match=result.no_good_match, best_similarity=result.best_similarity, shown=shown,
+            asks_for_other=result.asks_for_other,
             kind=query.kind, offset=query.skip,
         )

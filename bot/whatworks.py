@@ -233,6 +233,7 @@ class WhatWorks:
         query_id = await asyncio.to_thread(
             self.log.record_query, user.aad_object_id, request.text, index_version=result.index_version,
             no_good_match=result.no_good_match, best_similarity=result.best_similarity, shown=shown,
+            asks_for_other=result.asks_for_other,
             crime_type=request.crime_type, kind=request.kind, offset=request.offset, refines_id=request.refines_id,
         )
         searcher = self.knowledge.searcher

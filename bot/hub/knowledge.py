@@ -43,7 +43,6 @@ from domain.settings import Settings
 from domain.whatworks.knowledge import KnowledgeService
 from domain.whatworks.searchlog import SearchLog
 from domain.whatworks.gaps import GapGroup, distinct_wordings, fold_wording, group_gaps
-from domain.whatworks.searchlog import GAP_NO_MATCH
 from domain.users import UserInfo
 from indexer.build import BuildBusy, BuildReport, build, current_version, version_dir
 from indexer.embedder import load_embedder
@@ -300,11 +299,12 @@ class KnowledgeAdmin:
 def _gaps_text(groups: list[GapGroup], period: str, searches: int, left_out: int) -> str:
     lines = [f"**Questions the evidence did not answer well, last {period}**", "",
              f"{searches} question{'s' if searches > 1 else ''} in {len(groups)} group{'s' if len(groups) > 1 else ''} "
-             f"of similar wording, largest first (no good match, or marked not helpful; "
+             f"of similar wording, the largest gaps in the evidence first (no good match, or marked not helpful; "
              "each question counted once, not its further pages or filters):", ""]
     for group in groups[:GROUPS_SHOWN]:
-        why = ", ".join(f"{n} {reason}" for n, reason in ((group.no_match, "no good match"),
-                                                            (group.not_helpful, "not helpful")) if n)
+        why = ", ".join(f"{n} {reason}" for n, reason in (
+            (group.no_match, "no good match"), (group.asks_for_other, "asked for law, figures or procedure"),
+            (group.not_helpful, "not helpful")) if n)
         worded = f" in {group.wordings} wordings" if group.wordings > 1 else ""
         times = {1: "once", 2: "twice"}.get(group.count, f"{group.count} times")
         lines.append(f"- {plain(group.question, limit=160)}: asked {times}{worded}, last on "

@@ -51,7 +51,8 @@ class ReportsApi:
         return web.json_response({
             "days": days, "questions": searches, "left_out": left_out,
             "groups": [{"question": g.question, "count": g.count, "wordings": g.wordings, "no_match": g.no_match,
-                        "not_helpful": g.not_helpful, "last_asked": g.last_asked.isoformat()} for g in groups],
+                        "asks_for_other": g.asks_for_other, "not_helpful": g.not_helpful,
+                        "last_asked": g.last_asked.isoformat()} for g in groups],
         })
 
     def _report(self, month: str) -> dict[str, Any]:

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.clock import utcnow
@@ -48,6 +48,9 @@ class SearchQuery(Base):
     # Which build of the knowledge index answered, so results can be reproduced.
     index_version: Mapped[str] = mapped_column(String(64))
     no_good_match: Mapped[bool] = mapped_column(Boolean)
+    # No good match only because the question reads as asking for something other than
+    # prevention (a point of law, figures, one case's procedure): not a gap in the evidence.
+    asks_for_other: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     best_similarity: Mapped[float | None] = mapped_column(Float, nullable=True)
     # [{"id": entry id, "rank": 1-based position, "score": similarity}, ...]
     shown: Mapped[list[Any]] = mapped_column(JSON, default=list)

@@ -12,7 +12,7 @@ from typing import Sequence
 
 import numpy as np
 
-from domain.whatworks.searchlog import GAP_NO_MATCH, GapRow
+from domain.whatworks.searchlog import GAP_ASKS_FOR_OTHER, GAP_NO_MATCH, GAP_NOT_HELPFUL, GapRow
 
 __all__ = ["GapGroup", "group_gaps", "distinct_wordings", "fold_wording", "GROUP_SIMILARITY"]
 
@@ -35,14 +35,18 @@ class GapGroup:
     question: str  # the wording closest to the rest of the group
     count: int  # searches, counting each wording as often as it was asked
     wordings: int
-    no_match: int
+    no_match: int  # nothing in the evidence came close enough
     not_helpful: int
     last_asked: datetime
+    # No good match only because the question asks for something other than prevention (a
+    # point of law, figures, one case's procedure): worth signposting, not an entry to write.
+    asks_for_other: int = 0
 
 
 def group_gaps(rows: Sequence[GapRow], vectors: np.ndarray, *,
                similarity: float = GROUP_SIMILARITY) -> list[GapGroup]:
-    """Group gap questions by meaning, largest group first (then the latest asked).
+    """Group gap questions by meaning, the most gaps in the evidence first (then the most
+    questions, then the latest asked).
 
     Args:
         rows: the questions; the same wording (case and spacing aside) asked again is one
@@ -78,10 +82,13 @@ def group_gaps(rows: Sequence[GapRow], vectors: np.ndarray, *,
         groups.append(GapGroup(
             question=wordings[keys[best]], count=len(group_rows), wordings=len(members),
             no_match=sum(r.reason == GAP_NO_MATCH for r in group_rows),
-            not_helpful=sum(r.reason != GAP_NO_MATCH for r in group_rows),
+            not_helpful=sum(r.reason == GAP_NOT_HELPFUL for r in group_rows),
             last_asked=max(r.asked_at for r in group_rows),
+            asks_for_other=sum(r.reason == GAP_ASKS_FOR_OTHER for r in group_rows),
         ))
-    return sorted(groups, key=lambda g: (-g.count, -g.last_asked.timestamp(), g.question))
+    # Gaps in the evidence first: a group asked only for law or figures comes after them.
+    return sorted(groups, key=lambda g: (-(g.count - g.asks_for_other), -g.count, -g.last_asked.timestamp(),
+                                         g.question))
 
 
 def distinct_wordings(rows: Sequence[GapRow]) -> dict[str, str]:

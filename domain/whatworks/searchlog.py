@@ -39,10 +39,12 @@ __all__ = [
     "GapRow",
     "GAP_NO_MATCH",
     "GAP_NOT_HELPFUL",
+    "GAP_ASKS_FOR_OTHER",
 ]
 
 GAP_NO_MATCH = "no-match"
 GAP_NOT_HELPFUL = "not-helpful"
+GAP_ASKS_FOR_OTHER = "asks-for-other"
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,9 @@ class GapRow:
     """A question the evidence base did not answer well.
 
     ``reason`` is ``"no-match"`` when nothing was close enough to show with confidence,
-    or ``"not-helpful"`` when the officer said the results did not help. The officer is
+    ``"asks-for-other"`` when that was only because the question reads as asking for
+    something other than prevention (a point of law, figures, one case's procedure), or
+    ``"not-helpful"`` when the officer said the results did not help. The officer is
     deliberately not named: the report is about the evidence, not about who asked.
     """
 
@@ -87,6 +91,13 @@ class GapRow:
     crime_type: str | None
     asked_at: datetime
     reason: str
+
+
+def _reason(row: Any) -> str:
+    """Why a gap row is one: no good match (for what it asks, or in the evidence) or not helpful."""
+    if not row.no_good_match:
+        return GAP_NOT_HELPFUL
+    return GAP_ASKS_FOR_OTHER if row.asks_for_other else GAP_NO_MATCH
 
 
 def _record(row: SearchQuery) -> QueryRecord:
@@ -130,6 +141,7 @@ class SearchLog:
         no_good_match: bool,
         best_similarity: float | None,
         shown: list[dict[str, Any]],
+        asks_for_other: bool = False,
         crime_type: str | None = None,
         kind: str | None = None,
         effect: str | None = None,
@@ -144,6 +156,8 @@ class SearchLog:
                 by a placeholder (``[phone]``, ``[name]``) before it is kept.
             index_version: the version of the knowledge index that answered.
             no_good_match: True when nothing was close enough to show with confidence.
+            asks_for_other: True when that was only because the question reads as asking
+                for something other than prevention (kept only with ``no_good_match``).
             best_similarity: the score of the closest entry, if any.
             shown: the entries shown, as ``{"id": entry id, "rank": int, "score": float}``.
             crime_type, kind, effect: the filters applied, if any.
@@ -173,6 +187,7 @@ class SearchLog:
                 refines_id=refines_id,
                 index_version=index_version,
                 no_good_match=no_good_match,
+                asks_for_other=asks_for_other and no_good_match,
                 best_similarity=best_similarity,
                 shown=[dict(item) for item in shown],
             )
@@ -262,8 +277,9 @@ class SearchLog:
     def gaps(self, since: datetime) -> list[GapRow]:
         """Questions asked since ``since`` that the evidence base did not answer well.
 
-        A query is a gap when it had no good match (reason ``"no-match"``, which wins if
-        both apply) or its officer said the results were not helpful (``"not-helpful"``).
+        A query is a gap when it had no good match (reason ``"no-match"``, or
+        ``"asks-for-other"`` when only what it asks for kept it from an entry; either wins
+        if both apply) or its officer said the results were not helpful (``"not-helpful"``).
         Oldest first, for the Hub's gap report. A naive ``since`` is read as UTC.
         """
         since = aware(since)
@@ -279,6 +295,7 @@ class SearchLog:
                     SearchQuery.crime_type,
                     SearchQuery.asked_at,
                     SearchQuery.no_good_match,
+                    SearchQuery.asks_for_other,
                 )
                 .where(SearchQuery.asked_at >= since, or_(SearchQuery.no_good_match.is_(True), not_helpful))
                 .order_by(SearchQuery.asked_at, SearchQuery.id)
@@ -289,7 +306,7 @@ class SearchLog:
                 text=row.text,
                 crime_type=row.crime_type,
                 asked_at=aware(row.asked_at),
-                reason=GAP_NO_MATCH if row.no_good_match else GAP_NOT_HELPFUL,
+                reason=_reason(row),
             )
             for row in rows
         ]
@@ -321,7 +338,7 @@ class SearchLog:
                                        session=session)
             rows = session.execute(
                 select(SearchQuery.id, SearchQuery.text, SearchQuery.crime_type, SearchQuery.asked_at,
-                       SearchQuery.no_good_match)
+                       SearchQuery.no_good_match, SearchQuery.asks_for_other)
                 .where(
                     SearchQuery.asked_at >= since, SearchQuery.offset == 0, SearchQuery.refines_id.is_(None),
                     or_(SearchQuery.no_good_match.is_(True), SearchQuery.id.in_(select(chain.c.id))),
@@ -330,6 +347,6 @@ class SearchLog:
             ).all()
         return [
             GapRow(query_id=row.id, text=row.text, crime_type=row.crime_type, asked_at=aware(row.asked_at),
-                   reason=GAP_NO_MATCH if row.no_good_match else GAP_NOT_HELPFUL)
+                   reason=_reason(row))
             for row in rows
         ]

@@ -228,3 +228,7 @@ async def test_a_question_refused_because_it_asks_for_law_or_figures_is_told_why
     # A problem the base does not cover is not put down to what it asks for.
     uncovered = [b.get("text", "") for b in _card(await _send(bot, "badger sett interference"))["body"]]
     assert uncovered[1].startswith("The Hub's knowledge base has nothing close enough to your question.")
+    # The Hub's gap report keeps the two apart: one is a gap in the evidence, the other is not.
+    gaps = bot.app[SERVICES].search_log.gaps(since=datetime(2000, 1, 1))
+    assert [(g.text, g.reason) for g in gaps] == [("can i arrest for shoplifting under 200 pounds", "asks-for-other"),
+                                                  ("badger sett interference", "no-match")]

@@ -135,6 +135,8 @@ async def test_gaps_and_the_board_report(make_workspace) -> None:  # type: ignor
     await say(client, "what works for overtime claims on rest days")
     gaps = await (await client.get("/hub/api/gaps?days=30")).json()
     assert gaps["questions"] == 1 and gaps["groups"][0]["question"] == "overtime claims on rest days"
+    # Nothing close in the evidence at all: a gap, not a question refused for what it asks for.
+    assert (gaps["groups"][0]["no_match"], gaps["groups"][0]["asks_for_other"]) == (1, 0)
     assert (await client.get("/hub/api/gaps?days=0")).status == 400
     this_month = datetime.now(LONDON).strftime("%Y-%m")
     report = await (await client.get(f"/hub/api/report?month={this_month}")).json()

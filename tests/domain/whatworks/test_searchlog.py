@@ -147,6 +147,8 @@ def test_gaps_are_no_match_and_not_helpful_queries_since_a_time(log, db):
     helpful = _ask(log, "what works for burglary in terraced streets")
     unrated = _ask(log, "what works for cycle theft")
     both = _ask(log, "what works for dog theft", no_good_match=True, shown=[])
+    law = _ask(log, "max sentence for a second knife possession", no_good_match=True, asks_for_other=True, shown=[])
+    _ask(log, "knife crime prevention", asks_for_other=True)  # answered: kept only with no good match
     log.record_feedback(unhelpful, OTHER_AAD, helpful=False)
     log.record_feedback(helpful, OFFICER_AAD, helpful=True)
     log.record_feedback(both, OFFICER_AAD, helpful=False)
@@ -156,6 +158,7 @@ def test_gaps_are_no_match_and_not_helpful_queries_since_a_time(log, db):
         (no_match, "no-match"),
         (unhelpful, "not-helpful"),
         (both, "no-match"),
+        (law, "asks-for-other"),
     ]
     assert gaps[1].text == "what works for shed burglary"
     assert gaps[1].crime_type == "burglary-other"
