@@ -56,12 +56,14 @@ class Lexical:
         used = np.flatnonzero(np.diff(pointers) > 0)
         if len(used):
             self.term_best[used] = np.maximum.reduceat(data, pointers[used])
-        # How much each term may weigh in the no-match decision's evidence (rare_points): its
-        # weight here, but never more than RARE_TERM_WEIGHT.
+        # Every posting's score with its term's weight capped at RARE_TERM_WEIGHT, in units of
+        # it: the no-match decision's keyword evidence (rare_points), which does not grow with
+        # the base as the scores do.
         documents = int(self.index.scores["num_docs"])
         used_by = np.diff(pointers)
         weight = np.log(1 + (documents - used_by + 0.5) / (used_by + 0.5))
-        self.rare_factor = np.where(used_by > 0, np.minimum(weight, RARE_TERM_WEIGHT) / np.maximum(weight, 1e-9), 0.0)
+        factor = np.minimum(weight, RARE_TERM_WEIGHT) / np.maximum(weight, 1e-9) / RARE_TERM_WEIGHT
+        self.rare_data = (data * np.repeat(factor, used_by)).astype(np.float32)
 
     def terms(self, query: str) -> list[str]:
         """The question's BM25 terms the base knows, each once.
@@ -84,15 +86,11 @@ class Lexical:
     def rare_points(self, query: str, mask: np.ndarray | None = None) -> np.ndarray:
         """Every entry's BM25 score for ``query`` in rare terms: each term's weight capped at
         ``RARE_TERM_WEIGHT``, and the score in units of it, so that it does not grow with the base."""
-        known = [self.vocab[t] for t in self.terms(query)]
-        documents = int(self.index.scores["num_docs"])
-        if not known:
-            return np.zeros(documents)
-        data, indices, pointers = (self.index.scores[k] for k in ("data", "indices", "indptr"))
-        postings = [np.arange(pointers[t], pointers[t + 1]) for t in known]
-        rows = np.concatenate(postings)
-        factors = np.repeat(self.rare_factor[known], [len(p) for p in postings])
-        points = np.bincount(indices[rows], weights=data[rows] * factors, minlength=documents) / RARE_TERM_WEIGHT
+        indices, pointers = self.index.scores["indices"], self.index.scores["indptr"]
+        points = np.zeros(int(self.index.scores["num_docs"]), dtype=np.float32)
+        for term in self.terms(query):
+            start, end = pointers[self.vocab[term]], pointers[self.vocab[term] + 1]
+            np.add.at(points, indices[start:end], self.rare_data[start:end])  # as bm25s scores
         return points * mask if mask is not None else points
 
     def attainable(self, query: str) -> float:
