@@ -57,8 +57,8 @@ def unexplained_vector(searcher: Searcher, text: str) -> Array:
     """The part of ``text``'s meaning vector the search's closest passages do not explain."""
     index = searcher.index
     vector = searcher.embedder.embed([dense_text(index.read(text)[2])])[0]
-    _, rows = index.dense.search(vector[None, :], PASSAGES)
-    return unexplained(vector.astype(np.float64), index.vectors[rows[0][rows[0] >= 0]])
+    rows, _ = index.closest_passages(vector, PASSAGES)
+    return unexplained(vector.astype(np.float64), index.vectors[rows])
 
 
 def load_bank(searcher: Searcher, questions: Path = QUESTIONS, bare_phrases: Path = BARE_PHRASES) -> Bank:

@@ -8,6 +8,7 @@ import shutil
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from indexer.__main__ import main
@@ -41,6 +42,21 @@ def test_published_version_has_its_metadata(shipped_index: Path) -> None:
     assert meta["model"] == "all-MiniLM-L6-v2" and meta["dimension"] == 384
     assert meta["entries"] == 60 and meta["passages"] > meta["entries"]
     assert meta["index_type"] == "flat" and len(meta["source_hash"]) == 64 and meta["built_at"]
+
+
+def test_the_closest_passages_are_those_of_an_exact_search_with_exact_similarities(shipped_index: Path) -> None:
+    index = KnowledgeIndex.load_current(shipped_index)
+    rng = np.random.default_rng(7)
+    # Questions near passages (as real ones are) and far from all of them.
+    near = index.vectors[rng.integers(0, len(index.vectors), 20)] + rng.normal(0, 0.05, (20, 384))
+    far = rng.normal(0, 1, (20, 384))
+    for vector in np.concatenate([near, far]).astype(np.float32):
+        vector /= np.linalg.norm(vector)
+        rows, similarities = index.closest_passages(vector, 100)
+        exact = index.vectors @ vector
+        assert list(rows) == list(np.argsort(-exact, kind="stable")[:100])
+        assert np.allclose(similarities, exact[rows], rtol=0, atol=1e-6)
+    assert len(index.closest_passages(vector, 5000)[0]) == len(index.vectors)
 
 
 def test_abbreviations_typos_and_filters(shipped_index: Path, embedder) -> None:  # type: ignore[no-untyped-def]
