@@ -211,8 +211,9 @@ def main(argv: list[str] | None = None) -> int:
                                  "eval/heldout_officers_3.yaml", "eval/heldout_officers_4.yaml"],
                         help="held-out sets, written without seeing the first, the slang glossary or the search; "
                              "printed for comparison, never tuned on (none to leave them out)")
-    parser.add_argument("--tuned", nargs="*", default=["eval/train.yaml"],
-                        help="further tuned sets, which the no-match model was fitted on (python -m eval.fit)")
+    parser.add_argument("--tuned", nargs="*", default=["eval/train.yaml", "eval/train_2.yaml"],
+                        help="further tuned sets, written for fitting the no-match model (python -m eval.fit); "
+                             "each is marked when the model in use was not fitted on it")
     parser.add_argument("--distractors", nargs="*", type=int, default=[1_000, 10_000],
                         help="also search with this many synthetic entries added (none to leave it out)")
     parser.add_argument("--knowledge", default=os.environ.get("KNOWLEDGE_DIR") or "knowledge")
@@ -272,9 +273,13 @@ def main(argv: list[str] | None = None) -> int:
     sets.update({p: load_questions(Path(p)) for p in args.tuned if Path(p).is_file()})
     sets.update({p: load_questions(Path(p)) for p in args.heldout if Path(p).is_file()})
     alone = {name: outcomes if name == args.questions else run(searcher, asked) for name, asked in sets.items()}
+    fitted_on = set(searcher.no_match.about.get("sets") or ())
     for name, found in alone.items():
-        tuned = "held-out set" if name in args.heldout else "tuned set"
-        report_set(f"{tuned} {name}" + (" (never tuned on)" if name in args.heldout else ""), found)
+        if name in args.heldout:
+            report_set(f"held-out set {name} (never tuned on)", found)
+        else:
+            report_set(f"tuned set {name}" + ("" if name in fitted_on or not fitted_on
+                                              else " (the no-match model was not fitted on it)"), found)
     if args.distractors:
         report_distractors(searcher, sets, alone, args.distractors, Path(args.knowledge), Path(args.models),
                            Path(args.workdir))

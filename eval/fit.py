@@ -32,8 +32,10 @@ than prevention.
 
 ``--rule`` keeps the decision the bot makes today instead: answer when the best passage's
 cosine plus ``RULE_PER_RARE_TERM`` times the best entry's keyword score in rare terms, less a
-weight times the intent reading, reaches ``RULE_AT``. The weight is the largest at which
-neither tuned set refuses more than 3% of its answerable questions and at most
+weight times the intent reading, reaches a threshold. The threshold is the strictest, in steps
+of ``THRESHOLD_STEP``, at which no tuned set refuses more than 3% of its answerable questions
+on the cosine and rare terms alone (``rule_threshold``); the weight is then the largest at
+which no tuned set refuses more than 3% of its answerable questions and at most
 ``INTENT_REFUSES_AT_MOST`` of the prevention questions and bare phrases of ``eval/intent/``
 that the rule answers are refused, each read by a reading fitted without its topic. Only the
 rule's slope is fitted, so that its probability is calibrated and exactly ``0.5`` at the
@@ -78,11 +80,11 @@ REFUSED_AT_MOST = 0.03  # of a set's answerable questions
 INTENT_REFUSES_AT_MOST = 0.02  # of the prevention questions of eval/intent/ that the rule answers
 # 0.035 per BM25 point when it was chosen on the 60 entries, where a rare term weighs 3.705.
 RULE_PER_RARE_TERM = 0.1297
-# The strictest in steps of 0.02 (as `make eval` sweeps it) at which neither tuned set refuses
-# more than REFUSED_AT_MOST of its answerable questions, with every entry's `asked` list in the
-# index (0.525 before there were any). In steps of 0.005 it would be 0.615, which refuses three
+# The rule's threshold is chosen in steps of 0.02, as `make eval` sweeps the probability. On
+# eval/questions.yaml and eval/train.yaml it is 0.60, with every entry's `asked` list in the
+# index (0.525 before there were any); in steps of 0.005 it would be 0.615, which refuses three
 # more of eval/train.yaml's 51 unanswerable questions and no more answerable ones.
-RULE_AT = 0.60
+THRESHOLD_STEP = 0.02
 Array = npt.NDArray[np.float64]
 
 
@@ -195,24 +197,38 @@ def calibration(p: Array, y: Array) -> list[str]:
     return lines
 
 
-def rule_margin(x: Array, other_weight: float = 0.0) -> Array:
-    """How far each question is above the rule's threshold (below it when negative)."""
+def rule_margin(x: Array, at: float, other_weight: float = 0.0) -> Array:
+    """How far each question is above the rule's threshold ``at`` (below it when negative)."""
     return (x[:, FEATURES.index("cosine")] + RULE_PER_RARE_TERM * x[:, FEATURES.index("rare_terms")]
-            - other_weight * x[:, FEATURES.index("other_intent")] - RULE_AT)
+            - other_weight * x[:, FEATURES.index("other_intent")] - at)
 
 
-def weigh_intent(x: Array, y: Array, groups: Array, bank: Array, bank_other: Array) -> float:
+def within_budget(refused: npt.NDArray[np.bool_], y: Array, groups: Array) -> bool:
+    """Whether no set refuses more than ``REFUSED_AT_MOST`` of its answerable questions."""
+    return all(np.mean(refused[(groups == g) & (y == 1)]) <= REFUSED_AT_MOST + 1e-9
+               for g in np.unique(groups[y == 1]))
+
+
+def rule_threshold(x: Array, y: Array, groups: Array) -> float:
+    """The rule's threshold: the strictest, in steps of ``THRESHOLD_STEP``, at which no set
+    refuses more than ``REFUSED_AT_MOST`` of its answerable questions on the cosine and rare
+    terms alone (the most lenient of the steps when even that refuses more)."""
+    steps = np.round(np.arange(0.30, 0.90 + 1e-9, THRESHOLD_STEP), 2)
+    within = [float(at) for at in steps if within_budget(rule_margin(x, float(at)) < 0, y, groups)]
+    return within[-1] if within else float(steps[0])
+
+
+def weigh_intent(x: Array, y: Array, groups: Array, bank: Array, bank_other: Array, at: float) -> float:
     """The weight of the intent reading in the rule: the largest, in steps of 0.01, at which
-    neither tuned set refuses more than ``REFUSED_AT_MOST`` of its answerable questions and
+    no tuned set refuses more than ``REFUSED_AT_MOST`` of its answerable questions and
     the reading refuses at most ``INTENT_REFUSES_AT_MOST`` of the intent bank's prevention
     questions and bare phrases that the rule answers (``bank``: their evidence, ``bank_other``:
     how far each reads as other when read by a reading fitted without its topic)."""
-    margin = rule_margin(bank)
+    margin = rule_margin(bank, at)
     answered = margin >= 0
     chosen = 0.0
     for weight in np.round(np.arange(0.01, 1.0, 0.01), 2):
-        refused = rule_margin(x, weight) < 0
-        if any(np.mean(refused[(groups == g) & (y == 1)]) > REFUSED_AT_MOST + 1e-9 for g in np.unique(groups)):
+        if not within_budget(rule_margin(x, at, weight) < 0, y, groups):
             break
         if np.mean(margin[answered] - weight * bank_other[answered] < 0) > INTENT_REFUSES_AT_MOST + 1e-9:
             break
@@ -220,15 +236,15 @@ def weigh_intent(x: Array, y: Array, groups: Array, bank: Array, bank_other: Arr
     return chosen
 
 
-def calibrated_rule(x: Array, y: Array, groups: Array, paths: Sequence[Path], version: str,
+def calibrated_rule(x: Array, y: Array, groups: Array, paths: Sequence[Path], version: str, at: float,
                     intent: IntentReading | None = None, other_weight: float = 0.0,
                     passages: int | None = None) -> NoMatchModel:
     """Today's rule, cosine + RULE_PER_RARE_TERM x rare terms - ``other_weight`` x other
-    intent >= RULE_AT, with its slope fitted."""
-    margin = rule_margin(x, other_weight)
+    intent >= ``at``, with its slope fitted."""
+    margin = rule_margin(x, at, other_weight)
     slope = float(LogisticRegression(C=np.inf, fit_intercept=False, max_iter=1000).fit(margin[:, None], y).coef_[0, 0])
     answered = margin >= 0
-    rule = f"cosine + {RULE_PER_RARE_TERM} x rare terms - {other_weight:g} x other intent >= {RULE_AT}"
+    rule = f"cosine + {RULE_PER_RARE_TERM} x rare terms - {other_weight:g} x other intent >= {at:g}"
     print(f"the rule: {rule}, slope {slope:.1f}")
     for g, path in enumerate(paths):
         here = groups == g
@@ -240,7 +256,7 @@ def calibrated_rule(x: Array, y: Array, groups: Array, paths: Sequence[Path], ve
         print(line)
     return NoMatchModel(
         features=("cosine", "rare_terms", "other_intent"), mean=(0.0, 0.0, 0.0), scale=(1.0, 1.0, 1.0),
-        weights=(slope, slope * RULE_PER_RARE_TERM, -slope * other_weight), intercept=-slope * RULE_AT, threshold=0.5,
+        weights=(slope, slope * RULE_PER_RARE_TERM, -slope * other_weight), intercept=-slope * at, threshold=0.5,
         about={"fitted": date.today().isoformat(), "sets": [str(p) for p in paths], "questions": len(y),
                "answerable": int(y.sum()), "rule": rule, "index": version},
         intent=intent, passages=passages,
@@ -309,8 +325,9 @@ def main(argv: list[str] | None = None) -> int:
         prevention = np.flatnonzero(bank.prevention)
         bank_evidence = np.array([[asdict(searcher.search(bank.texts[i], k=1).evidence)[f] for f in FEATURES]
                                   for i in prevention])
-        weight = weigh_intent(x, y, groups, bank_evidence, np.maximum(0.0, -choice.readings[prevention]))
-        fitted = calibrated_rule(x, y, groups, paths, index.version, reading, weight, len(index.vectors))
+        at = rule_threshold(x, y, groups)
+        weight = weigh_intent(x, y, groups, bank_evidence, np.maximum(0.0, -choice.readings[prevention]), at)
+        fitted = calibrated_rule(x, y, groups, paths, index.version, at, reading, weight, len(index.vectors))
         if args.write:
             Path(args.write).write_text(json.dumps(fitted.as_json(), indent=2) + "\n", encoding="utf-8")
             print(f"the rule written to {args.write}; `make index` publishes it with the next version")

@@ -100,8 +100,11 @@ def test_the_threshold_refuses_at_most_three_in_a_hundred_answerable_questions_o
     assert set_error(p[:102], y[:102], 0.81) == pytest.approx(1.0 - 0.03)
 
 
+RULE_AT = 0.60  # the rule's threshold in the toy questions below
+
+
 def test_the_rule_is_calibrated_to_even_odds_at_its_own_threshold() -> None:
-    from eval.fit import RULE_AT, RULE_PER_RARE_TERM, calibrated_rule
+    from eval.fit import RULE_PER_RARE_TERM, calibrated_rule
 
     rng = np.random.default_rng(3)
     cosine = rng.uniform(0.2, 0.8, 200)
@@ -109,7 +112,7 @@ def test_the_rule_is_calibrated_to_even_odds_at_its_own_threshold() -> None:
     y = (cosine + RULE_PER_RARE_TERM * rare + rng.normal(0, 0.05, 200) >= RULE_AT).astype(float)
     x = np.zeros((200, len(FEATURES)))
     x[:, FEATURES.index("cosine")], x[:, FEATURES.index("rare_terms")] = cosine, rare
-    model = calibrated_rule(x, y, np.zeros(200), [Path("toy.yaml")], "v1")
+    model = calibrated_rule(x, y, np.zeros(200), [Path("toy.yaml")], "v1", RULE_AT)
     at = Evidence(cosine=RULE_AT, margin=0.0, keywords=0.0, rare_terms=0.0, known=0.0, recognised=0.0, length=0.0)
     assert model.probability(at) == pytest.approx(0.5)
     assert model.probability(replace(at, cosine=RULE_AT + 0.1)) > 0.8 > 0.2 > model.probability(replace(at, cosine=RULE_AT - 0.1))
@@ -138,8 +141,24 @@ def test_a_version_whose_model_this_code_cannot_read_is_served_with_the_packaged
     assert not Searcher(index, embedder).search("what works for county lines").no_good_match
 
 
+def test_the_rule_threshold_is_the_strictest_that_refuses_at_most_3_percent_of_every_sets_answerable() -> None:
+    from eval.fit import rule_threshold
+
+    x = np.zeros((200, len(FEATURES)))
+    # Two sets of 100 answerable questions; the second has five close to the bar.
+    cosine = np.concatenate([np.full(100, 0.80), np.full(95, 0.80), [0.52, 0.55, 0.57, 0.59, 0.61]])
+    x[:, FEATURES.index("cosine")] = cosine
+    groups, y = np.repeat([0.0, 1.0], 100), np.ones(200)
+    # At 0.60 the second set refuses 4 of 100; at 0.58, 3: within 3%.
+    assert rule_threshold(x, y, groups) == pytest.approx(0.58)
+    assert rule_threshold(x[:100], y[:100], groups[:100]) == pytest.approx(0.80)
+    # Rare terms lift a question over the bar as the rule adds them.
+    x[195:, FEATURES.index("rare_terms")] = 2.0
+    assert rule_threshold(x, y, groups) == pytest.approx(0.80)
+
+
 def test_the_intent_reading_weighs_no_more_than_the_answerable_questions_allow() -> None:
-    from eval.fit import RULE_AT, weigh_intent
+    from eval.fit import weigh_intent
 
     def evidence(cosine: list[float], other: list[float]) -> np.ndarray:
         x = np.zeros((len(cosine), len(FEATURES)))
@@ -151,24 +170,23 @@ def test_the_intent_reading_weighs_no_more_than_the_answerable_questions_allow()
     x = evidence([RULE_AT + 0.1] * 100 + [RULE_AT + 0.05], [0.0] * 99 + [1.0, 2.0])
     y = np.array([1.0] * 100 + [0.0])
     quiet_bank = evidence([RULE_AT + 0.3] * 10, [0.0] * 10)
-    assert weigh_intent(x, y, np.zeros(101), quiet_bank, np.zeros(10)) == pytest.approx(0.99)  # 1 in 100 is within 3%
+    assert weigh_intent(x, y, np.zeros(101), quiet_bank, np.zeros(10), RULE_AT) == pytest.approx(0.99)  # 1 in 100 is within 3%
     x[:99, FEATURES.index("other_intent")] = [1.0] * 3 + [0.0] * 96  # now four of them read as other
-    assert weigh_intent(x, y, np.zeros(101), quiet_bank, np.zeros(10)) == pytest.approx(0.1)
+    assert weigh_intent(x, y, np.zeros(101), quiet_bank, np.zeros(10), RULE_AT) == pytest.approx(0.1)
     # A prevention question of the bank read as other at 1.0 out of its topic, 0.05 above: 1 in 10 is over 2%.
     bank_other = np.array([1.0] + [0.0] * 9)
     assert weigh_intent(x, y, np.zeros(101), evidence([RULE_AT + 0.05] + [RULE_AT + 0.3] * 9, [0.0] * 10),
-                        bank_other) == pytest.approx(0.05)
+                        bank_other, RULE_AT) == pytest.approx(0.05)
 
 
 def test_a_larger_base_raises_the_bar_by_what_chance_adds_and_a_smaller_one_keeps_it() -> None:
-    from eval.fit import RULE_AT
-
     model = NoMatchModel.load(PACKAGED_MODEL)
+    at = -model.intercept / model.weights[model.features.index("cosine")]  # the rule's bar on the cosine
     fitted_on = model.passages
     assert fitted_on and fitted_on > 100
     # A question just above the bar in the base the model was fitted on, whose similarity to
     # the base's passages spreads as a typical question's does (about 0.09).
-    near = Evidence(cosine=RULE_AT + 0.03, margin=0.0, keywords=0.0, rare_terms=0.0, known=0.0, recognised=0.0,
+    near = Evidence(cosine=at + 0.03, margin=0.0, keywords=0.0, rare_terms=0.0, known=0.0, recognised=0.0,
                     length=0.0, spread=0.09, passages=fitted_on)
     assert model.probability(near) > 0.5
     # With 35 times the passages, an unrelated passage comes about 0.07 closer by chance.
