@@ -158,12 +158,15 @@ class KnowledgeIndex:
 
         A half-precision search can swap passages whose similarities differ by less than its
         rounding (about 1e-4), so it fetches ``REMEASURED`` times as many and keeps the closest
-        by their exact similarity."""
+        by their exact similarity; an HNSW graph holds the vectors in full and is taken as found."""
         wanted = min(count * REMEASURED if self.remeasure else count, len(self.vectors))
         if wanted <= 0:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
-        _, found = self.dense.search(vector[None, :], wanted)
-        rows = found[0][found[0] >= 0]
+        found_similarities, found = self.dense.search(vector[None, :], wanted)
+        kept = found[0] >= 0
+        rows = found[0][kept]
+        if not self.remeasure:
+            return rows, found_similarities[0][kept]
         similarities = self.vectors[rows] @ vector
         order = np.argsort(-similarities, kind="stable")[:count]
         return rows[order], similarities[order]
