@@ -78,6 +78,9 @@ def test_slang_is_read_through_the_published_glossary(shipped_index: Path, embed
     assert len(searcher.index.slang) > 500  # the glossary is published with the version
     result = searcher.search("scrotes nicking motors off driveways at night")
     assert not result.no_good_match and result.results[0].id == "keyless-car-theft-prevention"
+    # The brand officers know forensic marking by, which no entry names.
+    branded = searcher.search("smartwater for shed breaks")
+    assert not branded.no_good_match and branded.results[0].id == "property-marking"
 
 
 def test_everyday_wording_is_answered_on_keyword_evidence_where_meaning_alone_falls_short(
