@@ -68,8 +68,9 @@ class Slang:
 
     def rewrite(self, text: str) -> str:
         """``text`` with every listed word or phrase replaced by its plain meaning: whole
-        words only (a hyphen or apostrophe belongs to its word), the longest phrase first,
-        a phrase's words separated by spaces alone.
+        words only (a hyphen or apostrophe belongs to its word, and a hyphenated word matches
+        the listed phrase it spells with spaces), the longest phrase first, a phrase's words
+        separated by spaces alone.
 
         A dictionary look-up per word and phrase length, not a regular expression of a
         thousand alternatives: a few microseconds a question.
@@ -83,7 +84,10 @@ class Slang:
                 run = words[i : i + n]
                 if any(text[a.end() : b.start()].strip() for a, b in zip(run, run[1:])):
                     continue  # words of a phrase are separated by spaces only
-                meaning = self.meanings.get(" ".join(w.group(0).lower() for w in run))
+                said = " ".join(w.group(0).lower() for w in run)
+                meaning = self.meanings.get(said)
+                if meaning is None and "-" in said:  # "shed-breaks" as "shed breaks", never part of it
+                    meaning = self.meanings.get(said.replace("-", " "))
                 if meaning is not None:
                     out += [text[kept_to : run[0].start()], meaning]
                     kept_to, i = run[-1].end(), i + n

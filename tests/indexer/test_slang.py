@@ -19,6 +19,9 @@ def test_the_shipped_glossary_rewrites_whole_words_and_longest_phrases_first() -
     assert slang.rewrite("bloke keeps hitting his missus") == "man keeps hitting his partner"
     # Whole words only, and a hyphenated word is left alone.
     assert slang.rewrite("promotors of his ex-offender scheme") == "promotors of his ex-offender scheme"
+    # A hyphenated word is read as the listed phrase it spells with spaces, never in part.
+    assert slang.rewrite("more shed-breaks on the allotments") == "more shed burglary on the allotments"
+    assert slang.rewrite("the price-tag of a scheme") == "the price-tag of a scheme"
 
 
 def test_an_empty_or_missing_glossary_changes_nothing(tmp_path: Path) -> None:
