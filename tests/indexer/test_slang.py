@@ -17,6 +17,8 @@ def test_the_shipped_glossary_rewrites_whole_words_and_longest_phrases_first() -
     assert len(slang) > 500
     assert slang.rewrite("Motors being pinched off drives") == "car being stolen off drives"
     assert slang.rewrite("bloke keeps hitting his missus") == "man keeps hitting his partner"
+    assert slang.rewrite("fights when the clubs kick out") == "fights when the pubs and clubs close"
+    assert slang.rewrite("women scared of their boyfriends") == "women scared of their partners"
     # Whole words only, and a hyphenated word is left alone.
     assert slang.rewrite("promotors of his ex-offender scheme") == "promotors of his ex-offender scheme"
     # A hyphenated word is read as the listed phrase it spells with spaces, never in part.
