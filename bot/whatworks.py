@@ -116,8 +116,8 @@ def _data(op: str, query_id: int, **extra: Any) -> dict:
 
 ASKS_FOR_OTHER = (
     "The Hub's knowledge base holds evidence on preventing crime, and your question reads as asking for "
-    "something else, such as a point of law, figures or how to handle one case. If you are asking how to "
-    "prevent a problem, you can pass it to the Hub as an evidence request."
+    "something else, such as a point of law, figures, how to handle one case, or your own pay, leave or "
+    "systems. If you are asking how to prevent a problem, you can pass it to the Hub as an evidence request."
 )
 
 

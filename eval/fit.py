@@ -37,9 +37,12 @@ of ``THRESHOLD_STEP``, at which no tuned set refuses more than 3% of its answera
 on the cosine and rare terms alone (``rule_threshold``); the weight is then the largest at
 which no tuned set refuses more than 3% of its answerable questions and at most
 ``INTENT_REFUSES_AT_MOST`` of the prevention questions and bare phrases of ``eval/intent/``
-that the rule answers are refused, each read by a reading fitted without its topic. Only the
-rule's slope is fitted, so that its probability is calibrated and exactly ``0.5`` at the
-rule's threshold. Its figures are printed beside the chosen model's.
+that the rule answers are refused, each read by a reading fitted without its topic. Last,
+less a weight when the question's wording asks for law, figures or admin (``indexer.asks``),
+chosen the same way in steps of ``ASKS_STEP`` up to ``ASKS_AT_MOST`` (``weigh_asks``).
+``--threshold`` keeps a threshold chosen elsewhere (on a tuned set kept out of fitting) and
+fits the weights at it. Only the rule's slope is fitted, so that its probability is calibrated
+and exactly ``0.5`` at the rule's threshold. Its figures are printed beside the chosen model's.
 
 ``--write`` writes the chosen model, or the rule with ``--rule``, each with the intent
 reading, to ``indexer/no_match_model.json``, which ``make index`` publishes with the next
@@ -56,7 +59,7 @@ import sys
 from dataclasses import asdict, replace
 from datetime import date
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -85,6 +88,10 @@ RULE_PER_RARE_TERM = 0.1297
 # index (0.525 before there were any); in steps of 0.005 it would be 0.615, which refuses three
 # more of eval/train.yaml's 51 unanswerable questions and no more answerable ones.
 THRESHOLD_STEP = 0.02
+# The weight of wording that asks for law, figures or admin (weigh_asks): at 1.0 no match
+# outweighs it, since the rule's cosine is at most 1 and it would need 4.6 rare terms more.
+ASKS_STEP = 0.05
+ASKS_AT_MOST = 1.0
 Array = npt.NDArray[np.float64]
 
 
@@ -197,10 +204,11 @@ def calibration(p: Array, y: Array) -> list[str]:
     return lines
 
 
-def rule_margin(x: Array, at: float, other_weight: float = 0.0) -> Array:
+def rule_margin(x: Array, at: float, other_weight: float = 0.0, asks_weight: float = 0.0) -> Array:
     """How far each question is above the rule's threshold ``at`` (below it when negative)."""
     return (x[:, FEATURES.index("cosine")] + RULE_PER_RARE_TERM * x[:, FEATURES.index("rare_terms")]
-            - other_weight * x[:, FEATURES.index("other_intent")] - at)
+            - other_weight * x[:, FEATURES.index("other_intent")] - asks_weight * x[:, FEATURES.index("asks_other")]
+            - at)
 
 
 def within_budget(refused: npt.NDArray[np.bool_], y: Array, groups: Array) -> bool:
@@ -218,33 +226,56 @@ def rule_threshold(x: Array, y: Array, groups: Array) -> float:
     return within[-1] if within else float(steps[0])
 
 
+def _largest_weight(steps: Array, tuned_refused: Callable[[float], npt.NDArray[np.bool_]], y: Array, groups: Array,
+                    bank_margin: Array, bank_reading: Array) -> float:
+    """The largest of ``steps`` at which no tuned set refuses more than ``REFUSED_AT_MOST`` of
+    its answerable questions (``tuned_refused``: which it refuses at a weight) and the weighted
+    evidence refuses at most ``INTENT_REFUSES_AT_MOST`` of the intent bank's prevention
+    questions and bare phrases that the rule answers (``bank_margin``: how far each is above the
+    threshold without it, ``bank_reading``: its evidence); 0 when even the first refuses more."""
+    answered = bank_margin >= 0
+    chosen = 0.0
+    for weight in steps:
+        if not within_budget(tuned_refused(float(weight)), y, groups):
+            break
+        if np.mean(bank_margin[answered] - weight * bank_reading[answered] < 0) > INTENT_REFUSES_AT_MOST + 1e-9:
+            break
+        chosen = float(weight)
+    return chosen
+
+
 def weigh_intent(x: Array, y: Array, groups: Array, bank: Array, bank_other: Array, at: float) -> float:
     """The weight of the intent reading in the rule: the largest, in steps of 0.01, at which
     no tuned set refuses more than ``REFUSED_AT_MOST`` of its answerable questions and
     the reading refuses at most ``INTENT_REFUSES_AT_MOST`` of the intent bank's prevention
     questions and bare phrases that the rule answers (``bank``: their evidence, ``bank_other``:
     how far each reads as other when read by a reading fitted without its topic)."""
-    margin = rule_margin(bank, at)
-    answered = margin >= 0
-    chosen = 0.0
-    for weight in np.round(np.arange(0.01, 1.0, 0.01), 2):
-        if not within_budget(rule_margin(x, at, weight) < 0, y, groups):
-            break
-        if np.mean(margin[answered] - weight * bank_other[answered] < 0) > INTENT_REFUSES_AT_MOST + 1e-9:
-            break
-        chosen = float(weight)
-    return chosen
+    return _largest_weight(np.round(np.arange(0.01, 1.0, 0.01), 2), lambda w: rule_margin(x, at, w) < 0, y, groups,
+                           rule_margin(bank, at), bank_other)
+
+
+def weigh_asks(x: Array, y: Array, groups: Array, bank: Array, bank_other: Array, at: float,
+               other_weight: float) -> float:
+    """The weight of wording that asks for law, figures or admin (``indexer.asks``) in the rule,
+    chosen as the intent reading's is, after it: the largest, in steps of ``ASKS_STEP`` up to
+    ``ASKS_AT_MOST``, at which no tuned set refuses more than ``REFUSED_AT_MOST`` of its
+    answerable questions and the wording refuses at most ``INTENT_REFUSES_AT_MOST`` of the
+    intent bank's prevention questions and bare phrases that the rule answers."""
+    steps = np.round(np.arange(ASKS_STEP, ASKS_AT_MOST + 1e-9, ASKS_STEP), 2)
+    return _largest_weight(steps, lambda w: rule_margin(x, at, other_weight, w) < 0, y, groups,
+                           rule_margin(bank, at) - other_weight * bank_other, bank[:, FEATURES.index("asks_other")])
 
 
 def calibrated_rule(x: Array, y: Array, groups: Array, paths: Sequence[Path], version: str, at: float,
                     intent: IntentReading | None = None, other_weight: float = 0.0,
-                    passages: int | None = None) -> NoMatchModel:
+                    passages: int | None = None, asks_weight: float = 0.0) -> NoMatchModel:
     """Today's rule, cosine + RULE_PER_RARE_TERM x rare terms - ``other_weight`` x other
-    intent >= ``at``, with its slope fitted."""
-    margin = rule_margin(x, at, other_weight)
+    intent - ``asks_weight`` x asks other >= ``at``, with its slope fitted."""
+    margin = rule_margin(x, at, other_weight, asks_weight)
     slope = float(LogisticRegression(C=np.inf, fit_intercept=False, max_iter=1000).fit(margin[:, None], y).coef_[0, 0])
     answered = margin >= 0
-    rule = f"cosine + {RULE_PER_RARE_TERM} x rare terms - {other_weight:g} x other intent >= {at:g}"
+    rule = (f"cosine + {RULE_PER_RARE_TERM} x rare terms - {other_weight:g} x other intent "
+            f"- {asks_weight:g} x asks other >= {at:g}")
     print(f"the rule: {rule}, slope {slope:.1f}")
     for g, path in enumerate(paths):
         here = groups == g
@@ -255,8 +286,9 @@ def calibrated_rule(x: Array, y: Array, groups: Array, paths: Sequence[Path], ve
     for line in calibration(probability, y):
         print(line)
     return NoMatchModel(
-        features=("cosine", "rare_terms", "other_intent"), mean=(0.0, 0.0, 0.0), scale=(1.0, 1.0, 1.0),
-        weights=(slope, slope * RULE_PER_RARE_TERM, -slope * other_weight), intercept=-slope * at, threshold=0.5,
+        features=("cosine", "rare_terms", "other_intent", "asks_other"), mean=(0.0,) * 4, scale=(1.0,) * 4,
+        weights=(slope, slope * RULE_PER_RARE_TERM, -slope * other_weight, -slope * asks_weight),
+        intercept=-slope * at, threshold=0.5,
         about={"fitted": date.today().isoformat(), "sets": [str(p) for p in paths], "questions": len(y),
                "answerable": int(y.sum()), "rule": rule, "index": version},
         intent=intent, passages=passages,
@@ -272,6 +304,9 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"write the chosen model (default {PACKAGED_MODEL}; `python -m eval --model FILE` "
                              "measures a file written elsewhere on every set before it is shipped)")
     parser.add_argument("--rule", action="store_true", help="keep today's rule, with its slope fitted")
+    parser.add_argument("--threshold", type=float, default=None,
+                        help="with --rule: keep this threshold instead of choosing one (the weights are still "
+                             "fitted), for a threshold chosen on a tuned set kept out of fitting")
     args = parser.parse_args(argv)
     if any("heldout" in Path(p).name for p in args.sets):
         parser.error("the held-out sets are never fitted on")
@@ -325,9 +360,13 @@ def main(argv: list[str] | None = None) -> int:
         prevention = np.flatnonzero(bank.prevention)
         bank_evidence = np.array([[asdict(searcher.search(bank.texts[i], k=1).evidence)[f] for f in FEATURES]
                                   for i in prevention])
-        at = rule_threshold(x, y, groups)
-        weight = weigh_intent(x, y, groups, bank_evidence, np.maximum(0.0, -choice.readings[prevention]), at)
-        fitted = calibrated_rule(x, y, groups, paths, index.version, at, reading, weight, len(index.vectors))
+        at = rule_threshold(x, y, groups) if args.threshold is None else args.threshold
+        bank_other = np.maximum(0.0, -choice.readings[prevention])  # each read without its topic
+        weight = weigh_intent(x, y, groups, bank_evidence, bank_other, at)
+        asks = weigh_asks(x, y, groups, bank_evidence, bank_other, at, weight)
+        fitted = calibrated_rule(x, y, groups, paths, index.version, at, reading, weight, len(index.vectors), asks)
+        if args.threshold is not None:
+            fitted.about["threshold"] = "kept as given (--threshold), not chosen on these sets"
         if args.write:
             Path(args.write).write_text(json.dumps(fitted.as_json(), indent=2) + "\n", encoding="utf-8")
             print(f"the rule written to {args.write}; `make index` publishes it with the next version")

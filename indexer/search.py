@@ -30,6 +30,7 @@ import numpy as np
 import orjson
 
 from indexer.build import current_version, version_dir
+from indexer.asks import packaged_cues
 from indexer.decision import Evidence, NoMatchModel, content_words, known_share
 from indexer.embedder import Embedder
 from indexer.intent import PASSAGES, dense_text
@@ -109,6 +110,7 @@ class KnowledgeIndex:
         self.speller = Speller(words)
         self.words = frozenset(words)
         self.no_match = NoMatchModel.for_version(self.folder)
+        self.asks = packaged_cues()
         self.ids = [e["id"] for e in self.entries]
         self.normal_titles = [_normal_title(e["title"]) for e in self.entries]
         # Abbreviations the Hub tagged an entry with (RJ, GVI, DVDS): a question using one
@@ -329,13 +331,14 @@ class Searcher:
             recognised=float(plain != text or expanded != corrected),
             length=float(np.log1p(len(words))),
             other_intent=self.no_match.intent.other(vector, nearest) if self.no_match.intent else 0.0,
+            asks_other=float(index.asks.asks_for(text) is not None),
             spread=float(np.std(index.spread_sample @ vector)) if len(index.spread_sample) else 0.0,
             passages=len(index.vectors),
         )
         probability = self.no_match.probability(evidence)
         no_good_match = probability < self.no_match.threshold
-        asks_for_other = no_good_match and evidence.other_intent > 0 and self.no_match.probability(
-            replace(evidence, other_intent=0.0)) >= self.no_match.threshold
+        asks_for_other = no_good_match and (evidence.other_intent > 0 or evidence.asks_other > 0) and \
+            self.no_match.probability(replace(evidence, other_intent=0.0, asks_other=0.0)) >= self.no_match.threshold
 
         # Collapse near-duplicates down the ranking until the page is full and one more
         # result shows whether there is a next page.

@@ -1,0 +1,86 @@
+"""Whether a question's wording asks for something the evidence base never holds.
+
+Officers also ask the assistant points of law ("is it an offence to carry a machete in the
+car"), figures ("how many resi burglaries did we have last year") and their own admin ("which
+form for overtime", "who's the on-call supt tonight"). Such a question often names a topic an
+entry covers, so its closest passage and its keywords look like a match. The intent reading
+(``indexer.intent``) reads what the question's meaning vector leaves unexplained; these cues
+read the words themselves: ``other_asks.yaml``, beside this module, lists regular expressions
+in three groups (law, figures, admin), each anchored in an asking phrase so that a question
+about preventing a problem, even one naming a power or an order, does not match.
+
+A match is evidence, not a verdict: the no-match decision weighs it (``asks_other``) against
+how close the match is, by a weight fitted on the tuned question sets (``python -m eval.fit``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+PACKAGED_CUES = Path(__file__).with_name("other_asks.yaml")
+GROUPS = ("law", "figures", "admin")
+
+
+class CuesError(ValueError):
+    """A cue file that cannot be used; the message names the path, the pattern and the reason."""
+
+
+@dataclass(frozen=True)
+class AskCues:
+    """Each group's patterns, compiled into one expression."""
+
+    groups: tuple[tuple[str, re.Pattern[str]], ...]
+    count: int  # patterns in all
+
+    @classmethod
+    def from_mapping(cls, data: object, *, path: str = "other_asks.yaml") -> "AskCues":
+        groups = data.get("groups") if isinstance(data, dict) else None
+        if not isinstance(groups, dict) or not groups:
+            raise CuesError(f"{path}: expected 'groups:' mapping {', '.join(GROUPS)} to lists of patterns")
+        unknown = [g for g in groups if g not in GROUPS]
+        if unknown:
+            raise CuesError(f"{path}: unknown group {', '.join(map(str, unknown))} (known: {', '.join(GROUPS)})")
+        compiled, count = [], 0
+        for group, items in groups.items():
+            if not isinstance(items, list) or not items:
+                raise CuesError(f"{path}: group {group}: expected a list of {{pattern: ..., note: ...}}")
+            sources = []
+            for number, item in enumerate(items, 1):
+                pattern = item.get("pattern") if isinstance(item, dict) else None
+                if not isinstance(pattern, str) or not pattern.strip():
+                    raise CuesError(f"{path}: {group} pattern {number}: field 'pattern' must be text")
+                try:
+                    re.compile(pattern)
+                except re.error as error:
+                    raise CuesError(f"{path}: {group} pattern {number}: not a regular expression ({error})") from None
+                if re.fullmatch(pattern, ""):
+                    raise CuesError(f"{path}: {group} pattern {number}: matches an empty question")
+                sources.append(f"(?:{pattern})")
+            compiled.append((group, re.compile("|".join(sources))))
+            count += len(sources)
+        return cls(tuple(compiled), count)
+
+    @classmethod
+    def load(cls, path: Path) -> "AskCues":
+        try:
+            data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as error:
+            raise CuesError(f"{path}: cannot be read ({type(error).__name__})") from None
+        return cls.from_mapping(data, path=str(path))
+
+    def asks_for(self, question: str) -> str | None:
+        """The first group whose wording the question uses (law, figures, admin); None when
+        it asks for none of them."""
+        text = question.lower()
+        return next((group for group, pattern in self.groups if pattern.search(text)), None)
+
+
+@lru_cache(maxsize=1)
+def packaged_cues() -> AskCues:
+    """The cues shipped beside this module, read once per process."""
+    return AskCues.load(PACKAGED_CUES)

@@ -1,0 +1,139 @@
+"""Wording that asks for law, figures or admin: the cues of the "no good match" decision."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from indexer.asks import AskCues, CuesError, packaged_cues
+from indexer.decision import FEATURES, PACKAGED_MODEL, NoMatchModel
+from indexer.search import KnowledgeIndex, Searcher
+
+
+@pytest.mark.parametrize(
+    ("question", "group"),
+    [
+        ("is it an offence to carry a lock knife in your car", "law"),
+        ("points to prove for s139", "law"),
+        ("whats the difference between robbery and theft from person", "law"),
+        ("do we crime it if the victim doesnt want to support", "law"),
+        ("max sentence for s18 gbh?", "law"),
+        ("how many burglaries did we have in our district last year", "figures"),
+        ("knife crime stats for our area pls", "figures"),
+        ("how does our force compare with the met for robbery", "figures"),
+        ("going rate for a wrap of coke round here", "figures"),
+        ("how do i claim overtime for court on a rest day", "admin"),
+        ("whos the on call inspector tonight", "admin"),
+        ("which form do i use for a vehicle recovery", "admin"),
+        ("locked out of niche again how do i reset my password", "admin"),
+        ("Phone Number For The MASH", "admin"),  # read in lower case
+    ],
+)
+def test_a_question_asking_for_law_figures_or_admin_is_recognised_by_its_wording(question: str, group: str) -> None:
+    assert packaged_cues().asks_for(question) == group
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what works to reduce knife crime",
+        "evidence on s60 effectiveness",
+        "best way to use dispersal orders for asb in the town centre",
+        "are closure orders effective for cuckooed flats",
+        "can we use restorative justice for shoplifting",
+        "does property marking reduce theft, what does the data say",
+        "how much does cctv reduce burglary",
+        "do tougher sentences deter knife carrying",
+        "how many patrols do we need in a hot spot for it to work",
+        "what form of intervention works best for county lines kids",
+        "14yo caught with a bit of weed first time, charge or outcome 22",  # a diversion scheme, not a code
+        "lads on mopeds snatching phones outside the station every friday, what can we do",
+    ],
+)
+def test_a_prevention_question_naming_powers_orders_or_figures_is_not_read_as_asking_for_them(question: str) -> None:
+    assert packaged_cues().asks_for(question) is None
+
+
+def test_the_shipped_cues_cover_all_three_groups() -> None:
+    cues = packaged_cues()
+    assert [group for group, _ in cues.groups] == ["law", "figures", "admin"]
+    assert cues.count >= 60
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        ({"groups": {"law": [{"pattern": "points to prove"}, {"pattern": "is it (an offence"}]}},
+         r"cues.yaml: law pattern 2: not a regular expression"),
+        ({"groups": {"weather": [{"pattern": "rain"}]}}, r"cues.yaml: unknown group weather"),
+        ({"groups": {"admin": [{"pattern": "(overtime)?"}]}}, r"cues.yaml: admin pattern 1: matches an empty question"),
+        ({"groups": {"figures": [{"note": "no pattern"}]}}, r"cues.yaml: figures pattern 1: field 'pattern'"),
+        ({"groups": {"figures": []}}, r"cues.yaml: group figures: expected a list"),
+        (["law"], r"cues.yaml: expected 'groups:'"),
+    ],
+)
+def test_a_cue_file_that_cannot_be_used_is_refused_with_its_path_and_reason(data: object, reason: str) -> None:
+    with pytest.raises(CuesError, match=reason):
+        AskCues.from_mapping(data, path="cues.yaml")
+
+
+def test_an_unreadable_cue_file_is_reported_with_its_path(tmp_path: Path) -> None:
+    broken = tmp_path / "other_asks.yaml"
+    broken.write_text("groups: [unclosed", encoding="utf-8")
+    with pytest.raises(CuesError, match=str(broken)):
+        AskCues.load(broken)
+
+
+def test_the_shipped_rule_weighs_the_wording_against_a_match() -> None:
+    model = NoMatchModel.load(PACKAGED_MODEL)
+    assert "asks_other" in model.features and model.weights[model.features.index("asks_other")] < 0
+    assert "asks other" in model.about["rule"]
+
+
+def test_the_wording_weighs_as_much_as_the_answerable_questions_and_the_prevention_bank_allow() -> None:
+    from eval.fit import ASKS_AT_MOST, weigh_asks
+
+    at = 0.6
+
+    def evidence(cosine: list[float], asks: list[float]) -> np.ndarray:
+        x = np.zeros((len(cosine), len(FEATURES)))
+        x[:, FEATURES.index("cosine")], x[:, FEATURES.index("asks_other")] = cosine, asks
+        return x
+
+    # 100 answerable questions well above the bar and an unanswerable one worded as law.
+    x = evidence([at + 0.4] * 100 + [at + 0.05], [0.0] * 100 + [1.0])
+    y, groups = np.array([1.0] * 100 + [0.0]), np.zeros(101)
+    quiet_bank = evidence([at + 0.3] * 10, [0.0] * 10)
+    no_other = np.zeros(10)
+    assert weigh_asks(x, y, groups, quiet_bank, no_other, at, 0.0) == pytest.approx(ASKS_AT_MOST)
+    # Four answerable ones worded so, 0.32 above the bar: 4 in 100 is over 3%, so at most 0.3.
+    x[:4] = evidence([at + 0.32] * 4, [1.0] * 4)
+    assert weigh_asks(x, y, groups, quiet_bank, no_other, at, 0.0) == pytest.approx(0.3)
+    # A prevention question of the bank worded so, 0.12 above: 1 in 10 is over 2%, so at most 0.1.
+    bank = evidence([at + 0.12] + [at + 0.3] * 9, [1.0] + [0.0] * 9)
+    assert weigh_asks(x, y, groups, bank, no_other, at, 0.0) == pytest.approx(0.1)
+    # The intent reading's weight comes first: read as other at 0.5 out of its topic with
+    # weight 0.3, that bank question is already refused, so the wording may weigh more again.
+    assert weigh_asks(x, y, groups, bank, np.array([0.5] + [0.0] * 9), at, 0.3) == pytest.approx(0.3)
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    ("other", "prevention"),
+    [
+        ("is it an offence to sell a knife to a 16 year old", "shops selling knives to kids"),
+        ("which form do i use for a DVPN", "DVPN breaches keep happening"),
+        ("how many shed breaks did we have in our district last year", "shed breaks on the allotments"),
+    ],
+)
+def test_a_close_match_worded_as_law_or_figures_gets_no_good_match_and_says_why(
+    shipped_index: Path, embedder, other: str, prevention: str  # type: ignore[no-untyped-def]
+) -> None:
+    searcher = Searcher(KnowledgeIndex.load_current(shipped_index), embedder)
+    asked_other, asked_prevention = searcher.search(other), searcher.search(prevention)
+    assert asked_other.evidence.asks_other == 1.0 and asked_prevention.evidence.asks_other == 0.0
+    assert asked_other.no_good_match and asked_other.asks_for_other
+    assert not asked_prevention.no_good_match
+    assert asked_other.results[0].id == asked_prevention.results[0].id  # the same topic: only the asking differs
