@@ -137,3 +137,17 @@ def test_a_close_match_worded_as_law_or_figures_gets_no_good_match_and_says_why(
     assert asked_other.no_good_match and asked_other.asks_for_other
     assert not asked_prevention.no_good_match
     assert asked_other.results[0].id == asked_prevention.results[0].id  # the same topic: only the asking differs
+
+
+@pytest.mark.parametrize("unit", ["how many ", "is a ", "% ", "can we ", "is it an ", "what form ", "difference between "])
+def test_no_question_up_to_the_length_limit_stalls_the_cues(unit: str) -> None:
+    """The patterns are bounded (no nested repetition), so the longest text an officer may send
+    anywhere is read in milliseconds, however it repeats their asking words."""
+    import time
+
+    from domain.limits import MAX_TEXT
+
+    question = (unit * (MAX_TEXT // len(unit) + 1))[:MAX_TEXT]
+    started = time.perf_counter()
+    packaged_cues().asks_for(question)
+    assert time.perf_counter() - started < 0.5  # a stall, not a timing: 2 ms for 500 characters here
