@@ -114,11 +114,18 @@ def _data(op: str, query_id: int, **extra: Any) -> dict:
     return {"action": ACTION, "op": op, "query": query_id, **extra}
 
 
+_PREVENTION_ONLY = "The Hub's knowledge base holds evidence on preventing crime, and your question reads as asking "
+_IF_PREVENTION = " If you are asking how to prevent a problem, you can pass it to the Hub as an evidence request."
 ASKS_FOR_OTHER = (
-    "The Hub's knowledge base holds evidence on preventing crime, and your question reads as asking for "
-    "something else, such as a point of law, figures, how to handle one case, or your own pay, leave or "
-    "systems. If you are asking how to prevent a problem, you can pass it to the Hub as an evidence request."
+    f"{_PREVENTION_ONLY}for something else, such as a point of law, figures, how to handle one case, or your own "
+    f"pay, leave or systems.{_IF_PREVENTION}"
 )
+# When the question's wording said what it asks for (indexer.asks), the card names it.
+ASKS_FOR = {
+    "law": f"{_PREVENTION_ONLY}for a point of law: an offence, a power, charging or a sentence.{_IF_PREVENTION}",
+    "figures": f"{_PREVENTION_ONLY}for figures for a force or an area.{_IF_PREVENTION}",
+    "admin": f"{_PREVENTION_ONLY}about your own pay, leave, forms or systems.{_IF_PREVENTION}",
+}
 
 
 def answer_card(result: SearchResult, query_id: int, *, labels: dict[str, str], today: date,
@@ -138,7 +145,8 @@ def answer_card(result: SearchResult, query_id: int, *, labels: dict[str, str], 
     if result.no_good_match or not result.results:
         body.append({"type": "TextBlock", "text": f"I found no good match for: {question}{filter_text}",
                      "weight": "Bolder", "wrap": True, "size": "Medium"})
-        body.append({"type": "TextBlock", "wrap": True, "text": ASKS_FOR_OTHER if result.asks_for_other else (
+        body.append({"type": "TextBlock", "wrap": True, "text": ASKS_FOR.get(result.asks_for or "", ASKS_FOR_OTHER)
+                     if result.asks_for_other else (
             "The Hub's knowledge base has nothing close enough to your question. "
             "You can pass it to the Hub as an evidence request, and they will look for you.")})
         if result.results:

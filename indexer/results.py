@@ -50,7 +50,11 @@ class SearchResult:
     evidence: Evidence
     filters: dict[str, Any] = field(default_factory=dict)
     index_version: str = ""
-    asks_for_other: bool = False  # refused only for asking for law, figures or procedure (indexer.intent)
+    # Refused for asking for law, figures, procedure or admin: its wording says so (indexer.asks), or
+    # its meaning does (indexer.intent) and it would have been answered otherwise.
+    asks_for_other: bool = False
+    # What it asks for, when refused and its wording said so: "law", "figures" or "admin"; else None.
+    asks_for: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -58,5 +62,6 @@ class SearchResult:
             "no_good_match": self.no_good_match,
             "probability": round(self.probability, 4),
             "asks_for_other": self.asks_for_other,
+            "asks_for": self.asks_for,
             "results": [hit.as_json() for hit in self.results],
         }

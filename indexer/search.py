@@ -322,6 +322,7 @@ class Searcher:
         # that an entry found by its keywords holds, and that passage was measured exactly.
         best_similarity = max(similarity.values(), default=0.0)
         words = content_words(dense_text(corrected))
+        asked = index.asks.asks_for(text)
         evidence = Evidence(
             cosine=best_similarity,
             margin=best_similarity - float(dense_scores[1]) if len(dense_scores) > 1 else best_similarity,
@@ -331,14 +332,15 @@ class Searcher:
             recognised=float(plain != text or expanded != corrected),
             length=float(np.log1p(len(words))),
             other_intent=self.no_match.intent.other(vector, nearest) if self.no_match.intent else 0.0,
-            asks_other=float(index.asks.asks_for(text) is not None),
+            asks_other=float(asked is not None),
             spread=float(np.std(index.spread_sample @ vector)) if len(index.spread_sample) else 0.0,
             passages=len(index.vectors),
         )
         probability = self.no_match.probability(evidence)
         no_good_match = probability < self.no_match.threshold
-        asks_for_other = no_good_match and (evidence.other_intent > 0 or evidence.asks_other > 0) and \
-            self.no_match.probability(replace(evidence, other_intent=0.0, asks_other=0.0)) >= self.no_match.threshold
+        # Refused for what it asks for: its wording says so, or its meaning does and would be answered otherwise.
+        asks_for_other = no_good_match and (evidence.asks_other > 0 or evidence.other_intent > 0 and (
+            self.no_match.probability(replace(evidence, other_intent=0.0)) >= self.no_match.threshold))
 
         # Collapse near-duplicates down the ranking until the page is full and one more
         # result shows whether there is a next page.
@@ -372,6 +374,7 @@ class Searcher:
             filters=filters,
             index_version=index.version,
             asks_for_other=asks_for_other,
+            asks_for=asked if asks_for_other else None,
         )
 
     def _knows(self, word: str) -> bool:

@@ -303,7 +303,7 @@ def _gaps_text(groups: list[GapGroup], period: str, searches: int, left_out: int
              "each question counted once, not its further pages or filters):", ""]
     for group in groups[:GROUPS_SHOWN]:
         why = ", ".join(f"{n} {reason}" for n, reason in (
-            (group.no_match, "no good match"), (group.asks_for_other, "asked for law, figures or procedure"),
+            (group.no_match, "no good match"), (group.asks_for_other, "asked for law, figures, procedure or admin"),
             (group.not_helpful, "not helpful")) if n)
         worded = f" in {group.wordings} wordings" if group.wordings > 1 else ""
         times = {1: "once", 2: "twice"}.get(group.count, f"{group.count} times")

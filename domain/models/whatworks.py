@@ -48,8 +48,9 @@ class SearchQuery(Base):
     # Which build of the knowledge index answered, so results can be reproduced.
     index_version: Mapped[str] = mapped_column(String(64))
     no_good_match: Mapped[bool] = mapped_column(Boolean)
-    # No good match only because the question reads as asking for something other than
-    # prevention (a point of law, figures, one case's procedure): not a gap in the evidence.
+    # No good match because the question reads as asking for something other than prevention
+    # (a point of law, figures, one case's procedure, the officer's own admin): not a gap in
+    # the evidence.
     asks_for_other: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     best_similarity: Mapped[float | None] = mapped_column(Float, nullable=True)
     # [{"id": entry id, "rank": 1-based position, "score": similarity}, ...]

@@ -38,8 +38,8 @@ class GapGroup:
     no_match: int  # nothing in the evidence came close enough
     not_helpful: int
     last_asked: datetime
-    # No good match only because the question asks for something other than prevention (a
-    # point of law, figures, one case's procedure): worth signposting, not an entry to write.
+    # No good match because the question asks for something other than prevention (a point
+    # of law, figures, one case's procedure, own admin): worth signposting, not an entry to write.
     asks_for_other: int = 0
 
 

@@ -81,7 +81,7 @@ class GapRow:
 
     ``reason`` is ``"no-match"`` when nothing was close enough to show with confidence,
     ``"asks-for-other"`` when that was only because the question reads as asking for
-    something other than prevention (a point of law, figures, one case's procedure), or
+    something other than prevention (a point of law, figures, one case's procedure, the officer's own admin), or
     ``"not-helpful"`` when the officer said the results did not help. The officer is
     deliberately not named: the report is about the evidence, not about who asked.
     """

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.app import SERVICES, create_app
+from bot.whatworks import answer_card
 from domain.settings import Settings
 from indexer.build import build, current_version
 from tests.conftest import MODEL_CACHE
@@ -222,13 +223,34 @@ async def test_a_question_refused_because_it_asks_for_law_or_figures_is_told_why
     card = _card(await _send(bot, "can i arrest for shoplifting under 200 pounds"))
     texts = [b.get("text", "") for b in card["body"]]
     assert texts[0].startswith("I found no good match for: can i arrest for shoplifting under 200 pounds")
-    assert "reads as asking for something else, such as a point of law, figures" in texts[1]
+    assert "reads as asking for a point of law: an offence, a power, charging or a sentence" in texts[1]
     assert any("Closest entry" in t for t in texts)  # still shown, marked as such
     assert card["actions"][0]["title"] == "Ask the Hub" and validate_cards([card]) == []
+    figures = [b.get("text", "") for b in _card(await _send(bot, "how many shed breaks did we have in our district "
+                                                                  "last year"))["body"]]
+    assert "reads as asking for figures for a force or an area" in figures[1]
+    # Worded as the officer's own admin, it is told so even though no entry was close anyway.
+    admin = [b.get("text", "") for b in _card(await _send(bot, "whos the on call inspector tonight"))["body"]]
+    assert "reads as asking about your own pay, leave, forms or systems" in admin[1]
     # A problem the base does not cover is not put down to what it asks for.
     uncovered = [b.get("text", "") for b in _card(await _send(bot, "badger sett interference"))["body"]]
     assert uncovered[1].startswith("The Hub's knowledge base has nothing close enough to your question.")
     # The Hub's gap report keeps the two apart: one is a gap in the evidence, the other is not.
     gaps = bot.app[SERVICES].search_log.gaps(since=datetime(2000, 1, 1))
-    assert [(g.text, g.reason) for g in gaps] == [("can i arrest for shoplifting under 200 pounds", "asks-for-other"),
-                                                  ("badger sett interference", "no-match")]
+    assert [(g.text, g.reason) for g in gaps] == [
+        ("can i arrest for shoplifting under 200 pounds", "asks-for-other"),
+        ("how many shed breaks did we have in our district last year", "asks-for-other"),
+        ("whos the on call inspector tonight", "asks-for-other"), ("badger sett interference", "no-match")]
+
+
+def test_a_question_refused_for_what_its_meaning_asks_for_is_told_so_in_general_terms() -> None:
+    """Read as asking for something else by its meaning alone (indexer.intent), with no asking
+    words to say which, the card lists what the base does not hold."""
+    from indexer.decision import Evidence
+    from indexer.results import SearchResult
+
+    result = SearchResult(query="knife crime 2024 our force", no_good_match=True, results=[], has_more=False,
+                          best_similarity=0.7, probability=0.2, evidence=Evidence(0.7, 0.1, 0.5, 2.0, 1.0, 0.0, 1.6, 1.2),
+                          asks_for_other=True)
+    texts = [b.get("text", "") for b in answer_card(result, 1, labels={}, today=date(2026, 12, 6))["body"]]
+    assert "reads as asking for something else, such as a point of law, figures" in texts[1]

@@ -121,21 +121,22 @@ def test_the_wording_weighs_as_much_as_the_answerable_questions_and_the_preventi
 
 @pytest.mark.model
 @pytest.mark.parametrize(
-    ("other", "prevention"),
+    ("other", "group", "prevention"),
     [
-        ("is it an offence to sell a knife to a 16 year old", "shops selling knives to kids"),
-        ("which form do i use for a DVPN", "DVPN breaches keep happening"),
-        ("how many shed breaks did we have in our district last year", "shed breaks on the allotments"),
+        ("is it an offence to sell a knife to a 16 year old", "law", "shops selling knives to kids"),
+        ("which form do i use for a DVPN", "admin", "DVPN breaches keep happening"),
+        ("how many shed breaks did we have in our district last year", "figures", "shed breaks on the allotments"),
     ],
 )
 def test_a_close_match_worded_as_law_or_figures_gets_no_good_match_and_says_why(
-    shipped_index: Path, embedder, other: str, prevention: str  # type: ignore[no-untyped-def]
+    shipped_index: Path, embedder, other: str, group: str, prevention: str  # type: ignore[no-untyped-def]
 ) -> None:
     searcher = Searcher(KnowledgeIndex.load_current(shipped_index), embedder)
     asked_other, asked_prevention = searcher.search(other), searcher.search(prevention)
     assert asked_other.evidence.asks_other == 1.0 and asked_prevention.evidence.asks_other == 0.0
-    assert asked_other.no_good_match and asked_other.asks_for_other
-    assert not asked_prevention.no_good_match
+    assert asked_other.no_good_match and asked_other.asks_for_other and asked_other.asks_for == group
+    assert asked_other.as_json()["asks_for"] == group  # python -m indexer search --json says which
+    assert not asked_prevention.no_good_match and asked_prevention.asks_for is None
     assert asked_other.results[0].id == asked_prevention.results[0].id  # the same topic: only the asking differs
 
 

@@ -205,14 +205,14 @@
       return h("tr", {}, h("td", { "data-label": "Question" }, g.question),
         h("td", { "data-label": "Asked" }, String(g.count)), h("td", { "data-label": "Wordings" }, String(g.wordings)),
         h("td", { "data-label": "No good match" }, String(g.no_match)),
-        h("td", { "data-label": "Asked for law or figures" }, String(g.asks_for_other)),
+        h("td", { "data-label": "Asked for law, figures or admin" }, String(g.asks_for_other)),
         h("td", { "data-label": "Not helpful" }, String(g.not_helpful)),
         h("td", { "data-label": "Last asked" }, day(g.last_asked)), h("td", {}, write));
     });
     show(h("h2", {}, "Gaps in the evidence"), field("Period", chooser),
       h("p", { class: "quiet" }, `${data.questions} questions in ${data.groups.length} groups of similar wording.`),
       data.groups.length ? h("table", { class: "queue" }, h("caption", { class: "visually-hidden" }, "Gaps"),
-        h("thead", {}, h("tr", {}, ["Question", "Asked", "Wordings", "No good match", "Asked for law or figures", "Not helpful",
+        h("thead", {}, h("tr", {}, ["Question", "Asked", "Wordings", "No good match", "Asked for law, figures or admin", "Not helpful",
           "Last asked", "Action"]
           .map((c) => h("th", { scope: "col" }, c)))), h("tbody", {}, rows))
         : h("p", {}, "Every question found a good match, and no officer said the results did not help."));

@@ -30,5 +30,5 @@ def test_a_group_that_only_asked_for_law_or_figures_comes_after_the_gaps_in_the_
     ]
     text = _gaps_text(groups, "30 days", searches=5, left_out=0)
     assert "- hare coursing: asked twice" in text and "(1 no good match, 1 not helpful)" in text
-    assert "asked 3 times, last on" in text and "(3 asked for law, figures or procedure)" in text
+    assert "asked 3 times, last on" in text and "(3 asked for law, figures, procedure or admin)" in text
     assert text.index("hare coursing") < text.index("max sentence")
