@@ -80,8 +80,9 @@ class GapRow:
     """A question the evidence base did not answer well.
 
     ``reason`` is ``"no-match"`` when nothing was close enough to show with confidence,
-    ``"asks-for-other"`` when that was only because the question reads as asking for
-    something other than prevention (a point of law, figures, one case's procedure, the officer's own admin), or
+    ``"asks-for-other"`` when that was because the question reads as asking for something
+    other than prevention (a point of law, figures, one case's procedure, the officer's own
+    admin), or
     ``"not-helpful"`` when the officer said the results did not help. The officer is
     deliberately not named: the report is about the evidence, not about who asked.
     """
