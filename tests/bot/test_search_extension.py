@@ -117,16 +117,16 @@ async def test_pages_follow_on_and_a_kind_keeps_to_it(bot) -> None:  # type: ign
 
 
 async def test_no_good_match_says_so_and_opens_the_personal_chat_to_ask_the_hub(bot) -> None:  # type: ignore[no-untyped-def]
-    result = await _search(bot, _query("how do i claim overtime for a late turn"))
+    result = await _search(bot, _query("badger sett interference on the moor"))
     [only] = result["attachments"]
     card = only["content"]
-    assert card["body"][0]["text"] == "No good match for: how do i claim overtime for a late turn"
+    assert card["body"][0]["text"] == "No good match for: badger sett interference on the moor"
     assert any(b.get("text", "").startswith("Closest entry, but not a good match") for b in card["body"])
     [ask] = card["actions"]
     assert ask["type"] == "Action.OpenUrl" and ask["url"].startswith("https://teams.microsoft.com/l/chat/0/0?users=28:")
     assert validate_cards([card]) == []
     [gap] = bot.app[SERVICES].search_log.gaps(since=datetime(2000, 1, 1))
-    assert gap.text == "how do i claim overtime for a late turn" and gap.reason == "no-match"
+    assert gap.text == "badger sett interference on the moor" and gap.reason == "no-match"
 
 
 async def test_each_query_is_kept_without_its_personal_data(bot) -> None:  # type: ignore[no-untyped-def]
