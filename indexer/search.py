@@ -29,8 +29,8 @@ from typing import Any
 import numpy as np
 import orjson
 
-from indexer.build import current_version, version_dir
 from indexer.asks import packaged_cues
+from indexer.build import current_version, version_dir
 from indexer.decision import Evidence, NoMatchModel, content_words, known_share
 from indexer.embedder import Embedder
 from indexer.intent import PASSAGES, dense_text
@@ -374,7 +374,7 @@ class Searcher:
             filters=filters,
             index_version=index.version,
             asks_for_other=asks_for_other,
-            asks_for=asked if asks_for_other else None,
+            asks_for=asked if no_good_match else None,
         )
 
     def _knows(self, word: str) -> bool:
