@@ -1,0 +1,34 @@
+"""Officers' typing is mended without changing what they meant."""
+
+from __future__ import annotations
+
+import pytest
+
+from indexer.spelling import Speller
+
+
+@pytest.fixture(scope="module")
+def speller() -> Speller:
+    return Speller({"knife": 8, "crime": 20, "very": 30, "every": 3, "exported": 5, "holds": 4,
+                    "offered": 6, "deferred": 2, "burglary": 10})
+
+
+@pytest.mark.parametrize(("typed", "read"), [
+    ("knif crime", "knife crime"),
+    ("burglry evry night", "burglary every night"),  # not "very", though the base uses it more
+    ("deffered prosecution", "deferred prosecution"),  # not "offered"
+])
+def test_typos_are_mended_to_the_bases_words(speller: Speller, typed: str, read: str) -> None:
+    assert speller.correct(typed) == read
+
+
+@pytest.mark.parametrize("typed", [
+    "lad sextorted on snapchat",  # not "exported": a first letter is seldom mistyped
+    "13 to 16 year olds on the rec",  # not "holds"
+])
+def test_a_word_is_not_changed_into_another_starting_differently(speller: Speller, typed: str) -> None:
+    assert speller.correct(typed) == typed
+
+
+def test_a_dropped_final_g_is_read_back(speller: Speller) -> None:
+    assert speller.correct("is it doin anything, school askin") == "is it doing anything, school asking"
