@@ -128,6 +128,14 @@ ASKS_FOR = {
 }
 
 
+def _nothing_on(problems: tuple[str, ...]) -> str:
+    """What the base lacks: evidence on the problems named, or anything close to the question."""
+    if not problems:
+        return "nothing close enough to your question"
+    named = problems[0] if len(problems) == 1 else f"{', '.join(problems[:-1])} or {problems[-1]}"
+    return f"no evidence on {named} yet"
+
+
 def answer_card(result: SearchResult, query_id: int, *, labels: dict[str, str], today: date,
                 offset: int = 0, left_out: str = "") -> dict:
     """The answer card for one search (one page of it); ``left_out`` names the kinds of
@@ -147,7 +155,7 @@ def answer_card(result: SearchResult, query_id: int, *, labels: dict[str, str], 
                      "weight": "Bolder", "wrap": True, "size": "Medium"})
         body.append({"type": "TextBlock", "wrap": True, "text": ASKS_FOR.get(result.asks_for or "", ASKS_FOR_OTHER)
                      if result.asks_for_other else (
-            "The Hub's knowledge base has nothing close enough to your question. "
+            f"The Hub's knowledge base has {_nothing_on(result.unmentioned)}. "
             "You can pass it to the Hub as an evidence request, and they will look for you.")})
         if result.results:
             body.extend(entry_items(result.results[0], today, closest=True))

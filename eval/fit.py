@@ -39,7 +39,11 @@ which no tuned set refuses more than 3% of its answerable questions and at most
 ``INTENT_REFUSES_AT_MOST`` of the prevention questions and bare phrases of ``eval/intent/``
 that the rule answers are refused, each read by a reading fitted without its topic. Last,
 less a weight when the question's wording asks for law, figures or admin (``indexer.asks``),
-chosen the same way in steps of ``ASKS_STEP`` up to ``ASKS_AT_MOST`` (``weigh_asks``).
+chosen the same way in steps of ``ASKS_STEP`` up to ``ASKS_AT_MOST`` (``weigh_asks``), and
+then less a weight when the question names a problem its best entries never speak of
+(``indexer.problems``, ``weigh_problems``): the largest at which no tuned set, the one kept out
+of fitting (``--kept-out``) included, refuses more answerable questions than the 3% or than it
+did without it.
 ``--threshold`` keeps a threshold chosen elsewhere (on a tuned set kept out of fitting) and
 fits the weights at it. Only the rule's slope is fitted, so that its probability is calibrated
 and exactly ``0.5`` at the rule's threshold. Its figures are printed beside the chosen model's.
@@ -59,7 +63,7 @@ import sys
 from dataclasses import asdict, replace
 from datetime import date
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -70,28 +74,24 @@ from eval.__main__ import load_questions
 from eval.intent import choose, fit_reading, load_bank
 from indexer.decision import FEATURES, PACKAGED_MODEL, NoMatchModel
 from indexer.embedder import load_query_embedder
-from indexer.intent import IntentReading
+from eval.rule import (
+    REFUSED_AT_MOST,
+    calibrated_rule,
+    calibration,
+    rule_threshold,
+    weigh_asks,
+    weigh_intent,
+    weigh_problems,
+)
 from indexer.search import KnowledgeIndex, Searcher
 
 TUNED_SETS = ("eval/questions.yaml", "eval/train.yaml")
+KEPT_OUT = ("eval/train_2.yaml",)  # tuned on for the threshold and one weight, not fitted on
 STRENGTHS = (0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 FOLDS = 5
 SHUFFLES = 5
 SMALLEST_SUBSET = 1
 SHORTLIST = 12
-REFUSED_AT_MOST = 0.03  # of a set's answerable questions
-INTENT_REFUSES_AT_MOST = 0.02  # of the prevention questions of eval/intent/ that the rule answers
-# 0.035 per BM25 point when it was chosen on the 60 entries, where a rare term weighs 3.705.
-RULE_PER_RARE_TERM = 0.1297
-# The rule's threshold is chosen in steps of 0.02, as `make eval` sweeps the probability. On
-# eval/questions.yaml and eval/train.yaml it is 0.60, with every entry's `asked` list in the
-# index (0.525 before there were any); in steps of 0.005 it would be 0.615, which refuses three
-# more of eval/train.yaml's 51 unanswerable questions and no more answerable ones.
-THRESHOLD_STEP = 0.02
-# The weight of wording that asks for law, figures or admin (weigh_asks): at 1.0 no match
-# outweighs it, since the rule's cosine is at most 1 and it would need 4.6 rare terms more.
-ASKS_STEP = 0.05
-ASKS_AT_MOST = 1.0
 Array = npt.NDArray[np.float64]
 
 
@@ -194,107 +194,6 @@ def across_sets(candidate: Candidate, x: Array, y: Array, groups: Array) -> list
     return results
 
 
-def calibration(p: Array, y: Array) -> list[str]:
-    lines = []
-    for low in np.arange(0.0, 1.0, 0.2):
-        inside = (p >= low) & (p < low + 0.2 + (1e-9 if low >= 0.8 else 0))
-        if inside.any():
-            lines.append(f"    predicted {low:.1f}-{low + 0.2:.1f}: {inside.sum():4d} questions, "
-                         f"mean predicted {p[inside].mean():.2f}, answerable {y[inside].mean():.2f}")
-    return lines
-
-
-def rule_margin(x: Array, at: float, other_weight: float = 0.0, asks_weight: float = 0.0) -> Array:
-    """How far each question is above the rule's threshold ``at`` (below it when negative)."""
-    return (x[:, FEATURES.index("cosine")] + RULE_PER_RARE_TERM * x[:, FEATURES.index("rare_terms")]
-            - other_weight * x[:, FEATURES.index("other_intent")] - asks_weight * x[:, FEATURES.index("asks_other")]
-            - at)
-
-
-def within_budget(refused: npt.NDArray[np.bool_], y: Array, groups: Array) -> bool:
-    """Whether no set refuses more than ``REFUSED_AT_MOST`` of its answerable questions."""
-    return all(np.mean(refused[(groups == g) & (y == 1)]) <= REFUSED_AT_MOST + 1e-9
-               for g in np.unique(groups[y == 1]))
-
-
-def rule_threshold(x: Array, y: Array, groups: Array) -> float:
-    """The rule's threshold: the strictest, in steps of ``THRESHOLD_STEP``, at which no set
-    refuses more than ``REFUSED_AT_MOST`` of its answerable questions on the cosine and rare
-    terms alone (the most lenient of the steps when even that refuses more)."""
-    steps = np.round(np.arange(0.30, 0.90 + 1e-9, THRESHOLD_STEP), 2)
-    within = [float(at) for at in steps if within_budget(rule_margin(x, float(at)) < 0, y, groups)]
-    return within[-1] if within else float(steps[0])
-
-
-def _largest_weight(steps: Array, tuned_refused: Callable[[float], npt.NDArray[np.bool_]], y: Array, groups: Array,
-                    bank_margin: Array, bank_reading: Array) -> float:
-    """The largest of ``steps`` at which no tuned set refuses more than ``REFUSED_AT_MOST`` of
-    its answerable questions (``tuned_refused``: which it refuses at a weight) and the weighted
-    evidence refuses at most ``INTENT_REFUSES_AT_MOST`` of the intent bank's prevention
-    questions and bare phrases that the rule answers (``bank_margin``: how far each is above the
-    threshold without it, ``bank_reading``: its evidence); 0 when even the first refuses more."""
-    answered = bank_margin >= 0
-    chosen = 0.0
-    for weight in steps:
-        if not within_budget(tuned_refused(float(weight)), y, groups):
-            break
-        if np.mean(bank_margin[answered] - weight * bank_reading[answered] < 0) > INTENT_REFUSES_AT_MOST + 1e-9:
-            break
-        chosen = float(weight)
-    return chosen
-
-
-def weigh_intent(x: Array, y: Array, groups: Array, bank: Array, bank_other: Array, at: float) -> float:
-    """The weight of the intent reading in the rule: the largest, in steps of 0.01, at which
-    no tuned set refuses more than ``REFUSED_AT_MOST`` of its answerable questions and
-    the reading refuses at most ``INTENT_REFUSES_AT_MOST`` of the intent bank's prevention
-    questions and bare phrases that the rule answers (``bank``: their evidence, ``bank_other``:
-    how far each reads as other when read by a reading fitted without its topic)."""
-    return _largest_weight(np.round(np.arange(0.01, 1.0, 0.01), 2), lambda w: rule_margin(x, at, w) < 0, y, groups,
-                           rule_margin(bank, at), bank_other)
-
-
-def weigh_asks(x: Array, y: Array, groups: Array, bank: Array, bank_other: Array, at: float,
-               other_weight: float) -> float:
-    """The weight of wording that asks for law, figures or admin (``indexer.asks``) in the rule,
-    chosen as the intent reading's is, after it: the largest, in steps of ``ASKS_STEP`` up to
-    ``ASKS_AT_MOST``, at which no tuned set refuses more than ``REFUSED_AT_MOST`` of its
-    answerable questions and the wording refuses at most ``INTENT_REFUSES_AT_MOST`` of the
-    intent bank's prevention questions and bare phrases that the rule answers."""
-    steps = np.round(np.arange(ASKS_STEP, ASKS_AT_MOST + 1e-9, ASKS_STEP), 2)
-    return _largest_weight(steps, lambda w: rule_margin(x, at, other_weight, w) < 0, y, groups,
-                           rule_margin(bank, at) - other_weight * bank_other, bank[:, FEATURES.index("asks_other")])
-
-
-def calibrated_rule(x: Array, y: Array, groups: Array, paths: Sequence[Path], version: str, at: float,
-                    intent: IntentReading | None = None, other_weight: float = 0.0,
-                    passages: int | None = None, asks_weight: float = 0.0) -> NoMatchModel:
-    """Today's rule, cosine + RULE_PER_RARE_TERM x rare terms - ``other_weight`` x other
-    intent - ``asks_weight`` x asks other >= ``at``, with its slope fitted."""
-    margin = rule_margin(x, at, other_weight, asks_weight)
-    slope = float(LogisticRegression(C=np.inf, fit_intercept=False, max_iter=1000).fit(margin[:, None], y).coef_[0, 0])
-    answered = margin >= 0
-    rule = (f"cosine + {RULE_PER_RARE_TERM} x rare terms - {other_weight:g} x other intent "
-            f"- {asks_weight:g} x asks other >= {at:g}")
-    print(f"the rule: {rule}, slope {slope:.1f}")
-    for g, path in enumerate(paths):
-        here = groups == g
-        print(f"    on {path}: answerable refused {np.mean(~answered[here & (y == 1)]):.1%}, "
-              f"unanswerable refused {np.mean(~answered[here & (y == 0)]):.1%}")
-    probability = 1 / (1 + np.exp(-slope * margin))
-    print("  calibration:")
-    for line in calibration(probability, y):
-        print(line)
-    return NoMatchModel(
-        features=("cosine", "rare_terms", "other_intent", "asks_other"), mean=(0.0,) * 4, scale=(1.0,) * 4,
-        weights=(slope, slope * RULE_PER_RARE_TERM, -slope * other_weight, -slope * asks_weight),
-        intercept=-slope * at, threshold=0.5,
-        about={"fitted": date.today().isoformat(), "sets": [str(p) for p in paths], "questions": len(y),
-               "answerable": int(y.sum()), "rule": rule, "index": version},
-        intent=intent, passages=passages,
-    )
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval.fit", description=__doc__.splitlines()[0])
     parser.add_argument("--sets", nargs="+", default=list(TUNED_SETS))
@@ -307,8 +206,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threshold", type=float, default=None,
                         help="with --rule: keep this threshold instead of choosing one (the weights are still "
                              "fitted), for a threshold chosen on a tuned set kept out of fitting")
+    parser.add_argument("--kept-out", nargs="*", default=list(KEPT_OUT),
+                        help="with --rule: tuned sets not fitted on that still bound the weight of an unmentioned "
+                             "problem (eval.rule.weigh_problems)")
     args = parser.parse_args(argv)
-    if any("heldout" in Path(p).name for p in args.sets):
+    if any("heldout" in Path(p).name for p in [*args.sets, *args.kept_out]):
         parser.error("the held-out sets are never fitted on")
 
     index = KnowledgeIndex.load_current(Path(args.index))
@@ -364,7 +266,12 @@ def main(argv: list[str] | None = None) -> int:
         bank_other = np.maximum(0.0, -choice.readings[prevention])  # each read without its topic
         weight = weigh_intent(x, y, groups, bank_evidence, bank_other, at)
         asks = weigh_asks(x, y, groups, bank_evidence, bank_other, at, weight)
-        fitted = calibrated_rule(x, y, groups, paths, index.version, at, reading, weight, len(index.vectors), asks)
+        kept_out = [Path(p) for p in args.kept_out if Path(p) not in paths]
+        x_out, y_out, groups_out = evidence_rows(searcher, kept_out)
+        problem = weigh_problems(np.vstack([x, x_out]) if len(y_out) else x, np.concatenate([y, y_out]),
+                                 np.concatenate([groups, groups_out + len(paths)]), at, weight, asks)
+        fitted = calibrated_rule(x, y, groups, paths, index.version, at, reading, weight, len(index.vectors), asks,
+                                 problem)
         if args.threshold is not None:
             fitted.about["threshold"] = "kept as given (--threshold), not chosen on these sets"
         if args.write:

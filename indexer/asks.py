@@ -26,6 +26,18 @@ PACKAGED_CUES = Path(__file__).with_name("other_asks.yaml")
 GROUPS = ("law", "figures", "admin")
 
 
+def checked(pattern: str, where: str, error: type[ValueError]) -> str:
+    """``pattern`` as one alternative of a larger expression, once it is known to compile and
+    not to match empty text; else ``error`` naming ``where`` and the reason."""
+    try:
+        re.compile(pattern)
+    except re.error as reason:
+        raise error(f"{where}: not a regular expression ({reason})") from None
+    if re.fullmatch(pattern, ""):
+        raise error(f"{where}: matches empty text")
+    return f"(?:{pattern})"
+
+
 class CuesError(ValueError):
     """A cue file that cannot be used; the message names the path, the pattern and the reason."""
 
@@ -54,13 +66,7 @@ class AskCues:
                 pattern = item.get("pattern") if isinstance(item, dict) else None
                 if not isinstance(pattern, str) or not pattern.strip():
                     raise CuesError(f"{path}: {group} pattern {number}: field 'pattern' must be text")
-                try:
-                    re.compile(pattern)
-                except re.error as error:
-                    raise CuesError(f"{path}: {group} pattern {number}: not a regular expression ({error})") from None
-                if re.fullmatch(pattern, ""):
-                    raise CuesError(f"{path}: {group} pattern {number}: matches an empty question")
-                sources.append(f"(?:{pattern})")
+                sources.append(checked(pattern, f"{path}: {group} pattern {number}", CuesError))
             compiled.append((group, re.compile("|".join(sources))))
             count += len(sources)
         return cls(tuple(compiled), count)

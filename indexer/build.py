@@ -34,6 +34,7 @@ from indexer.decision import MODEL_FILE, PACKAGED_MODEL, ModelError, NoMatchMode
 from indexer.embedder import Embedder, model_fingerprint, resolve_model
 from indexer.entries import LoadResult, ParseCache, Problem, load_entries
 from indexer.lexical import build_lexical
+from indexer.problems import ENTRY_TEXTS
 from indexer.reuse import (
     ReadThrough,
     cache_key,
@@ -239,10 +240,12 @@ def build(
         total_passages = 0
         lexical_terms: list[list[str]] = []
         entry_keys: list[str] = []
+        entry_texts: list[str] = []  # what each entry says, for the problems it names (indexer.problems)
         for entry in result.entries:
             derived = derived_fields(entry, taxonomy, fresh_cache)
             entry_keys.append(cache_key(entry, taxonomy))
             lexical_terms.append(derived["terms"].split())
+            entry_texts.append("\n".join(text for text, _ in derived["passages"]).lower())
             rows = []
             fresh = False
             for text, key in derived["passages"]:
@@ -301,6 +304,7 @@ def build(
                 fields["tags"] = list(entry.tags)
                 entries_json.append(fields)
             (staging / "entries.json").write_bytes(orjson.dumps(entries_json))
+            (staging / ENTRY_TEXTS).write_bytes(orjson.dumps(entry_texts))
             shutil.copyfile(taxonomy_file, staging / "taxonomy.yaml")
             if slang_file is not None:
                 shutil.copyfile(slang_file, staging / "slang.yaml")

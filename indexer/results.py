@@ -55,6 +55,9 @@ class SearchResult:
     asks_for_other: bool = False
     # What it asks for, when refused and its wording said so: "law", "figures" or "admin"; else None.
     asks_for: str | None = None
+    # When refused: the problems the question names that none of its best entries speaks of
+    # (indexer.problems), as an officer reads them ("hare coursing").
+    unmentioned: tuple[str, ...] = ()
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -63,5 +66,6 @@ class SearchResult:
             "probability": round(self.probability, 4),
             "asks_for_other": self.asks_for_other,
             "asks_for": self.asks_for,
+            "unmentioned": list(self.unmentioned),
             "results": [hit.as_json() for hit in self.results],
         }

@@ -36,10 +36,11 @@ from indexer.embedder import Embedder
 from indexer.intent import PASSAGES, dense_text
 from indexer.lexical import Lexical
 from indexer.passages import best_passage, best_passages_mean, ranges
+from indexer.problems import EntryProblems
 from indexer.results import Hit, SearchResult
 from indexer.slang import Slang
 from indexer.spelling import Speller
-from indexer.taxonomy import Taxonomy
+from indexer.taxonomy import Taxonomy, spells_out
 
 # How the meaning and keyword results are combined, chosen on eval/questions.yaml:
 # "scores": cosine + LEXICAL_PER_POINT * BM25 (nDCG@5 0.917 with the asked lists, 0.907 before,
@@ -61,6 +62,7 @@ BREADTH_WEIGHT = 0.5
 BREADTH_RERANKED = 30  # the first six pages of five results
 SPREAD_SAMPLE = 1024
 REMEASURED = 2  # a half-precision search fetches twice the passages wanted (closest_passages)
+PROBLEM_ENTRIES = 3  # a problem the question names, unmentioned by all of the best three (indexer.problems)
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,7 @@ class KnowledgeIndex:
         self.words = frozenset(words)
         self.no_match = NoMatchModel.for_version(self.folder)
         self.asks = packaged_cues()
+        self.problems = EntryProblems.for_version(self.folder)
         self.ids = [e["id"] for e in self.entries]
         self.normal_titles = [_normal_title(e["title"]) for e in self.entries]
         # Abbreviations the Hub tagged an entry with (RJ, GVI, DVDS): a question using one
@@ -118,7 +121,7 @@ class KnowledgeIndex:
         acronyms: dict[str, list[str]] = {}
         for entry in self.entries:
             for tag in entry.get("tags") or ():
-                if re.fullmatch(r"[A-Z]{2,6}", tag) and _spells_out(tag, f"{entry['title']} {entry['summary']}"):
+                if re.fullmatch(r"[A-Z]{2,6}", tag) and spells_out(tag, f"{entry['title']} {entry['summary']}"):
                     acronyms.setdefault(tag.lower(), []).append(entry["title"])
         self.acronyms = {
             a: titles for a, titles in acronyms.items()
@@ -202,16 +205,6 @@ class KnowledgeIndex:
             while len(self._masks) > 64:
                 self._masks.popitem(last=False)
         return mask
-
-
-_SMALL_WORDS = frozenset({"and", "of", "the", "for", "to", "in", "on", "a"})
-
-
-def _spells_out(acronym: str, text: str) -> bool:
-    """Whether ``text`` has the words an acronym stands for (RJ: "restorative justice")."""
-    words = [w for w in re.findall(r"[A-Za-z]+", text) if w.lower() not in _SMALL_WORDS]
-    initials = "".join(w[0].upper() for w in words)
-    return acronym in initials
 
 
 def _normal_title(title: str) -> str:
@@ -323,6 +316,8 @@ class Searcher:
         best_similarity = max(similarity.values(), default=0.0)
         words = content_words(dense_text(corrected))
         asked = index.asks.asks_for(text)
+        named = index.problems.problems.named(text, plain, corrected)
+        unmentioned = index.problems.unmentioned(named, ranked[:PROBLEM_ENTRIES])
         evidence = Evidence(
             cosine=best_similarity,
             margin=best_similarity - float(dense_scores[1]) if len(dense_scores) > 1 else best_similarity,
@@ -333,6 +328,7 @@ class Searcher:
             length=float(np.log1p(len(words))),
             other_intent=self.no_match.intent.other(vector, nearest) if self.no_match.intent else 0.0,
             asks_other=float(asked is not None),
+            unmentioned_problem=float(bool(unmentioned)),
             spread=float(np.std(index.spread_sample @ vector)) if len(index.spread_sample) else 0.0,
             passages=len(index.vectors),
         )
@@ -375,6 +371,7 @@ class Searcher:
             index_version=index.version,
             asks_for_other=asks_for_other,
             asks_for=asked if no_good_match else None,
+            unmentioned=tuple(map(index.problems.problems.label, unmentioned)) if no_good_match else (),
         )
 
     def _knows(self, word: str) -> bool:

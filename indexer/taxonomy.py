@@ -17,6 +17,14 @@ import yaml
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
 
 TERM_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_SMALL_WORDS = frozenset({"and", "of", "the", "for", "to", "in", "on", "a"})
+
+
+def spells_out(acronym: str, text: str) -> bool:
+    """Whether ``text`` has the words an acronym stands for (RJ: "restorative justice")."""
+    words = [w for w in re.findall(r"[A-Za-z]+", text) if w.lower() not in _SMALL_WORDS]
+    initials = "".join(w[0].upper() for w in words)
+    return acronym in initials
 
 
 class TaxonomyError(ValueError):

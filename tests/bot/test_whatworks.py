@@ -232,9 +232,9 @@ async def test_a_question_refused_because_it_asks_for_law_or_figures_is_told_why
     # Worded as the officer's own admin, it is told so even though no entry was close anyway.
     admin = [b.get("text", "") for b in _card(await _send(bot, "whos the on call inspector tonight"))["body"]]
     assert "reads as asking about your own pay, leave, forms or systems" in admin[1]
-    # A problem the base does not cover is not put down to what it asks for.
+    # A problem the base does not cover is not put down to what it asks for: the card names it.
     uncovered = [b.get("text", "") for b in _card(await _send(bot, "badger sett interference"))["body"]]
-    assert uncovered[1].startswith("The Hub's knowledge base has nothing close enough to your question.")
+    assert uncovered[1].startswith("The Hub's knowledge base has no evidence on wildlife crime yet.")
     # The Hub's gap report keeps the two apart: one is a gap in the evidence, the other is not.
     gaps = bot.app[SERVICES].search_log.gaps(since=datetime(2000, 1, 1))
     assert [(g.text, g.reason) for g in gaps] == [
@@ -254,3 +254,20 @@ def test_a_question_refused_for_what_its_meaning_asks_for_is_told_so_in_general_
                           asks_for_other=True)
     texts = [b.get("text", "") for b in answer_card(result, 1, labels={}, today=date(2026, 12, 6))["body"]]
     assert "reads as asking for something else, such as a point of law, figures" in texts[1]
+
+
+@pytest.mark.parametrize(("unmentioned", "said"), [
+    ((), "The Hub's knowledge base has nothing close enough to your question."),
+    (("speeding",), "The Hub's knowledge base has no evidence on speeding yet."),
+    (("speeding", "car cruising", "FGM"), "The Hub's knowledge base has no evidence on speeding, car cruising or FGM yet."),
+])
+def test_a_refused_question_is_told_which_problems_the_base_has_no_evidence_on(
+    unmentioned: tuple[str, ...], said: str
+) -> None:
+    from indexer.decision import Evidence
+    from indexer.results import SearchResult
+
+    result = SearchResult(query="lads speeding", no_good_match=True, results=[], has_more=False, best_similarity=0.6,
+                          probability=0.1, evidence=Evidence(0.6, 0.1, 0.5, 2.0, 1.0, 0.0, 1.6), unmentioned=unmentioned)
+    texts = [b.get("text", "") for b in answer_card(result, 1, labels={}, today=date(2026, 12, 6))["body"]]
+    assert texts[1].startswith(said)

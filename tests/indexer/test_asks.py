@@ -68,7 +68,7 @@ def test_the_shipped_cues_cover_all_three_groups() -> None:
         ({"groups": {"law": [{"pattern": "points to prove"}, {"pattern": "is it (an offence"}]}},
          r"cues.yaml: law pattern 2: not a regular expression"),
         ({"groups": {"weather": [{"pattern": "rain"}]}}, r"cues.yaml: unknown group weather"),
-        ({"groups": {"admin": [{"pattern": "(overtime)?"}]}}, r"cues.yaml: admin pattern 1: matches an empty question"),
+        ({"groups": {"admin": [{"pattern": "(overtime)?"}]}}, r"cues.yaml: admin pattern 1: matches empty text"),
         ({"groups": {"figures": [{"note": "no pattern"}]}}, r"cues.yaml: figures pattern 1: field 'pattern'"),
         ({"groups": {"figures": []}}, r"cues.yaml: group figures: expected a list"),
         (["law"], r"cues.yaml: expected 'groups:'"),
@@ -93,7 +93,7 @@ def test_the_shipped_rule_weighs_the_wording_against_a_match() -> None:
 
 
 def test_the_wording_weighs_as_much_as_the_answerable_questions_and_the_prevention_bank_allow() -> None:
-    from eval.fit import ASKS_AT_MOST, weigh_asks
+    from eval.rule import ASKS_AT_MOST, weigh_asks
 
     at = 0.6
 

@@ -104,7 +104,7 @@ RULE_AT = 0.60  # the rule's threshold in the toy questions below
 
 
 def test_the_rule_is_calibrated_to_even_odds_at_its_own_threshold() -> None:
-    from eval.fit import RULE_PER_RARE_TERM, calibrated_rule
+    from eval.rule import RULE_PER_RARE_TERM, calibrated_rule
 
     rng = np.random.default_rng(3)
     cosine = rng.uniform(0.2, 0.8, 200)
@@ -142,7 +142,7 @@ def test_a_version_whose_model_this_code_cannot_read_is_served_with_the_packaged
 
 
 def test_the_rule_threshold_is_the_strictest_that_refuses_at_most_3_percent_of_every_sets_answerable() -> None:
-    from eval.fit import rule_threshold
+    from eval.rule import rule_threshold
 
     x = np.zeros((200, len(FEATURES)))
     # Two sets of 100 answerable questions; the second has five close to the bar.
@@ -158,7 +158,7 @@ def test_the_rule_threshold_is_the_strictest_that_refuses_at_most_3_percent_of_e
 
 
 def test_the_intent_reading_weighs_no_more_than_the_answerable_questions_allow() -> None:
-    from eval.fit import weigh_intent
+    from eval.rule import weigh_intent
 
     def evidence(cosine: list[float], other: list[float]) -> np.ndarray:
         x = np.zeros((len(cosine), len(FEATURES)))

@@ -1,0 +1,135 @@
+"""Which crime problems a question names, and whether an entry speaks of the same problem.
+
+An officer asking about a problem the base has no evidence on ("lads speeding through the
+village", "kids being sextorted on snapchat", "hare coursing on the farms") still finds a
+closest passage: a question about residents wanting action on speeding comes close in meaning
+to Neighbourhood Watch. What tells such a match apart is that the entry never speaks of the
+problem the officer named. ``problems.yaml``, beside this module, lists crime and community-harm
+problems, each with regular expressions for the ways officers and evidence summaries name it
+("screwing houses", "break-ins", "dwelling burglary"). The search reads which problems a
+question names and whether its best entries mention any of them (``unmentioned_problem``); the
+no-match decision weighs that against how close the match is, by a weight fitted on the tuned
+question sets (``python -m eval.fit``).
+
+A problem the lexicon does not list is simply not read, so a question naming none gives no
+evidence either way, and a base that gains an entry on a problem answers questions on it with
+no change here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import orjson
+import yaml
+
+from indexer.asks import checked
+
+PACKAGED_PROBLEMS = Path(__file__).with_name("problems.yaml")
+ENTRY_TEXTS = "entry_texts.json"  # in an index version: each entry's passages, in lower case
+
+
+class ProblemsError(ValueError):
+    """A problem lexicon that cannot be used; the message names the path, the problem and the reason."""
+
+
+@dataclass(frozen=True)
+class Problems:
+    """Each problem's name and its ways of being named, compiled into one expression."""
+
+    names: tuple[str, ...]
+    patterns: tuple[re.Pattern[str], ...]
+    count: int  # patterns in all
+
+    @classmethod
+    def from_mapping(cls, data: object, *, path: str = "problems.yaml") -> "Problems":
+        problems = data.get("problems") if isinstance(data, dict) else None
+        if not isinstance(problems, list) or not problems:
+            raise ProblemsError(f"{path}: expected 'problems:' with a list of {{name: ..., say: [patterns]}}")
+        names: list[str] = []
+        patterns: list[re.Pattern[str]] = []
+        count = 0
+        for number, item in enumerate(problems, 1):
+            name = item.get("name") if isinstance(item, dict) else None
+            if not isinstance(name, str) or not name.strip():
+                raise ProblemsError(f"{path}: problem {number}: field 'name' must be text")
+            if name in names:
+                raise ProblemsError(f"{path}: problem {number} ({name}): the name is used twice")
+            say = item.get("say")
+            if not isinstance(say, list) or not say:
+                raise ProblemsError(f"{path}: problem {number} ({name}): field 'say' must be a list of patterns")
+            sources = []
+            for way, pattern in enumerate(say, 1):
+                where = f"{path}: problem {number} ({name}), pattern {way}"
+                if not isinstance(pattern, str) or not pattern.strip():
+                    raise ProblemsError(f"{where}: must be text")
+                sources.append(checked(pattern, where, ProblemsError))
+            names.append(name)
+            patterns.append(re.compile("|".join(sources)))
+            count += len(sources)
+        return cls(tuple(names), tuple(patterns), count)
+
+    @classmethod
+    def load(cls, path: Path) -> "Problems":
+        try:
+            data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as error:
+            raise ProblemsError(f"{path}: cannot be read ({type(error).__name__})") from None
+        return cls.from_mapping(data, path=str(path))
+
+    def named(self, *readings: str) -> tuple[int, ...]:
+        """The problems (by number) that any reading of a question names."""
+        text = "\n".join(dict.fromkeys(r.lower() for r in readings))
+        return tuple(number for number, pattern in enumerate(self.patterns) if pattern.search(text))
+
+    def mentions(self, problem: int, text: str) -> bool:
+        """Whether ``text`` (lower case) names the problem."""
+        return self.patterns[problem].search(text) is not None
+
+    def label(self, problem: int) -> str:
+        """The problem's name as an officer reads it: "hare coursing", "FGM"."""
+        name = self.names[problem]
+        return name.upper() if len(name) <= 4 and name.isalpha() else name.replace("_", " ")
+
+
+@lru_cache(maxsize=1)
+def packaged_problems() -> Problems:
+    """The problems shipped beside this module, read once per process."""
+    return Problems.load(PACKAGED_PROBLEMS)
+
+
+class EntryProblems:
+    """Which problems the entries of one index version speak of, each read when first asked."""
+
+    def __init__(self, problems: Problems, texts: list[str] | None) -> None:
+        self.problems = problems
+        self.texts = texts  # None for a version published before entries' texts were kept
+        self._mentions: dict[tuple[int, int], bool] = {}
+
+    @classmethod
+    def for_version(cls, folder: Path, problems: Problems | None = None) -> "EntryProblems":
+        path = Path(folder) / ENTRY_TEXTS
+        texts = orjson.loads(path.read_bytes()) if path.is_file() else None
+        return cls(problems or packaged_problems(), texts)
+
+    def mentions(self, position: int, problem: int) -> bool:
+        """Whether the entry at ``position`` names the problem."""
+        key = (position, problem)
+        found = self._mentions.get(key)
+        if found is None:  # at most one answer per entry and problem is ever kept
+            found = self.texts is not None and self.problems.mentions(problem, self.texts[position])
+            self._mentions[key] = found
+        return found
+
+    def unmentioned(self, named: tuple[int, ...], positions: list[int]) -> tuple[int, ...]:
+        """The problems a question names (``named``) when none of the entries at ``positions``
+        names any of them; nothing when one does, when the question names none, or when the
+        version kept no texts to read."""
+        if not named or self.texts is None or not positions:
+            return ()
+        if any(self.mentions(p, problem) for p in positions for problem in named):
+            return ()
+        return named
