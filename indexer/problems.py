@@ -124,12 +124,13 @@ class EntryProblems:
             self._mentions[key] = found
         return found
 
-    def unmentioned(self, named: tuple[int, ...], positions: list[int]) -> tuple[int, ...]:
-        """The problems a question names (``named``) when none of the entries at ``positions``
-        names any of them; nothing when one does, when the question names none, or when the
-        version kept no texts to read."""
-        if not named or self.texts is None or not positions:
+    def unmentioned(self, readings: tuple[str, ...], positions: list[int]) -> tuple[str, ...]:
+        """The problems a question names in any of its ``readings``, as an officer reads them,
+        when none of the entries at ``positions`` names any of them; nothing when one does,
+        when the question names none, or when the version kept no texts to read."""
+        if self.texts is None or not positions:
             return ()
+        named = self.problems.named(*readings)
         if any(self.mentions(p, problem) for p in positions for problem in named):
             return ()
-        return named
+        return tuple(map(self.problems.label, named))

@@ -316,8 +316,7 @@ class Searcher:
         best_similarity = max(similarity.values(), default=0.0)
         words = content_words(dense_text(corrected))
         asked = index.asks.asks_for(text)
-        named = index.problems.problems.named(text, plain, corrected)
-        unmentioned = index.problems.unmentioned(named, ranked[:PROBLEM_ENTRIES])
+        unmentioned = index.problems.unmentioned((text, plain, corrected), ranked[:PROBLEM_ENTRIES])
         evidence = Evidence(
             cosine=best_similarity,
             margin=best_similarity - float(dense_scores[1]) if len(dense_scores) > 1 else best_similarity,
@@ -371,7 +370,7 @@ class Searcher:
             index_version=index.version,
             asks_for_other=asks_for_other,
             asks_for=asked if no_good_match else None,
-            unmentioned=tuple(map(index.problems.problems.label, unmentioned)) if no_good_match else (),
+            unmentioned=unmentioned if no_good_match else (),
         )
 
     def _knows(self, word: str) -> bool:

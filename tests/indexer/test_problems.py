@@ -74,10 +74,10 @@ def test_a_problem_counts_as_unmentioned_only_when_none_of_the_entries_names_it(
                                                "  - name: burglary\n    say: ['\\bburglar\\w*']\n"))
     entries = EntryProblems(problems, ["neighbourhood watch members report suspicious activity",
                                        "target hardening reduced burglary", "community speedwatch cut speeding"])
-    speeding = problems.named("speeding through the village")
-    assert entries.unmentioned(speeding, [0, 1]) == speeding
+    speeding = ("speeding through the village",)
+    assert entries.unmentioned(speeding, [0, 1]) == ("speeding",)
     assert entries.unmentioned(speeding, [0, 2]) == ()  # one of the best entries speaks of it
-    assert entries.unmentioned((), [0]) == ()  # a question naming no problem gives no evidence
+    assert entries.unmentioned(("parking on the verge",), [0]) == ()  # naming no problem gives no evidence
     assert EntryProblems(problems, None).unmentioned(speeding, [0]) == ()  # a version without texts
 
 
