@@ -16,11 +16,13 @@ how close the match is, by a weight fitted on the tuned question sets (``python 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
+
+from indexer.patterns import PatternSet
 
 PACKAGED_CUES = Path(__file__).with_name("other_asks.yaml")
 GROUPS = ("law", "figures", "admin")
@@ -48,6 +50,10 @@ class AskCues:
 
     groups: tuple[tuple[str, re.Pattern[str]], ...]
     count: int  # patterns in all
+    reader: PatternSet = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "reader", PatternSet([pattern for _, pattern in self.groups]))
 
     @classmethod
     def from_mapping(cls, data: object, *, path: str = "other_asks.yaml") -> "AskCues":
@@ -82,8 +88,8 @@ class AskCues:
     def asks_for(self, question: str) -> str | None:
         """The first group whose wording the question uses (law, figures, admin); None when
         it asks for none of them."""
-        text = question.lower()
-        return next((group for group, pattern in self.groups if pattern.search(text)), None)
+        found = self.reader.matching(question.lower())
+        return self.groups[found[0]][0] if found else None
 
 
 @lru_cache(maxsize=1)

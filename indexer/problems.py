@@ -19,7 +19,7 @@ no change here.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -27,6 +27,7 @@ import orjson
 import yaml
 
 from indexer.asks import checked
+from indexer.patterns import PatternSet
 
 PACKAGED_PROBLEMS = Path(__file__).with_name("problems.yaml")
 ENTRY_TEXTS = "entry_texts.json"  # in an index version: each entry's passages, in lower case
@@ -43,6 +44,10 @@ class Problems:
     names: tuple[str, ...]
     patterns: tuple[re.Pattern[str], ...]
     count: int  # patterns in all
+    reader: PatternSet = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "reader", PatternSet(self.patterns))
 
     @classmethod
     def from_mapping(cls, data: object, *, path: str = "problems.yaml") -> "Problems":
@@ -82,8 +87,7 @@ class Problems:
 
     def named(self, *readings: str) -> tuple[int, ...]:
         """The problems (by number) that any reading of a question names."""
-        text = "\n".join(dict.fromkeys(r.lower() for r in readings))
-        return tuple(number for number, pattern in enumerate(self.patterns) if pattern.search(text))
+        return tuple(self.reader.matching("\n".join(dict.fromkeys(r.lower() for r in readings))))
 
     def mentions(self, problem: int, text: str) -> bool:
         """Whether ``text`` (lower case) names the problem."""
@@ -108,6 +112,7 @@ class EntryProblems:
         self.problems = problems
         self.texts = texts  # None for a version published before entries' texts were kept
         self._mentions: dict[tuple[int, int], bool] = {}
+        self._candidates: dict[int, frozenset[int]] = {}  # per entry: the problems it may name
 
     @classmethod
     def for_version(cls, folder: Path, problems: Problems | None = None) -> "EntryProblems":
@@ -120,9 +125,15 @@ class EntryProblems:
         key = (position, problem)
         found = self._mentions.get(key)
         if found is None:  # at most one answer per entry and problem is ever kept
-            found = self.texts is not None and self.problems.mentions(problem, self.texts[position])
+            found = self.texts is not None and self._reads(position, problem, self.texts[position])
             self._mentions[key] = found
         return found
+
+    def _reads(self, position: int, problem: int, text: str) -> bool:
+        candidates = self._candidates.get(position)
+        if candidates is None:  # one pass over the entry's text, whichever problem is asked first
+            candidates = self._candidates[position] = frozenset(self.problems.reader.candidates(text))
+        return problem in candidates and self.problems.mentions(problem, text)
 
     def unmentioned(self, readings: tuple[str, ...], positions: list[int]) -> tuple[str, ...]:
         """The problems a question names in any of its ``readings``, as an officer reads them,
