@@ -29,6 +29,10 @@ from indexer.search import KnowledgeIndex, Searcher
         ("which form do i use for a vehicle recovery", "admin"),
         ("locked out of niche again how do i reset my password", "admin"),
         ("Phone Number For The MASH", "admin"),  # read in lower case
+        ("our new starters keep jacking it in after a year, how do we keep them", "admin"),
+        ("sgt here, team is on its knees, 4 down on lates, anything for morale", "admin"),
+        ("support for tutor constables with two students each", "admin"),
+        ("short staffed every weekend on response, what can i do", "admin"),
     ],
 )
 def test_a_question_asking_for_law_figures_or_admin_is_recognised_by_its_wording(question: str, group: str) -> None:
@@ -50,6 +54,13 @@ def test_a_question_asking_for_law_figures_or_admin_is_recognised_by_its_wording
         "what form of intervention works best for county lines kids",
         "14yo caught with a bit of weed first time, charge or outcome 22",  # a diversion scheme, not a code
         "lads on mopeds snatching phones outside the station every friday, what can we do",
+        "how do we stop young people being recruited into county lines",
+        "recruit volunteers for neighbourhood watch on the estate",
+        "keeping kids from leaving school early and getting drawn into gangs",
+        "wellbeing of domestic abuse victims after a marac",
+        "burglaries of student houses near the university",
+        "staff in pubs spotting drink spiking",
+        "do burnouts in the retail park car park stop with a pspo",
     ],
 )
 def test_a_prevention_question_naming_powers_orders_or_figures_is_not_read_as_asking_for_them(question: str) -> None:
