@@ -231,7 +231,9 @@ async def test_a_question_refused_because_it_asks_for_law_or_figures_is_told_why
     assert "reads as asking for figures for a force or an area" in figures[1]
     # Worded as the officer's own admin, it is told so even though no entry was close anyway.
     admin = [b.get("text", "") for b in _card(await _send(bot, "whos the on call inspector tonight"))["body"]]
-    assert "reads as asking about your own pay, leave, forms or systems" in admin[1]
+    assert "reads as asking about your own pay, leave, forms, systems or the force's staffing" in admin[1]
+    staffing = [b.get("text", "") for b in _card(await _send(bot, "how do we keep student officers from leaving"))["body"]]
+    assert "reads as asking about your own pay, leave, forms, systems or the force's staffing" in staffing[1]
     # A problem the base does not cover is not put down to what it asks for: the card names it.
     uncovered = [b.get("text", "") for b in _card(await _send(bot, "badger sett interference"))["body"]]
     assert uncovered[1].startswith("The Hub's knowledge base has no evidence on wildlife crime yet.")
@@ -240,7 +242,8 @@ async def test_a_question_refused_because_it_asks_for_law_or_figures_is_told_why
     assert [(g.text, g.reason) for g in gaps] == [
         ("can i arrest for shoplifting under 200 pounds", "asks-for-other"),
         ("how many shed breaks did we have in our district last year", "asks-for-other"),
-        ("whos the on call inspector tonight", "asks-for-other"), ("badger sett interference", "no-match")]
+        ("whos the on call inspector tonight", "asks-for-other"),
+        ("how do we keep student officers from leaving", "asks-for-other"), ("badger sett interference", "no-match")]
 
 
 def test_a_question_refused_for_what_its_meaning_asks_for_is_told_so_in_general_terms() -> None:
