@@ -29,6 +29,13 @@ from indexer.search import KnowledgeIndex, Searcher
         ("which form do i use for a vehicle recovery", "admin"),
         ("locked out of niche again how do i reset my password", "admin"),
         ("Phone Number For The MASH", "admin"),  # read in lower case
+        ("wats the max sentance for a blade in a school", "law"),
+        ("can the landlord still be charged if he didnt know about the grow", "law"),
+        ("gbh vs wounding with intent, which one", "law"),
+        ("what s35 powers have we got for the lads on the retail park", "law"),
+        ("how do i get his phone downloaded before interview", "admin"),
+        ("link for the nrm referral form pls", "admin"),
+        ("how do we get the bank to freeze the money the scammer took", "admin"),
         ("our new starters keep jacking it in after a year, how do we keep them", "admin"),
         ("sgt here, team is on its knees, 4 down on lates, anything for morale", "admin"),
         ("support for tutor constables with two students each", "admin"),
@@ -61,6 +68,12 @@ def test_a_question_asking_for_law_figures_or_admin_is_recognised_by_its_wording
         "burglaries of student houses near the university",
         "staff in pubs spotting drink spiking",
         "do burnouts in the retail park car park stop with a pspo",
+        "do dispersal orders under s35 actually reduce asb",
+        "does increasing the maximum sentence deter burglars",
+        "what powers are most effective against asb",
+        "robbery vs burglary, which has more repeat victims",
+        "how do we recover stolen bikes, does marking help",
+        "does the banking protocol stop elderly people being scammed",
     ],
 )
 def test_a_prevention_question_naming_powers_orders_or_figures_is_not_read_as_asking_for_them(question: str) -> None:
@@ -163,3 +176,18 @@ def test_no_question_up_to_the_length_limit_stalls_the_cues(unit: str) -> None:
     started = time.perf_counter()
     packaged_cues().asks_for(question)
     assert time.perf_counter() - started < 0.5  # a stall, not a timing: 2 ms for 500 characters here
+
+
+def test_no_cue_fires_on_a_prevention_question_or_a_bare_topic_of_the_intent_bank() -> None:
+    """The bank's prevention questions and bare tactic or problem names were written to look like
+    the others; a cue that matches one refuses a question the base may answer."""
+    import yaml
+
+    bank = Path(__file__).resolve().parents[2] / "eval" / "intent"
+    asked = yaml.safe_load((bank / "questions.yaml").read_text(encoding="utf-8"))
+    bare = yaml.safe_load((bank / "bare_phrases.yaml").read_text(encoding="utf-8"))
+    prevention = [q["text"] for q in asked if q["asks"] == "what_works"] + [q["text"] for q in bare]
+    assert len(prevention) == 320
+    assert [q for q in prevention if packaged_cues().asks_for(q)] == []
+    others = [q["text"] for q in asked if q["asks"] == "other"]
+    assert sum(packaged_cues().asks_for(q) is not None for q in others) >= 50  # a third read by their wording alone
