@@ -124,6 +124,8 @@ ASKS_FOR_OTHER = (
 ASKS_FOR = {
     "law": f"{_PREVENTION_ONLY}for a point of law: an offence, a power, charging or a sentence.{_IF_PREVENTION}",
     "figures": f"{_PREVENTION_ONLY}for figures for a force or an area.{_IF_PREVENTION}",
+    "procedure": f"{_PREVENTION_ONLY}for how to handle one case: a referral, a form, an order, evidence or "
+                 f"a victim's money or accounts.{_IF_PREVENTION}",
     "admin": f"{_PREVENTION_ONLY}about your own pay, leave, forms, systems or the force's staffing.{_IF_PREVENTION}",
 }
 

@@ -1,12 +1,13 @@
 """Whether a question's wording asks for something the evidence base never holds.
 
 Officers also ask the assistant points of law ("is it an offence to carry a machete in the
-car"), figures ("how many resi burglaries did we have last year") and their own admin ("which
+car"), figures ("how many resi burglaries did we have last year"), the procedure of one live
+case ("NRM referral form link", "how do I get the phone downloaded") and their own admin ("which
 form for overtime", "who's the on-call supt tonight"). Such a question often names a topic an
 entry covers, so its closest passage and its keywords look like a match. The intent reading
 (``indexer.intent``) reads what the question's meaning vector leaves unexplained; these cues
 read the words themselves: ``other_asks.yaml``, beside this module, lists regular expressions
-in three groups (law, figures, admin), each anchored in an asking phrase so that a question
+in four groups (law, figures, procedure, admin), each anchored in an asking phrase so that a question
 about preventing a problem, even one naming a power or an order, does not match.
 
 A match is evidence, not a verdict: the no-match decision weighs it (``asks_other``) against
@@ -25,7 +26,7 @@ import yaml
 from indexer.patterns import PatternSet
 
 PACKAGED_CUES = Path(__file__).with_name("other_asks.yaml")
-GROUPS = ("law", "figures", "admin")
+GROUPS = ("law", "figures", "procedure", "admin")
 
 
 def checked(pattern: str, where: str, error: type[ValueError]) -> str:
@@ -86,7 +87,7 @@ class AskCues:
         return cls.from_mapping(data, path=str(path))
 
     def asks_for(self, question: str) -> str | None:
-        """The first group whose wording the question uses (law, figures, admin); None when
+        """The first group whose wording the question uses (law, figures, procedure, admin); None when
         it asks for none of them."""
         found = self.reader.matching(question.lower())
         return self.groups[found[0]][0] if found else None

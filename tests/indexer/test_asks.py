@@ -33,9 +33,9 @@ from indexer.search import KnowledgeIndex, Searcher
         ("can the landlord still be charged if he didnt know about the grow", "law"),
         ("gbh vs wounding with intent, which one", "law"),
         ("what s35 powers have we got for the lads on the retail park", "law"),
-        ("how do i get his phone downloaded before interview", "admin"),
-        ("link for the nrm referral form pls", "admin"),
-        ("how do we get the bank to freeze the money the scammer took", "admin"),
+        ("how do i get his phone downloaded before interview", "procedure"),
+        ("link for the nrm referral form pls", "procedure"),
+        ("how do we get the bank to freeze the money the scammer took", "procedure"),
         ("our new starters keep jacking it in after a year, how do we keep them", "admin"),
         ("sgt here, team is on its knees, 4 down on lates, anything for morale", "admin"),
         ("support for tutor constables with two students each", "admin"),
@@ -80,9 +80,9 @@ def test_a_prevention_question_naming_powers_orders_or_figures_is_not_read_as_as
     assert packaged_cues().asks_for(question) is None
 
 
-def test_the_shipped_cues_cover_all_three_groups() -> None:
+def test_the_shipped_cues_cover_all_four_groups() -> None:
     cues = packaged_cues()
-    assert [group for group, _ in cues.groups] == ["law", "figures", "admin"]
+    assert [group for group, _ in cues.groups] == ["law", "figures", "procedure", "admin"]
     assert cues.count >= 60
 
 
