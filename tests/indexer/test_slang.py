@@ -19,6 +19,7 @@ def test_the_shipped_glossary_rewrites_whole_words_and_longest_phrases_first() -
     assert slang.rewrite("bloke keeps hitting his missus") == "man keeps hitting his partner"
     assert slang.rewrite("fights when the clubs kick out") == "fights when the pubs and clubs close"
     assert slang.rewrite("women scared of their boyfriends") == "women scared of their partners"
+    assert slang.rewrite("kids keep nicking from the shop") == "children keep shoplifting"
     # Whole words only, and a hyphenated word is left alone.
     assert slang.rewrite("promotors of his ex-offender scheme") == "promotors of his ex-offender scheme"
     # A hyphenated word is read as the listed phrase it spells with spaces, never in part.
