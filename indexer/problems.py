@@ -135,13 +135,21 @@ class EntryProblems:
             candidates = self._candidates[position] = frozenset(self.problems.reader.candidates(text))
         return problem in candidates and self.problems.mentions(problem, text)
 
-    def unmentioned(self, readings: tuple[str, ...], positions: list[int]) -> tuple[str, ...]:
-        """The problems a question names in any of its ``readings``, as an officer reads them,
-        when none of the entries at ``positions`` names any of them; nothing when one does,
-        when the question names none, or when the version kept no texts to read."""
+    def unmentioned(self, readings: tuple[str, ...], positions: list[int]) -> tuple[int, ...]:
+        """The problems (by number) a question names in any of its ``readings`` when none of the
+        entries at ``positions`` names any of them; nothing when one does, when the question
+        names none, or when the version kept no texts to read."""
         if self.texts is None or not positions:
             return ()
         named = self.problems.named(*readings)
         if any(self.mentions(p, problem) for p in positions for problem in named):
             return ()
-        return tuple(map(self.problems.label, named))
+        return named
+
+    def no_evidence_on(self, problems: tuple[int, ...], positions: list[int]) -> tuple[str, ...]:
+        """Of ``problems``, those none of the entries at ``positions`` (a wider reach than the
+        decision's) names, as an officer reads them: what the card may say the base has no
+        evidence on. A problem an entry names that the search ranked below the best few is not
+        one the base lacks."""
+        return tuple(self.problems.label(problem) for problem in problems
+                     if not any(self.mentions(p, problem) for p in positions))

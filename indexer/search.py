@@ -63,6 +63,7 @@ BREADTH_RERANKED = 30  # the first six pages of five results
 SPREAD_SAMPLE = 1024
 REMEASURED = 2  # a half-precision search fetches twice the passages wanted (closest_passages)
 PROBLEM_ENTRIES = 3  # a problem the question names, unmentioned by all of the best three (indexer.problems)
+EVIDENCE_ENTRIES = 20  # the card says the base has no evidence on it only when none of the best 20 names it
 
 
 @dataclass(frozen=True)
@@ -370,7 +371,8 @@ class Searcher:
             index_version=index.version,
             asks_for_other=asks_for_other,
             asks_for=asked if no_good_match else None,
-            unmentioned=unmentioned if no_good_match else (),
+            unmentioned=(index.problems.no_evidence_on(unmentioned, ranked[:EVIDENCE_ENTRIES])
+                         if no_good_match else ()),
         )
 
     def _knows(self, word: str) -> bool:

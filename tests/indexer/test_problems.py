@@ -75,10 +75,25 @@ def test_a_problem_counts_as_unmentioned_only_when_none_of_the_entries_names_it(
     entries = EntryProblems(problems, ["neighbourhood watch members report suspicious activity",
                                        "target hardening reduced burglary", "community speedwatch cut speeding"])
     speeding = ("speeding through the village",)
-    assert entries.unmentioned(speeding, [0, 1]) == ("speeding",)
+    assert entries.unmentioned(speeding, [0, 1]) == (0,)
     assert entries.unmentioned(speeding, [0, 2]) == ()  # one of the best entries speaks of it
     assert entries.unmentioned(("parking on the verge",), [0]) == ()  # naming no problem gives no evidence
     assert EntryProblems(problems, None).unmentioned(speeding, [0]) == ()  # a version without texts
+
+
+def test_the_card_says_the_base_has_no_evidence_only_on_a_problem_no_entry_within_reach_names(tmp_path: Path) -> None:
+    problems = Problems.load(lexicon(tmp_path, "problems:\n  - name: speeding\n    say: ['(?<!no )\\bspeed(ing|ers)\\b']\n"
+                                               "  - name: shop_theft\n    say: ['\\bshoplift\\w*']\n"))
+    entries = EntryProblems(problems, ["neighbourhood watch members report suspicious activity",
+                                       "retail partnerships cut crime", "no speeding signs were ignored",
+                                       "caf\u00e9 owners and shoplifters"])
+    # Both unmentioned by the best entry; within reach, only speeding is named by none (the
+    # lookaround still narrows, and text outside ASCII is still read).
+    assert entries.unmentioned(("speeding and shoplifting",), [0]) == (0, 1)
+    assert entries.no_evidence_on((0, 1), [0, 1, 2, 3]) == ("speeding",)
+    assert entries.no_evidence_on((0, 1), [0, 1]) == ("speeding", "shop theft")  # beyond reach
+    assert entries.no_evidence_on((), [0, 1, 2, 3]) == ()
+    assert EntryProblems(problems, None).no_evidence_on((0, 1), [0]) == ("speeding", "shop theft")
 
 
 def test_the_shipped_rule_weighs_an_unmentioned_problem_against_a_match() -> None:
