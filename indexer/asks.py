@@ -7,8 +7,8 @@ form for overtime", "who's the on-call supt tonight"). Such a question often nam
 entry covers, so its closest passage and its keywords look like a match. The intent reading
 (``indexer.intent``) reads what the question's meaning vector leaves unexplained; these cues
 read the words themselves: ``other_asks.yaml``, beside this module, lists regular expressions
-in four groups (law, figures, procedure, admin), each anchored in an asking phrase so that a question
-about preventing a problem, even one naming a power or an order, does not match.
+in four groups (law, figures, procedure, admin), each anchored in an asking phrase so that a
+question about preventing a problem, even one naming a power or an order, does not match.
 
 A match is evidence, not a verdict: the no-match decision weighs it (``asks_other``) against
 how close the match is, by a weight fitted on the tuned question sets (``python -m eval.fit``).
@@ -21,24 +21,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
-from indexer.patterns import PatternSet
+from indexer.patterns import PatternSet, checked, read_yaml
 
 PACKAGED_CUES = Path(__file__).with_name("other_asks.yaml")
 GROUPS = ("law", "figures", "procedure", "admin")
-
-
-def checked(pattern: str, where: str, error: type[ValueError]) -> str:
-    """``pattern`` as one alternative of a larger expression, once it is known to compile and
-    not to match empty text; else ``error`` naming ``where`` and the reason."""
-    try:
-        re.compile(pattern)
-    except re.error as reason:
-        raise error(f"{where}: not a regular expression ({reason})") from None
-    if re.fullmatch(pattern, ""):
-        raise error(f"{where}: matches empty text")
-    return f"(?:{pattern})"
 
 
 class CuesError(ValueError):
@@ -80,15 +66,11 @@ class AskCues:
 
     @classmethod
     def load(cls, path: Path) -> "AskCues":
-        try:
-            data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as error:
-            raise CuesError(f"{path}: cannot be read ({type(error).__name__})") from None
-        return cls.from_mapping(data, path=str(path))
+        return cls.from_mapping(read_yaml(path, CuesError), path=str(path))
 
     def asks_for(self, question: str) -> str | None:
-        """The first group whose wording the question uses (law, figures, procedure, admin); None when
-        it asks for none of them."""
+        """The first group whose wording the question uses (law, figures, procedure, admin);
+        None when it asks for none of them."""
         found = self.reader.matching(question.lower())
         return self.groups[found[0]][0] if found else None
 

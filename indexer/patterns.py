@@ -21,13 +21,35 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from pathlib import Path
 
 import re2
+import yaml
 
 _LOOKAROUND = re.compile(r"\(\?<?[!=]")
 # Typographic punctuation that phones type for ASCII: the same class for \w, \s and \b.
 _ASCII = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201b": "'", "\u201c": '"', "\u201d": '"',
                         "\u2013": "-", "\u2014": "-", "\u2026": ".", "\u00a0": " "})
+
+
+def checked(pattern: str, where: str, error: type[ValueError]) -> str:
+    """``pattern`` as one alternative of a larger expression, once it is known to compile and
+    not to match empty text; else ``error`` naming ``where`` and the reason."""
+    try:
+        re.compile(pattern)
+    except re.error as reason:
+        raise error(f"{where}: not a regular expression ({reason})") from None
+    if re.fullmatch(pattern, ""):
+        raise error(f"{where}: matches empty text")
+    return f"(?:{pattern})"
+
+
+def read_yaml(path: Path, error: type[ValueError]) -> object:
+    """The YAML document at ``path``; else ``error`` naming the path and why it cannot be read."""
+    try:
+        return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as reason:
+        raise error(f"{path}: cannot be read ({type(reason).__name__})") from None
 
 
 def _class_end(source: str, i: int) -> int:

@@ -24,10 +24,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import orjson
-import yaml
 
-from indexer.asks import checked
-from indexer.patterns import PatternSet
+from indexer.patterns import PatternSet, checked, read_yaml
 
 PACKAGED_PROBLEMS = Path(__file__).with_name("problems.yaml")
 ENTRY_TEXTS = "entry_texts.json"  # in an index version: each entry's passages, in lower case
@@ -79,11 +77,7 @@ class Problems:
 
     @classmethod
     def load(cls, path: Path) -> "Problems":
-        try:
-            data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as error:
-            raise ProblemsError(f"{path}: cannot be read ({type(error).__name__})") from None
-        return cls.from_mapping(data, path=str(path))
+        return cls.from_mapping(read_yaml(path, ProblemsError), path=str(path))
 
     def named(self, *readings: str) -> tuple[int, ...]:
         """The problems (by number) that any reading of a question names."""
