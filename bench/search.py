@@ -16,7 +16,8 @@ benchmark runs that search over synthetic bases of 1,000, 10,000 and 100,000 ent
    with 8-bit weights, see ``indexer.embedder``,
    ``Searcher.search``) against the textbook one (sentence-transformers ``encode`` and
    ``util.semantic_search`` over the same passage vectors, given the same threads), and ours
-   again while another process keeps one core busy.
+   again while another process keeps one core busy. The question's embedding is also timed
+   alone in the same rounds, to show how much of the query it takes.
 4. **Exact against approximate** nearest-neighbour search (faiss flat against HNSW with the
    build's parameters): dense-search latency, the time to build the HNSW graph, and the
    recall@5 of the whole search with HNSW against exact search, counted per entry. The
@@ -61,6 +62,7 @@ from indexer.build import (
     version_dir,
 )
 from indexer.embedder import Embedder, load_embedder, load_query_embedder, query_threads, resolve_model
+from indexer.intent import dense_text
 from indexer.search import REMEASURED, KnowledgeIndex, Searcher
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -178,17 +180,22 @@ def measure_queries(
     # (bot/whatworks.py), so the timings are not those of the builds this process ran first.
     gc.collect()
     gc.freeze()
-    ours_rounds, theirs_rounds = [], []
+    # The text the search embeds, so the question embedding can be timed alone beside it.
+    embedded = {q: dense_text(index.read(q)[2]) for q in [*warmup, *measured]}
+    ours_rounds, theirs_rounds, embedding_rounds = [], [], []
     for _ in range(ROUNDS):
         with limit_threads(1):  # the search on one thread; the embedder has its own threads
             ours_rounds.append(timed(lambda q: searcher.search(q, k=K), warmup, measured))
+            embedding_rounds.append(timed(lambda q: embedder.embed([embedded[q]]), warmup, measured))
         with limit_threads(query_threads()):
             theirs_rounds.append(timed(textbook.search, warmup, measured))
     with limit_threads(1), core_kept_busy():
         busy = timed(lambda q: searcher.search(q, k=K), warmup, measured)
     ours, theirs = median_round(ours_rounds), median_round(theirs_rounds)
+    embedding = median_round(embedding_rounds)
     return {
         "ours_p50_ms": ours[0], "ours_p95_ms": ours[1],
+        "embedding_p50_ms": embedding[0], "embedding_p95_ms": embedding[1],
         "textbook_p50_ms": theirs[0], "textbook_p95_ms": theirs[1],
         "textbook_over_ours_p95": theirs[1] / ours[1],
         "busy_p50_ms": busy[0], "busy_p95_ms": busy[1],
@@ -208,6 +215,8 @@ def _print_queries(figures: dict[str, Any], size: int) -> None:
     row("ours: ONNX embedder (8-bit weights) + hybrid Searcher.search",
          [ms(figures["ours_p50_ms"]), ms(figures["ours_p95_ms"])], note)
     row(f"  p95 of each of the {len(figures['ours_round_p95_ms'])} rounds (ms): {rounds('ours_round_p95_ms')}")
+    row("  of which: the question's embedding alone, timed in the same rounds",
+         [ms(figures["embedding_p50_ms"]), ms(figures["embedding_p95_ms"])])
     row("textbook: SentenceTransformer.encode + util.semantic_search",
          [ms(figures["textbook_p50_ms"]), ms(figures["textbook_p95_ms"])])
     row(f"  p95 of each round (ms): {rounds('textbook_round_p95_ms')}")
