@@ -14,7 +14,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from bench.measure import limit_threads, timed
+from bench.measure import header, limit_threads, ms, row, timed
 from indexer.build import HNSW_EF_CONSTRUCTION, HNSW_M, ef_search_for
 from indexer.embedder import Embedder
 from indexer.search import CANDIDATES, KnowledgeIndex, Searcher
@@ -31,9 +31,13 @@ __all__ = [
     "recall_at_k",
     "measure_as_built",
     "measure_dense",
+    "sweep_ef_search",
+    "TARGET_RECALL",
 ]
 
 K = 5
+TARGET_RECALL = 0.99  # recall@5 of the whole search with HNSW against exact search
+EF_SWEEP = (192, 256, 384, 512, 768, 1024, 1536, 2048)
 # Synthetic entries share boilerplate passages, so several entries often tie for a place in
 # the top five; an approximate result tied with exact search's fifth counts as found.
 TIE = 1e-6
@@ -190,3 +194,31 @@ def measure_as_built(index: KnowledgeIndex, warmup: np.ndarray, measured: np.nda
     with limit_threads(1):
         p50, p95 = timed(lambda v: index.closest_passages(v, count), warmup, measured)
     return {"built_p50_ms": p50, "built_p95_ms": p95}
+
+
+def sweep_ef_search(
+    index: KnowledgeIndex, exact: Any, approximate: Any, embedder: Embedder, vectors: QueryVectors,
+    warmup: Sequence[str], questions: Sequence[str],
+) -> list[dict[str, Any]]:
+    """Raise efSearch past the configured value until the search's recall@5 reaches the target.
+
+    Returns the figures at each value tried; the configured value is restored afterwards.
+    """
+    params = hnsw_params(approximate)
+    configured = params.efSearch
+    searcher = Searcher(with_dense(index, approximate), embedder)
+    rows = []
+    header("efSearch for the recall target", ["recall@5", "search p95"])
+    try:
+        for ef in (value for value in EF_SWEEP if value > configured):
+            params.efSearch = ef
+            with limit_threads(1):
+                recall, strict = recall_at_k(index, exact, approximate, questions, vectors)
+                _, p95 = timed(lambda q: searcher.search(q, k=K), warmup, questions)
+            rows.append({"ef_search": ef, "recall_at_5": recall, "strict_recall_at_5": strict, "query_p95_ms": p95})
+            row(f"efSearch={ef} (strict recall {strict:.4f})", [f"{recall:.4f}", ms(p95)])
+            if recall >= TARGET_RECALL:
+                break
+    finally:
+        params.efSearch = configured
+    return rows

@@ -39,6 +39,7 @@ from typing import Any, Sequence
 from bench import synthetic
 from bench.compare import (
     K,
+    TARGET_RECALL,
     QueryVectors,
     Textbook,
     flat_index,
@@ -48,7 +49,7 @@ from bench.compare import (
     measure_dense,
     query_vectors,
     recall_at_k,
-    with_dense,
+    sweep_ef_search,
 )
 from bench.measure import core_kept_busy, header, limit_threads, log, median_round, ms, row, status, timed, verdict
 from bench.turn import measure_turns
@@ -79,12 +80,10 @@ WARMUP = 20
 # Query latency is timed in this many rounds, ours and the textbook's taking turns so both
 # meet the same moments of noise from the host; the median round's p50 and p95 are reported.
 ROUNDS = 3
-EF_SWEEP = (192, 256, 384, 512, 768, 1024, 1536, 2048)
 
 TARGET_QUERY_P95_MS = {10_000: 8.0, 100_000: 25.0}
 TARGET_SPEEDUP = 1.5
 TARGET_INCREMENTAL_S = 5.0
-TARGET_RECALL = 0.99
 TURN_AT = 10_000
 TURNS = 200
 TARGET_TURN_P95_MS = 60.0
@@ -237,34 +236,6 @@ def _print_dense(figures: dict[str, Any], vectors: int) -> None:
          f"efSearch={ef_search_for(vectors)}",
          [ms(figures["hnsw_p50_ms"], 2), ms(figures["hnsw_p95_ms"], 2)])
     row(f"building the HNSW graph, {BUILD_THREADS} threads", [f"{figures['hnsw_build_s']:.1f} s"])
-
-
-def sweep_ef_search(
-    index: KnowledgeIndex, exact: Any, approximate: Any, embedder: Embedder, vectors: QueryVectors,
-    warmup: Sequence[str], questions: Sequence[str],
-) -> list[dict[str, Any]]:
-    """Raise efSearch past the configured value until the search's recall@5 reaches the target.
-
-    Returns the figures at each value tried; the configured value is restored afterwards.
-    """
-    params = hnsw_params(approximate)
-    configured = params.efSearch
-    searcher = Searcher(with_dense(index, approximate), embedder)
-    rows = []
-    header("efSearch for the recall target", ["recall@5", "search p95"])
-    try:
-        for ef in (value for value in EF_SWEEP if value > configured):
-            params.efSearch = ef
-            with limit_threads(1):
-                recall, strict = recall_at_k(index, exact, approximate, questions, vectors)
-                _, p95 = timed(lambda q: searcher.search(q, k=K), warmup, questions)
-            rows.append({"ef_search": ef, "recall_at_5": recall, "strict_recall_at_5": strict, "query_p95_ms": p95})
-            row(f"efSearch={ef} (strict recall {strict:.4f})", [f"{recall:.4f}", ms(p95)])
-            if recall >= TARGET_RECALL:
-                break
-    finally:
-        params.efSearch = configured
-    return rows
 
 
 def bench_size(
