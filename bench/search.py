@@ -63,7 +63,6 @@ from indexer.build import (
     version_dir,
 )
 from indexer.embedder import Embedder, load_embedder, load_query_embedder, query_threads, resolve_model
-from indexer.intent import dense_text
 from indexer.search import REMEASURED, KnowledgeIndex, Searcher
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -180,7 +179,7 @@ def measure_queries(
     gc.collect()
     gc.freeze()
     # The text the search embeds, so the question embedding can be timed alone beside it.
-    embedded = {q: dense_text(index.read(q)[2]) for q in [*warmup, *measured]}
+    embedded = {q: index.meaning_text(q) for q in [*warmup, *measured]}
     ours_rounds, theirs_rounds, embedding_rounds = [], [], []
     for _ in range(ROUNDS):
         with limit_threads(1):  # the search on one thread; the embedder has its own threads

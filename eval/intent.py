@@ -29,7 +29,7 @@ import yaml
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
-from indexer.intent import PASSAGES, IntentReading, dense_text, unexplained
+from indexer.intent import PASSAGES, IntentReading, unexplained
 from indexer.search import Searcher
 
 QUESTIONS = Path("eval/intent/questions.yaml")
@@ -56,7 +56,7 @@ class Bank:
 def unexplained_vector(searcher: Searcher, text: str) -> Array:
     """The part of ``text``'s meaning vector the search's closest passages do not explain."""
     index = searcher.index
-    vector = searcher.embedder.embed([dense_text(index.read(text)[2])])[0]
+    vector = searcher.embedder.embed([index.meaning_text(text)])[0]
     rows, _ = index.closest_passages(vector, PASSAGES)
     return unexplained(vector.astype(np.float64), index.vectors[rows])
 

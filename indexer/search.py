@@ -150,6 +150,10 @@ class KnowledgeIndex:
         corrected = self.speller.correct(plain)
         return plain, corrected, self.expand(corrected)
 
+    def meaning_text(self, text: str) -> str:
+        """What the search embeds for a question: its expanded reading without asking words."""
+        return dense_text(self.read(text)[2])
+
     def expand(self, text: str) -> str:
         """``text`` with the taxonomy labels and tagged abbreviations it uses spelled out."""
         expanded = self.taxonomy.expand(text)
