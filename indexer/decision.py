@@ -25,7 +25,7 @@ import json
 import logging
 import math
 import re
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable
 
@@ -176,11 +176,10 @@ class NoMatchModel:
 
     def probability(self, evidence: Evidence) -> float:
         """The calibrated probability that the base answers the question."""
-        values = asdict(evidence)
-        if self.passages:
-            values["cosine"] -= chance_rise(evidence.spread, evidence.passages, self.passages)
+        rise = chance_rise(evidence.spread, evidence.passages, self.passages) if self.passages else 0.0
         z = self.intercept + sum(
-            w * (values[f] - m) / s for f, m, s, w in zip(self.features, self.mean, self.scale, self.weights)
+            w * (getattr(evidence, f) - (rise if f == "cosine" else 0.0) - m) / s
+            for f, m, s, w in zip(self.features, self.mean, self.scale, self.weights)
         )
         return 1.0 / (1.0 + math.exp(-z)) if z > -30 else 0.0
 

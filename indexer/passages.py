@@ -25,7 +25,7 @@ def ranges(starts: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return np.repeat(starts - offsets, counts) + np.arange(counts.sum()), offsets
 
 
-def best_passage(index: Passages, positions: Sequence[int] | npt.NDArray[np.intp], vector: np.ndarray) -> np.ndarray:
+def best_passage(index: Passages, positions: Sequence[int] | npt.NDArray[np.integer], vector: np.ndarray) -> np.ndarray:
     """Each entry's best-passage similarity to the query."""
     if len(positions) > 2000:  # many entries: score every passage at once
         every = np.maximum.reduceat((index.vectors @ vector)[index.passage_ids], index.pointers[:-1])
@@ -34,7 +34,8 @@ def best_passage(index: Passages, positions: Sequence[int] | npt.NDArray[np.intp
     return np.maximum.reduceat(similarities, offsets)
 
 
-def best_passages_mean(index: Passages, positions: Sequence[int], vector: np.ndarray, best: int) -> np.ndarray:
+def best_passages_mean(index: Passages, positions: Sequence[int] | npt.NDArray[np.integer], vector: np.ndarray,
+                       best: int) -> np.ndarray:
     """Each entry's mean similarity to the query over its ``best`` closest passages (all of
     them when it has fewer)."""
     similarities, offsets, counts = _similarities(index, positions, vector)
@@ -46,7 +47,7 @@ def best_passages_mean(index: Passages, positions: Sequence[int], vector: np.nda
     return result
 
 
-def _similarities(index: Passages, positions: Sequence[int] | npt.NDArray[np.intp],
+def _similarities(index: Passages, positions: Sequence[int] | npt.NDArray[np.integer],
                   vector: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The similarity of every passage of the entries at ``positions``, entry after entry,
     with where each entry's run begins and how long it is."""

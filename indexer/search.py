@@ -9,7 +9,7 @@ BM25 over the entry's whole text.
 
 The two are fused by score: an entry's cosine similarity plus a weight times its BM25
 score. ``make eval`` also prints the same search fused by rank (weighted reciprocal rank),
-which scored lower on the labelled questions (see ``FUSION``). Filters (crime type, kind,
+which scored lower on the labelled questions (``indexer.fusion``). Filters (crime type, kind,
 effect) are applied before ranking and near-duplicate entries are collapsed into the first
 of them. Whether anything answers the question at all is decided on evidence that does not
 depend on the base's size, by the model published with the index (``indexer.decision``):
@@ -33,33 +33,18 @@ from indexer.asks import packaged_cues
 from indexer.build import current_version, version_dir
 from indexer.decision import Evidence, NoMatchModel, content_words, known_share
 from indexer.embedder import Embedder
+from indexer.fusion import FUSION, LEXICAL_RANK_WEIGHT, RRF_K, fuse
 from indexer.intent import PASSAGES, dense_text
 from indexer.lexical import Lexical
-from indexer.passages import best_passage, best_passages_mean, ranges
+from indexer.passages import best_passage, ranges
 from indexer.problems import EntryProblems
 from indexer.results import Hit, SearchResult
 from indexer.slang import Slang
 from indexer.spelling import Speller
 from indexer.taxonomy import Taxonomy, spells_out
 
-# How the meaning and keyword results are combined, chosen on eval/questions.yaml:
-# "scores": cosine + LEXICAL_PER_POINT * BM25 (nDCG@5 0.917 with the asked lists, 0.907 before,
-# 0.928 with the breadth below);
-# "ranks": 1/(RRF_K + dense rank) + LEXICAL_RANK_WEIGHT/(RRF_K + BM25 rank) (0.884; 0.895 before).
-FUSION = "scores"
-LEXICAL_PER_POINT = 0.0625
-RRF_K = 5
-LEXICAL_RANK_WEIGHT = 0.5
 CANDIDATES = 100
 DUPLICATE_SIMILARITY = 0.95
-# The best entries by score are re-ranked with their best passage's similarity moved halfway
-# towards the mean of their best three, so that an entry several passages of which meet the
-# question ranks above one with a single close sentence. Chosen on the tuned sets: nDCG@5 0.917
-# -> 0.928 on eval/questions.yaml and 0.947 -> 0.951 on eval/train.yaml, within 0.003 for
-# weights from 0.3 to 1.0. The no-match decision still uses the best passage alone.
-BREADTH_PASSAGES = 3
-BREADTH_WEIGHT = 0.5
-BREADTH_RERANKED = 30  # the first six pages of five results
 SPREAD_SAMPLE = 1024
 REMEASURED = 2  # a half-precision search fetches twice the passages wanted (closest_passages)
 PROBLEM_ENTRIES = 3  # a problem the question names, unmentioned by all of the best three (indexer.problems)
@@ -293,32 +278,12 @@ class Searcher:
         own_words = index.speller.correct(text) if plain != text else ""
         lexical_positions, lexical_scores, keywords = self._lexical(expanded, own_words, mask)
 
-        similarity = dict(zip(map(int, dense_positions), map(float, dense_scores)))
-        missing = [int(p) for p in lexical_positions if int(p) not in similarity]
-        if missing:  # found by keywords only: measure how close it is in meaning too
-            similarity.update(zip(missing, map(float, best_passage(index, missing, vector))))
-        fused: dict[int, float] = {}
-        if self.fusion == "ranks":
-            for rank, position in enumerate(dense_positions):
-                fused[int(position)] = 1.0 / (RRF_K + rank + 1)
-            for rank, position in enumerate(lexical_positions):
-                fused[int(position)] = fused.get(int(position), 0.0) + LEXICAL_RANK_WEIGHT / (RRF_K + rank + 1)
-            top_possible = (1.0 + LEXICAL_RANK_WEIGHT) / (RRF_K + 1)
-        else:
-            lexical = dict(zip(map(int, lexical_positions), lexical_scores.tolist()))
-            for position, cosine in similarity.items():
-                fused[position] = cosine + LEXICAL_PER_POINT * lexical.get(position, 0.0)
-            top_possible = 1.0  # the score is the fused value itself
-        ranked = sorted(fused, key=lambda p: (-fused[p], -similarity[p], p))
-        if self.fusion == "scores":  # the best few re-ranked by the breadth of their match
-            head = ranked[:BREADTH_RERANKED]
-            breadth = best_passages_mean(index, head, vector, BREADTH_PASSAGES)
-            for position, mean in zip(head, breadth.tolist()):
-                fused[position] += BREADTH_WEIGHT * (mean - similarity[position])
-            ranked = sorted(head, key=lambda p: (-fused[p], -similarity[p], p)) + ranked[BREADTH_RERANKED:]
+        ranked, fused, similarity = fuse(index, vector, (dense_positions, dense_scores),
+                                         (lexical_positions, lexical_scores), self.fusion)
+        top_possible = 1.0 if self.fusion == "scores" else (1.0 + LEXICAL_RANK_WEIGHT) / (RRF_K + 1)
         # The closest passage of any candidate: an approximate (HNSW) search can miss a passage
         # that an entry found by its keywords holds, and that passage was measured exactly.
-        best_similarity = max(similarity.values(), default=0.0)
+        best_similarity = max(similarity, default=0.0)
         words = content_words(dense_text(corrected))
         asked = index.asks.asks_for(text)
         unmentioned = index.problems.unmentioned((text, plain, corrected), ranked[:PROBLEM_ENTRIES])
@@ -344,23 +309,21 @@ class Searcher:
 
         # Collapse near-duplicates down the ranking until the page is full and one more
         # result shows whether there is a next page.
-        kept: list[int] = []
+        kept: list[int] = []  # places in the ranking
         duplicates: dict[int, list[str]] = {}
-        for position in ranked:
+        for place, position in enumerate(ranked):
             if len(kept) > offset + k:
                 break
-            original = self._duplicate_of(position, kept)
+            original = self._duplicate_of(position, [ranked[i] for i in kept])
             if original is None:
-                kept.append(position)
+                kept.append(place)
             else:
                 duplicates.setdefault(original, []).append(index.ids[position])
         hits = [
-            Hit(
-                id=index.ids[p], title=index.entries[p]["title"], kind=index.entries[p]["kind"],
-                score=fused[p] / top_possible, similarity=similarity[p], entry=index.entries[p],
-                duplicates=tuple(duplicates.get(p, ())),
-            )
-            for p in kept[offset : offset + k]
+            Hit(id=index.ids[ranked[i]], title=index.entries[ranked[i]]["title"], kind=index.entries[ranked[i]]["kind"],
+                score=fused[i] / top_possible, similarity=similarity[i], entry=index.entries[ranked[i]],
+                duplicates=tuple(duplicates.get(ranked[i], ())))
+            for i in kept[offset : offset + k]
         ]
         filters = {k_: v for k_, v in (("crime_type", crime_type), ("kind", kind), ("effect", effect)) if v}
         return SearchResult(

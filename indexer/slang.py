@@ -29,6 +29,12 @@ class SlangError(ValueError):
 class Slang:
     meanings: dict[str, str] = field(default_factory=dict)
     longest: int = 0  # words in the longest listed phrase
+    # The first word of every listed phrase: a run of words can only be one of them when its
+    # first word, or that word's part before a hyphen ("shed" of "shed-breaks"), is here.
+    starts: frozenset[str] = field(default=frozenset(), init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "starts", frozenset(phrase.split(" ")[0] for phrase in self.meanings))
 
     @classmethod
     def from_mapping(cls, data: object, *, path: str = "slang.yaml") -> "Slang":
@@ -80,6 +86,10 @@ class Slang:
         words = list(_WORD.finditer(text))
         out, kept_to, i = [], 0, 0
         while i < len(words):
+            first = words[i].group(0).lower()
+            if first not in self.starts and first.split("-")[0] not in self.starts:
+                i += 1
+                continue
             for n in range(min(self.longest, len(words) - i), 0, -1):
                 run = words[i : i + n]
                 if any(text[a.end() : b.start()].strip() for a, b in zip(run, run[1:])):

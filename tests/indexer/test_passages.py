@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from indexer.passages import best_passage, best_passages_mean
-from indexer.search import BREADTH_PASSAGES, BREADTH_WEIGHT
+from indexer.fusion import BREADTH_PASSAGES, BREADTH_WEIGHT
 
 
 @dataclass
