@@ -25,6 +25,14 @@ from indexer.patterns import PatternSet, checked, read_yaml
 
 PACKAGED_CUES = Path(__file__).with_name("other_asks.yaml")
 GROUPS = ("law", "figures", "procedure", "admin")
+# A question that asks what has worked is asking for prevention, whatever else it says on the way:
+# "we've seized a couple under s59 but they're back within a week. What has worked elsewhere?"
+# Each cue gives way to "works" or "effective" within 80 characters; this gives way across a
+# whole rambling question.
+ASKS_WHAT_WORKS = re.compile(
+    r"\bwhat (?:has|have|had) (?:\w+ )?worked\b|\bwhat (?:\w+ )?works\b|\bworked elsewhere\b"
+    r"|\b(?:has|have) (?:anyone|anybody|any forces?|other forces?) (?:\w+ )?(?:tried|done|had success)\b"
+)
 
 
 class CuesError(ValueError):
@@ -71,7 +79,10 @@ class AskCues:
     def asks_for(self, question: str) -> str | None:
         """The first group whose wording the question uses (law, figures, procedure, admin);
         None when it asks for none of them."""
-        found = self.reader.matching(question.lower())
+        lower = question.lower()
+        if ASKS_WHAT_WORKS.search(lower):
+            return None
+        found = self.reader.matching(lower)
         return self.groups[found[0]][0] if found else None
 
 

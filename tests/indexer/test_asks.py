@@ -40,6 +40,15 @@ from indexer.search import KnowledgeIndex, Searcher
         ("sgt here, team is on its knees, 4 down on lates, anything for morale", "admin"),
         ("support for tutor constables with two students each", "admin"),
         ("short staffed every weekend on response, what can i do", "admin"),
+        ("is harassment still chargeable once they've moved out", "law"),
+        ("can criminal damage even be charged if it's her own car", "law"),
+        ("he's got a previous, will cps still charge him for the knife", "law"),
+        ("he says the blade is for fishing, what defence applies", "law"),
+        ("two lads fighting outside the kebab shop, which offence fits", "law"),
+        ("what counts as reasonable force for door staff throwing someone out", "law"),
+        ("can security guards detain a shoplifter until we get there", "law"),
+        ("how do i crime a theft when the owner cant say what was taken", "law"),
+        ("should i keep my body worn camera running in the custody suite", "procedure"),
     ],
 )
 def test_a_question_asking_for_law_figures_or_admin_is_recognised_by_its_wording(question: str, group: str) -> None:
@@ -74,6 +83,14 @@ def test_a_question_asking_for_law_figures_or_admin_is_recognised_by_its_wording
         "robbery vs burglary, which has more repeat victims",
         "how do we recover stolen bikes, does marking help",
         "does the banking protocol stop elderly people being scammed",
+        # A whole question asking what has worked, however much law or admin it passes on the way.
+        "scramblers ripping up the fields every night, we've seized a couple under s59 but they're back "
+        "on new bikes within a week and residents are furious, what has worked elsewhere",
+        "trading standards are short staffed and rogue roofers keep conning pensioners, has anyone tried "
+        "a no cold calling zone",
+        "can youths be charged or diverted, what works better for reoffending",
+        "does body worn video reduce assaults on officers",
+        "would a cps charging decision come quicker with better file quality, what works",
     ],
 )
 def test_a_prevention_question_naming_powers_orders_or_figures_is_not_read_as_asking_for_them(question: str) -> None:
@@ -184,10 +201,11 @@ def test_no_cue_fires_on_a_prevention_question_or_a_bare_topic_of_the_intent_ban
     import yaml
 
     bank = Path(__file__).resolve().parents[2] / "eval" / "intent"
-    asked = yaml.safe_load((bank / "questions.yaml").read_text(encoding="utf-8"))
+    asked = [q for name in ("questions.yaml", "questions_2.yaml")
+             for q in yaml.safe_load((bank / name).read_text(encoding="utf-8"))]
     bare = yaml.safe_load((bank / "bare_phrases.yaml").read_text(encoding="utf-8"))
     prevention = [q["text"] for q in asked if q["asks"] == "what_works"] + [q["text"] for q in bare]
-    assert len(prevention) == 320
+    assert len(prevention) == 520
     assert [q for q in prevention if packaged_cues().asks_for(q)] == []
     others = [q["text"] for q in asked if q["asks"] == "other"]
-    assert sum(packaged_cues().asks_for(q) is not None for q in others) >= 50  # a third read by their wording alone
+    assert sum(packaged_cues().asks_for(q) is not None for q in others) >= 150  # over a third read by their wording alone
