@@ -42,6 +42,9 @@ class Problems:
     names: tuple[str, ...]
     patterns: tuple[re.Pattern[str], ...]
     count: int  # patterns in all
+    # A problem that is a kind of another (romance fraud of fraud): narrower -> broader, by number.
+    # An entry that names only the broader problem does not speak of the narrower one.
+    broader: dict[int, int] = field(default_factory=dict)
     reader: PatternSet = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -54,6 +57,7 @@ class Problems:
             raise ProblemsError(f"{path}: expected 'problems:' with a list of {{name: ..., say: [patterns]}}")
         names: list[str] = []
         patterns: list[re.Pattern[str]] = []
+        within: dict[int, tuple[int, str]] = {}  # narrower -> (its item's number, the broader's name)
         count = 0
         for number, item in enumerate(problems, 1):
             name = item.get("name") if isinstance(item, dict) else None
@@ -70,10 +74,28 @@ class Problems:
                 if not isinstance(pattern, str) or not pattern.strip():
                     raise ProblemsError(f"{where}: must be text")
                 sources.append(checked(pattern, where, ProblemsError))
+            kind_of = item.get("within")
+            if kind_of is not None:
+                if not isinstance(kind_of, str) or not kind_of.strip() or kind_of == name:
+                    raise ProblemsError(f"{path}: problem {number} ({name}): field 'within' must name another problem")
+                within[len(names)] = (number, kind_of)
             names.append(name)
             patterns.append(re.compile("|".join(sources)))
             count += len(sources)
-        return cls(tuple(names), tuple(patterns), count)
+        broader: dict[int, int] = {}
+        for narrower, (number, kind_of) in within.items():
+            if kind_of not in names:
+                raise ProblemsError(f"{path}: problem {number} ({names[narrower]}): 'within' names no problem "
+                                    f"of the lexicon: {kind_of}")
+            broader[narrower] = names.index(kind_of)
+        for start in broader:  # a kind of a kind of ... never comes back to itself
+            seen, at = {start}, broader[start]
+            while at in broader:
+                at = broader[at]
+                if at in seen:
+                    raise ProblemsError(f"{path}: problem {names[start]}: 'within' goes round in a circle")
+                seen.add(at)
+        return cls(tuple(names), tuple(patterns), count, broader)
 
     @classmethod
     def load(cls, path: Path) -> "Problems":
@@ -130,15 +152,18 @@ class EntryProblems:
         return problem in candidates and self.problems.mentions(problem, text)
 
     def unmentioned(self, readings: tuple[str, ...], positions: list[int]) -> tuple[int, ...]:
-        """The problems (by number) a question names in any of its ``readings`` when none of the
-        entries at ``positions`` names any of them; nothing when one does, when the question
-        names none, or when the version kept no texts to read."""
+        """The problems (by number) a question names in any of its ``readings`` that none of the
+        entries at ``positions`` names, when those entries name nothing else the question does
+        but the broader problems of them ("romance fraud" against entries on fraud in general).
+        Nothing when an entry speaks of what the question asks about, when the question names
+        no problem, or when the version kept no texts to read."""
         if self.texts is None or not positions:
             return ()
         named = self.problems.named(*readings)
-        if any(self.mentions(p, problem) for p in positions for problem in named):
-            return ()
-        return named
+        spoken_of = {problem for problem in named if any(self.mentions(p, problem) for p in positions)}
+        missing = tuple(problem for problem in named if problem not in spoken_of)
+        broader_only = {self.problems.broader[m] for m in missing if m in self.problems.broader}
+        return missing if missing and not spoken_of - broader_only else ()
 
     def no_evidence_on(self, problems: tuple[int, ...], positions: list[int]) -> tuple[str, ...]:
         """Of ``problems``, those none of the entries at ``positions`` (a wider reach than the

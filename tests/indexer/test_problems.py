@@ -58,6 +58,10 @@ def lexicon(tmp_path: Path, text: str) -> Path:
         ("problems:\n  - name: speeding\n    say: ['x?']\n", r"pattern 1: matches empty text"),
         ("problems:\n  - name: a\n    say: ['a']\n  - name: a\n    say: ['b']\n", r"problem 2 \(a\): the name is used twice"),
         ("problems: [unclosed\n", "cannot be read"),
+        ("problems:\n  - name: a\n    say: ['a']\n    within: b\n", r"problem 1 \(a\): 'within' names no problem of the lexicon: b"),
+        ("problems:\n  - name: a\n    say: ['a']\n    within: a\n", r"problem 1 \(a\): field 'within' must name another"),
+        ("problems:\n  - name: a\n    say: ['a']\n    within: b\n  - name: b\n    say: ['b']\n    within: a\n",
+         r"'within' goes round in a circle"),
     ],
 )
 def test_a_bad_lexicon_is_refused_naming_the_file_the_problem_and_the_reason(
@@ -81,6 +85,23 @@ def test_a_problem_counts_as_unmentioned_only_when_none_of_the_entries_names_it(
     assert EntryProblems(problems, None).unmentioned(speeding, [0]) == ()  # a version without texts
 
 
+def test_entries_naming_only_the_broader_problem_do_not_speak_of_a_narrower_one(tmp_path: Path) -> None:
+    problems = Problems.load(lexicon(tmp_path, "problems:\n  - name: fraud\n    say: ['\\bfraud\\w*|\\bscam\\w*']\n"
+                                               "  - name: romance_fraud\n    say: ['\\bromance (fraud|scam)']\n"
+                                               "    within: fraud\n"
+                                               "  - name: burglary\n    say: ['\\bburglar\\w*']\n"))
+    entries = EntryProblems(problems, ["the banking protocol stops fraud at the counter",
+                                       "romance fraud victims were warned before they paid",
+                                       "target hardening reduced burglary"])
+    romance = ("romance scam victim lost her savings",)
+    assert problems.broader == {1: 0}
+    assert entries.unmentioned(romance, [0]) == (1,)  # fraud in general does not answer romance fraud
+    assert entries.unmentioned(romance, [0, 1]) == ()  # one of the best entries speaks of it
+    assert entries.unmentioned(("phone scams on the elderly",), [0]) == ()  # the broader problem, spoken of
+    # The best entries speak of something else the question names: the question is answered in part.
+    assert entries.unmentioned(("romance scams and burglary",), [0, 2]) == ()
+
+
 def test_the_card_says_the_base_has_no_evidence_only_on_a_problem_no_entry_within_reach_names(tmp_path: Path) -> None:
     problems = Problems.load(lexicon(tmp_path, "problems:\n  - name: speeding\n    say: ['(?<!no )\\bspeed(ing|ers)\\b']\n"
                                                "  - name: shop_theft\n    say: ['\\bshoplift\\w*']\n"))
@@ -94,6 +115,13 @@ def test_the_card_says_the_base_has_no_evidence_only_on_a_problem_no_entry_withi
     assert entries.no_evidence_on((0, 1), [0, 1]) == ("speeding", "shop theft")  # beyond reach
     assert entries.no_evidence_on((), [0, 1, 2, 3]) == ()
     assert EntryProblems(problems, None).no_evidence_on((0, 1), [0]) == ("speeding", "shop theft")
+
+
+def test_the_shipped_lexicon_knows_romance_fraud_as_a_kind_of_fraud() -> None:
+    problems = packaged_problems()
+    names = problems.names
+    assert names[problems.broader[names.index("romance_fraud")]] == "fraud"
+    assert len(problems.broader) >= 30
 
 
 def test_the_shipped_rule_weighs_an_unmentioned_problem_against_a_match() -> None:
@@ -130,6 +158,17 @@ def test_a_close_match_on_a_problem_no_entry_speaks_of_gets_no_good_match(shippe
     assert covered.evidence.unmentioned_problem == 0.0 and not covered.no_good_match
     without = uncovered.evidence.__class__(**{**uncovered.evidence.__dict__, "unmentioned_problem": 0.0})
     assert searcher.no_match.probability(without) >= searcher.no_match.threshold  # refused for that alone
+
+
+@pytest.mark.model
+def test_a_kind_of_fraud_the_entries_never_name_gets_no_good_match_and_is_named_on_the_card(  # type: ignore[no-untyped-def]
+    shipped_index: Path, embedder
+) -> None:
+    searcher = Searcher(KnowledgeIndex.load_current(shipped_index), embedder)
+    romance = searcher.search("romance scams on widowers in the village, what works to stop them sending money")
+    courier = searcher.search("courier fraud on pensioners")  # the banking protocol speaks of it
+    assert romance.no_good_match and romance.unmentioned == ("romance fraud",)
+    assert not courier.no_good_match and courier.results[0].id == "banking-protocol"
 
 
 @pytest.mark.model
