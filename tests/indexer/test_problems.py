@@ -169,6 +169,10 @@ def test_a_kind_of_fraud_the_entries_never_name_gets_no_good_match_and_is_named_
     courier = searcher.search("courier fraud on pensioners")  # the banking protocol speaks of it
     assert romance.no_good_match and romance.unmentioned == ("romance fraud",)
     assert not courier.no_good_match and courier.results[0].id == "banking-protocol"
+    # The glossary reads "scramblers" as anti-social riding; entries on antisocial behaviour in
+    # general do not answer it.
+    scramblers = searcher.search("kids on scramblers tearing up the playing fields every night, what works")
+    assert scramblers.no_good_match and "off road bikes" in scramblers.unmentioned
 
 
 @pytest.mark.model
