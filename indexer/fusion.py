@@ -9,7 +9,6 @@ one first in the base, so the same question always gets the same order.
 
 from __future__ import annotations
 
-
 import numpy as np
 
 from indexer.passages import Passages, best_passage, best_passages_mean
@@ -30,6 +29,12 @@ LEXICAL_RANK_WEIGHT = 0.5
 BREADTH_PASSAGES = 3
 BREADTH_WEIGHT = 0.5
 BREADTH_RERANKED = 30  # the first six pages of five results
+
+
+def top_score(fusion: str = FUSION) -> float:
+    """The highest fused score there can be, so that a result's score reads from 0 to 1: the
+    score itself when fused by scores, an entry first on both lists when fused by ranks."""
+    return 1.0 if fusion == "scores" else (1.0 + LEXICAL_RANK_WEIGHT) / (RRF_K + 1)
 
 
 def fuse(index: Passages, vector: np.ndarray, by_meaning: tuple[np.ndarray, np.ndarray],

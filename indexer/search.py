@@ -33,7 +33,7 @@ from indexer.asks import packaged_cues
 from indexer.build import current_version, version_dir
 from indexer.decision import Evidence, NoMatchModel, content_words, known_share
 from indexer.embedder import Embedder
-from indexer.fusion import FUSION, LEXICAL_RANK_WEIGHT, RRF_K, fuse
+from indexer.fusion import FUSION, fuse, top_score
 from indexer.intent import PASSAGES, dense_text
 from indexer.lexical import Lexical
 from indexer.passages import best_passage, ranges
@@ -280,7 +280,7 @@ class Searcher:
 
         ranked, fused, similarity = fuse(index, vector, (dense_positions, dense_scores),
                                          (lexical_positions, lexical_scores), self.fusion)
-        top_possible = 1.0 if self.fusion == "scores" else (1.0 + LEXICAL_RANK_WEIGHT) / (RRF_K + 1)
+        top_possible = top_score(self.fusion)
         # The closest passage of any candidate: an approximate (HNSW) search can miss a passage
         # that an entry found by its keywords holds, and that passage was measured exactly.
         best_similarity = max(similarity, default=0.0)
@@ -310,20 +310,22 @@ class Searcher:
         # Collapse near-duplicates down the ranking until the page is full and one more
         # result shows whether there is a next page.
         kept: list[int] = []  # places in the ranking
+        kept_positions: list[int] = []
         duplicates: dict[int, list[str]] = {}
         for place, position in enumerate(ranked):
             if len(kept) > offset + k:
                 break
-            original = self._duplicate_of(position, [ranked[i] for i in kept])
+            original = self._duplicate_of(position, kept_positions)
             if original is None:
                 kept.append(place)
+                kept_positions.append(position)
             else:
                 duplicates.setdefault(original, []).append(index.ids[position])
         hits = [
-            Hit(id=index.ids[ranked[i]], title=index.entries[ranked[i]]["title"], kind=index.entries[ranked[i]]["kind"],
-                score=fused[i] / top_possible, similarity=similarity[i], entry=index.entries[ranked[i]],
-                duplicates=tuple(duplicates.get(ranked[i], ())))
-            for i in kept[offset : offset + k]
+            Hit(id=index.ids[p], title=index.entries[p]["title"], kind=index.entries[p]["kind"],
+                score=fused[i] / top_possible, similarity=similarity[i], entry=index.entries[p],
+                duplicates=tuple(duplicates.get(p, ())))
+            for i, p in zip(kept[offset : offset + k], kept_positions[offset : offset + k])
         ]
         filters = {k_: v for k_, v in (("crime_type", crime_type), ("kind", kind), ("effect", effect)) if v}
         return SearchResult(
