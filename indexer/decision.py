@@ -176,11 +176,13 @@ class NoMatchModel:
 
     def probability(self, evidence: Evidence) -> float:
         """The calibrated probability that the base answers the question."""
-        rise = chance_rise(evidence.spread, evidence.passages, self.passages) if self.passages else 0.0
         z = self.intercept + sum(
-            w * (getattr(evidence, f) - (rise if f == "cosine" else 0.0) - m) / s
+            w * (getattr(evidence, f) - m) / s
             for f, m, s, w in zip(self.features, self.mean, self.scale, self.weights)
         )
+        if self.passages and "cosine" in self.features:  # the best cosine, net of the chance rise
+            at = self.features.index("cosine")
+            z -= self.weights[at] * chance_rise(evidence.spread, evidence.passages, self.passages) / self.scale[at]
         return 1.0 / (1.0 + math.exp(-z)) if z > -30 else 0.0
 
     def as_json(self) -> dict[str, Any]:
