@@ -27,6 +27,8 @@ def names(problems: Problems, *texts: str) -> set[str]:
         ("someone's been screwing houses on the estate", "Dwelling burglary fell in the target streets", "burglary"),
         ("kids bein sextorted over nudes on snapchat", "Financially motivated sextortion of teenage boys", "sextortion"),
         ("hare coursers with lurchers on the farms", "Hare coursing is a rural crime priority", "hare_coursing"),
+        ("does better lighting on rural roads reduce crashes", "Road traffic collisions fell by a fifth", "road_collisions"),
+        ("nurses at the local a&e are being assaulted most weekends", "Assaults on emergency workers", "violence_against_emergency_workers"),
     ],
 )
 def test_a_problem_is_read_in_officers_words_and_in_an_entrys(officer: str, formal: str, problem: str) -> None:
@@ -39,6 +41,7 @@ def test_words_that_only_look_like_a_problem_name_none() -> None:
     problems = packaged_problems()
     assert names(problems, "speeding up the court process") == set()
     assert names(problems, "what works, and how do we know") == set()
+    assert names(problems, "niche system crashes every night shift") == set()
 
 
 def lexicon(tmp_path: Path, text: str) -> Path:
