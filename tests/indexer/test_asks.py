@@ -49,6 +49,12 @@ from indexer.search import KnowledgeIndex, Searcher
         ("can security guards detain a shoplifter until we get there", "law"),
         ("how do i crime a theft when the owner cant say what was taken", "law"),
         ("should i keep my body worn camera running in the custody suite", "procedure"),
+        ("whats the sentance for a shop selling a knife to an under 18", "law"),
+        ("offence for cuckooing runners", "law"),
+        ("harassment or stalking? whats the legal difference between the two offences", "law"),
+        ("can a non-crime hate incident be recorded against someone's name", "law"),
+        ("how do i get the bank's cctv for a courier fraud job", "procedure"),
+        ("our officers have huge caseloads, anything to help", "admin"),
     ],
 )
 def test_a_question_asking_for_law_figures_or_admin_is_recognised_by_its_wording(question: str, group: str) -> None:
@@ -83,6 +89,9 @@ def test_a_question_asking_for_law_figures_or_admin_is_recognised_by_its_wording
         "robbery vs burglary, which has more repeat victims",
         "how do we recover stolen bikes, does marking help",
         "does the banking protocol stop elderly people being scammed",
+        "our advocates have huge caseloads, is there evidence idvas reduce repeat abuse",
+        "what evidence would we need to show the scheme works",
+        "does a longer sentence for selling knives to under 18s deter the shops",
         # A whole question asking what has worked, however much law or admin it passes on the way.
         "scramblers ripping up the fields every night, we've seized a couple under s59 but they're back "
         "on new bikes within a week and residents are furious, what has worked elsewhere",
