@@ -29,6 +29,10 @@ def names(problems: Problems, *texts: str) -> set[str]:
         ("hare coursers with lurchers on the farms", "Hare coursing is a rural crime priority", "hare_coursing"),
         ("does better lighting on rural roads reduce crashes", "Road traffic collisions fell by a fifth", "road_collisions"),
         ("nurses at the local a&e are being assaulted most weekends", "Assaults on emergency workers", "violence_against_emergency_workers"),
+        ("CSODS / sarahs law - do disclosures to parents protect kids", "Child sex offender disclosure scheme", "child_sexual_abuse"),
+        ("staff at the big supermarket are getting threatened", "Violence against shop workers", "retail_worker_abuse"),
+        ("14 year old girl going missing, we think she's being sexually exploited", "Child sexual exploitation",
+         "child_sexual_exploitation"),
     ],
 )
 def test_a_problem_is_read_in_officers_words_and_in_an_entrys(officer: str, formal: str, problem: str) -> None:
@@ -42,6 +46,7 @@ def test_words_that_only_look_like_a_problem_name_none() -> None:
     assert names(problems, "speeding up the court process") == set()
     assert names(problems, "what works, and how do we know") == set()
     assert names(problems, "niche system crashes every night shift") == set()
+    assert "graffiti" not in names(problems, "has tracking or tagging children at risk been tried")
 
 
 def lexicon(tmp_path: Path, text: str) -> Path:
