@@ -54,6 +54,7 @@ from indexer.search import KnowledgeIndex, Searcher
         ("harassment or stalking? whats the legal difference between the two offences", "law"),
         ("can a non-crime hate incident be recorded against someone's name", "law"),
         ("how do i get the bank's cctv for a courier fraud job", "procedure"),
+        ("clares law application form", "procedure"),
         ("our officers have huge caseloads, anything to help", "admin"),
     ],
 )
