@@ -8,7 +8,10 @@ entry covers, so its closest passage and its keywords look like a match. The int
 (``indexer.intent``) reads what the question's meaning vector leaves unexplained; these cues
 read the words themselves: ``other_asks.yaml``, beside this module, lists regular expressions
 in four groups (law, figures, procedure, admin), each anchored in an asking phrase so that a
-question about preventing a problem, even one naming a power or an order, does not match.
+question about preventing a problem, even one naming a power or an order, does not match. A
+cue gives way when the question goes on, within ``GIVES_WAY_WITHIN`` characters, to ask whether
+something works (the kinds of wording the file's ``gives_way`` names), and no cue is read in a
+question that asks what has worked (the file's ``what_works``), however long.
 
 A match is evidence, not a verdict: the no-match decision weighs it (``asks_other``) against
 how close the match is, by a weight fitted on the tuned question sets (``python -m eval.fit``).
@@ -25,14 +28,7 @@ from indexer.patterns import PatternSet, checked, read_yaml
 
 PACKAGED_CUES = Path(__file__).with_name("other_asks.yaml")
 GROUPS = ("law", "figures", "procedure", "admin")
-# A question that asks what has worked is asking for prevention, whatever else it says on the way:
-# "we've seized a couple under s59 but they're back within a week. What has worked elsewhere?"
-# Each cue gives way to "works" or "effective" within 80 characters; this gives way across a
-# whole rambling question.
-ASKS_WHAT_WORKS = re.compile(
-    r"\bwhat (?:has|have|had) (?:\w+ )?worked\b|\bwhat (?:\w+ )?works\b|\bworked elsewhere\b"
-    r"|\b(?:has|have) (?:anyone|anybody|any forces?|other forces?) (?:\w+ )?(?:tried|done|had success)\b"
-)
+GIVES_WAY_WITHIN = 80  # characters after a cue in which wording it gives way to cancels it
 
 
 class CuesError(ValueError):
@@ -45,6 +41,7 @@ class AskCues:
 
     groups: tuple[tuple[str, re.Pattern[str]], ...]
     count: int  # patterns in all
+    what_works: re.Pattern[str] | None = None  # a question asking what has worked: no cue is read
     reader: PatternSet = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -52,25 +49,43 @@ class AskCues:
 
     @classmethod
     def from_mapping(cls, data: object, *, path: str = "other_asks.yaml") -> "AskCues":
-        groups = data.get("groups") if isinstance(data, dict) else None
+        if not isinstance(data, dict):
+            raise CuesError(f"{path}: expected 'groups:' mapping {', '.join(GROUPS)} to lists of patterns")
+        groups = data.get("groups")
         if not isinstance(groups, dict) or not groups:
             raise CuesError(f"{path}: expected 'groups:' mapping {', '.join(GROUPS)} to lists of patterns")
         unknown = [g for g in groups if g not in GROUPS]
         if unknown:
             raise CuesError(f"{path}: unknown group {', '.join(map(str, unknown))} (known: {', '.join(GROUPS)})")
+        gives_way = _gives_way(data.get("gives_way") or {}, path)
+        what_works = data.get("what_works")
+        if what_works is not None and (not isinstance(what_works, str) or not what_works.strip()):
+            raise CuesError(f"{path}: 'what_works' must be a pattern")
         compiled, count = [], 0
         for group, items in groups.items():
             if not isinstance(items, list) or not items:
                 raise CuesError(f"{path}: group {group}: expected a list of {{pattern: ..., note: ...}}")
             sources = []
             for number, item in enumerate(items, 1):
+                where = f"{path}: {group} pattern {number}"
                 pattern = item.get("pattern") if isinstance(item, dict) else None
                 if not isinstance(pattern, str) or not pattern.strip():
-                    raise CuesError(f"{path}: {group} pattern {number}: field 'pattern' must be text")
-                sources.append(checked(pattern, f"{path}: {group} pattern {number}", CuesError))
+                    raise CuesError(f"{where}: field 'pattern' must be text")
+                kinds = item.get("gives_way") or []
+                if not isinstance(kinds, list) or not all(isinstance(k, str) for k in kinds):
+                    raise CuesError(f"{where}: 'gives_way' must list kinds of wording ({', '.join(gives_way)})")
+                unknown = [k for k in kinds if k not in gives_way]
+                if unknown:
+                    raise CuesError(f"{where}: 'gives_way' names no kind of wording: {', '.join(unknown)} "
+                                    f"(known: {', '.join(gives_way) or 'none'})")
+                source = checked(pattern, where, CuesError)
+                if kinds:
+                    source += f"(?!.{{0,{GIVES_WAY_WITHIN}}}(?:{'|'.join(gives_way[k] for k in kinds)}))"
+                sources.append(source)
             compiled.append((group, re.compile("|".join(sources))))
             count += len(sources)
-        return cls(tuple(compiled), count)
+        return cls(tuple(compiled), count,
+                   re.compile(checked(what_works, f"{path}: what_works", CuesError)) if what_works else None)
 
     @classmethod
     def load(cls, path: Path) -> "AskCues":
@@ -80,10 +95,17 @@ class AskCues:
         """The first group whose wording the question uses (law, figures, procedure, admin);
         None when it asks for none of them."""
         lower = question.lower()
-        if ASKS_WHAT_WORKS.search(lower):
+        if self.what_works and self.what_works.search(lower):
             return None
         found = self.reader.matching(lower)
         return self.groups[found[0]][0] if found else None
+
+
+def _gives_way(kinds: object, path: str) -> dict[str, str]:
+    """The file's kinds of wording a cue may give way to, each checked as a pattern."""
+    if not isinstance(kinds, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in kinds.items()):
+        raise CuesError(f"{path}: 'gives_way' must map each kind of wording to a pattern")
+    return {kind: checked(pattern, f"{path}: gives_way {kind}", CuesError) for kind, pattern in kinds.items()}
 
 
 @lru_cache(maxsize=1)

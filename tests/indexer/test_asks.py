@@ -123,11 +123,34 @@ def test_the_shipped_cues_cover_all_four_groups() -> None:
         ({"groups": {"figures": [{"note": "no pattern"}]}}, r"cues.yaml: figures pattern 1: field 'pattern'"),
         ({"groups": {"figures": []}}, r"cues.yaml: group figures: expected a list"),
         (["law"], r"cues.yaml: expected 'groups:'"),
+        ({"gives_way": {"works": "works"}, "groups": {"law": [{"pattern": "can we seize", "gives_way": ["worth"]}]}},
+         r"cues.yaml: law pattern 1: 'gives_way' names no kind of wording: worth \(known: works\)"),
+        ({"gives_way": {"works": "(works"}, "groups": {"law": [{"pattern": "can we seize"}]}},
+         r"cues.yaml: gives_way works: not a regular expression"),
+        ({"gives_way": ["works"], "groups": {"law": [{"pattern": "can we seize"}]}},
+         r"cues.yaml: 'gives_way' must map each kind"),
+        ({"what_works": "", "groups": {"law": [{"pattern": "can we seize"}]}}, r"cues.yaml: 'what_works' must be"),
     ],
 )
 def test_a_cue_file_that_cannot_be_used_is_refused_with_its_path_and_reason(data: object, reason: str) -> None:
     with pytest.raises(CuesError, match=reason):
         AskCues.from_mapping(data, path="cues.yaml")
+
+
+def test_a_cue_gives_way_to_the_wording_it_names_only_close_after_it_and_never_in_a_what_works_question() -> None:
+    cues = AskCues.from_mapping({
+        "gives_way": {"works": r"\bworks?\b|effective", "priorities": "priorit"},
+        "what_works": r"\bwhat (?:has|have) worked\b",
+        "groups": {"law": [{"pattern": r"\bcan we seize\b", "gives_way": ["works"]}],
+                   "admin": [{"pattern": r"\bovertime form\b"}]},
+    })
+    assert cues.asks_for("can we seize their bikes") == "law"
+    assert cues.asks_for("can we seize their bikes, does it work") is None
+    assert cues.asks_for("can we seize their bikes, should it be a priority") == "law"  # not a kind it gives way to
+    far = "can we seize their bikes under s59 when they ride on the footpath by the school and the park, " + "and is it effective"
+    assert cues.asks_for(far) == "law"  # the question has moved on: the cue stands
+    assert cues.asks_for("overtime form for the op, does it work") == "admin"  # this cue gives way to nothing
+    assert cues.asks_for("can we seize their bikes under s59? what has worked elsewhere") is None
 
 
 def test_an_unreadable_cue_file_is_reported_with_its_path(tmp_path: Path) -> None:
