@@ -246,6 +246,8 @@ class WhatWorks:
                 "The knowledge base is not available just now. Please try again in a few minutes."
             )
             return
+        if request.offset == 0:  # the answer itself: no noise beneath the best; "More results" pages on
+            result = result.first_page()
         shown = [{"id": h.id, "rank": request.offset + i + 1, "score": round(h.score, 4)}
                  for i, h in enumerate(result.results)]
         query_id = await asyncio.to_thread(
@@ -301,8 +303,8 @@ class WhatWorks:
                                                       "description": question}})
         searcher = self.knowledge.searcher
         crime_type, kind, offset = original.crime_type, original.kind, 0
-        if op == "more":
-            offset = original.offset + PAGE
+        if op == "more":  # on from what that card showed: the first page may show three to five
+            offset = original.offset + (len(original.shown) or PAGE)
         elif op == "kind" and data.get("kind") in ("research", "practice", ""):
             kind = data.get("kind") or None
         elif op == "crime" and searcher is not None:

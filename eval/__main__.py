@@ -18,7 +18,10 @@ published index exactly as the bot does, and prints:
   (2,000 resamples of its questions) and "served" nDCG@5, where an answerable question
   wrongly refused counts as 0 - what officers actually get with the no-match decision;
 - every set again with 1,000 and 10,000 synthetic distractor entries added to the base
-  (``eval.distractors``): how far the refusal rates move as the base grows.
+  (``eval.distractors``): how far the refusal rates move as the base grows;
+- for every set, the share of irrelevant entries among the top five and among the first page as
+  an answer shows it (the best three, then only those close to the best:
+  ``indexer.results.SearchResult.first_page``), over the answerable questions answered.
 
 ``--min-ndcg`` and the abstention limits make it exit 1 when quality falls below target.
 """
@@ -30,7 +33,7 @@ import math
 import os
 import random
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
 
@@ -60,6 +63,7 @@ class Outcome:
     ranked: list[str]
     probability: float
     no_good_match: bool
+    shown: list[str]  # the first page as an answer shows it: three to five entries
 
 
 def load_questions(path: Path) -> list[Question]:
@@ -93,7 +97,8 @@ def run(searcher: Searcher, questions: list[Question]) -> list[Outcome]:
     outcomes = []
     for q in questions:
         result = searcher.search(q.text, k=10, crime_type=q.crime_type, kind=q.kind)
-        outcomes.append(Outcome(q, [h.id for h in result.results], result.probability, result.no_good_match))
+        shown = [h.id for h in replace(result, results=result.results[:K]).first_page().results]
+        outcomes.append(Outcome(q, [h.id for h in result.results], result.probability, result.no_good_match, shown))
     return outcomes
 
 
@@ -129,6 +134,11 @@ def figures(outcomes: list[Outcome], threshold: float | None = None) -> Figures:
     )
 
 
+def irrelevant(shown: list[str], relevant: dict[str, int]) -> float:
+    """The share of the entries shown that are graded irrelevant to the question."""
+    return sum(1 for entry in shown if relevant.get(entry, 0) == 0) / len(shown) if shown else 0.0
+
+
 def served_ndcg(o: Outcome) -> float:
     """nDCG@5 as the officer gets it: 0 when the answerable question was refused."""
     return 0.0 if o.no_good_match else ndcg(o.ranked, o.question.relevant)
@@ -155,6 +165,10 @@ def report_set(name: str, outcomes: list[Outcome]) -> None:
         ("MRR", [reciprocal_rank(o.ranked, o.question.relevant) for o in answerable]),
         ("answerable wrongly refused", [float(o.no_good_match) for o in answerable]),
         ("unanswerable correctly refused", [float(o.no_good_match) for o in unanswerable]),
+        ("irrelevant among the top five (answered)", [irrelevant(o.ranked[:K], o.question.relevant)
+                                                      for o in answerable if not o.no_good_match]),
+        ("irrelevant on the first page as shown", [irrelevant(o.shown, o.question.relevant)
+                                                   for o in answerable if not o.no_good_match]),
     ]
     print(f"{name}: {len(answerable)} answerable, {len(unanswerable)} unanswerable")
     for label, values in rows:

@@ -122,6 +122,16 @@ async def test_more_and_crime_type_filter_buttons(bot) -> None:  # type: ignore[
     assert "don't know that crime type" in messages[0]["text"]
 
 
+async def test_the_answer_shows_no_noise_beneath_the_best_and_more_results_goes_on_from_it(bot) -> None:  # type: ignore[no-untyped-def]
+    card = _card(await _send(bot, "what works for county lines"))
+    first = _titles(card)
+    assert "Best matches, 1 to 3" in card["body"][1]["text"]
+    assert all("ounty lines" in t or "uckooing" in t for t in first), first
+    more = _card(await _send(bot, value=_action(card, "More results")["data"]))
+    assert "4 to 8" in more["body"][1]["text"]
+    assert not set(first) & set(_titles(more)) and len(_titles(more)) == 5
+
+
 async def test_feedback_is_stored_once_per_user_and_only_for_their_own_query(bot) -> None:  # type: ignore[no-untyped-def]
     card = _card(await _send(bot, "domestic abuse repeat victims"))
     helpful = _action(card, "Helpful")["data"]
