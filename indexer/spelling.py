@@ -6,7 +6,10 @@ letter and is one edit away (two for words of seven letters or more), the most f
 the base on a tie. Typing seldom changes a word's first letter, and a correction that does
 changes its meaning more often than it mends it ("sextorted" is not "exported", nor "16 year
 olds" "16 year holds"). A word spoken with its final g dropped ("doin", "teachin") is read
-with it. Abbreviations the taxonomy lists are knowledge-base words.
+with it. Abbreviations the taxonomy lists are knowledge-base words. The dictionary is American,
+so a word is English too when its American spelling is ("defence" is not "defiance", nor
+"authorise" "authority"), and a contraction typed without its apostrophe ("dont", "wouldnt",
+"theyre") is read with it rather than as another word ("done", "would", "there").
 """
 
 from __future__ import annotations
@@ -20,6 +23,22 @@ from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
 WORD = re.compile(r"[a-z][a-z']+")
+# British endings and the American ones the dictionary knows them by (defence, authorise,
+# organisation, colour, centre, analyse, travelled).
+_BRITISH = [(re.compile(ending), american) for ending, american in (
+    (r"ence$", "ense"), (r"ences$", "enses"), (r"is(e|es|ed|ing|er|ers|ation|ations)$", r"iz\1"),
+    (r"our(s|ed|ing|ite|ites|able|ably|hood)?$", r"or\1"), (r"tre(s|d)?$", r"ter\1"), (r"yse(s|d)?$", r"yze\1"),
+    (r"ysing$", "yzing"), (r"ll(ed|ing|er|ers)$", r"l\1"), (r"ogue(s)?$", r"og\1"),
+)]
+# Contractions typed without their apostrophe (of four letters or more: shorter words are never
+# corrected), read as they are meant rather than as the nearest word ("dont" is not "done").
+CONTRACTIONS = dict(pair.split("=") for pair in (
+    "dont=don't didnt=didn't doesnt=doesn't cant=can't wont=won't isnt=isn't arent=aren't wasnt=wasn't "
+    "werent=weren't hasnt=hasn't havent=haven't hadnt=hadn't wouldnt=wouldn't shouldnt=shouldn't "
+    "couldnt=couldn't mustnt=mustn't theyre=they're theyve=they've theyll=they'll youre=you're "
+    "youve=you've youll=you'll thats=that's whats=what's wats=what's whos=who's wheres=where's "
+    "theres=there's heres=here's itll=it'll"
+).split())
 
 
 @lru_cache(maxsize=1)
@@ -45,8 +64,17 @@ class Speller:
             self.choices.setdefault(known[0], []).append(known)
         self.english = english_dictionary()
 
+    def _is_english(self, word: str) -> bool:
+        """Whether ``word`` is English as typed: in the dictionary or in its American spelling."""
+        if self.english.known([word]):
+            return True
+        return any(self.english.known([ending.sub(american, word)]) for ending, american in _BRITISH
+                   if ending.search(word))
+
     def _correct_word(self, word: str) -> str | None:
-        if len(word) < 4 or word in self.kb_words or self.english.known([word]):
+        if word in CONTRACTIONS:
+            return CONTRACTIONS[word]
+        if len(word) < 4 or word in self.kb_words or self._is_english(word):
             return None
         if word.endswith("in") and self.english.known([f"{word}g"]):
             return f"{word}g"

@@ -32,3 +32,15 @@ def test_a_word_is_not_changed_into_another_starting_differently(speller: Spelle
 
 def test_a_dropped_final_g_is_read_back(speller: Speller) -> None:
     assert speller.correct("is it doin anything, school askin") == "is it doing anything, school asking"
+
+
+def test_british_spellings_are_english_and_left_alone() -> None:
+    speller = Speller({"defiance": 3, "authority": 5, "authorities": 3, "centred": 2, "colours": 1, "analyst": 2})
+    typed = "what defence applies, who authorises it, who can authorise, town centre colour scheme, analysed"
+    assert speller.correct(typed) == typed  # not "defiance", "authorities", "authority", "centred", "colours", "analyst"
+
+
+def test_a_contraction_typed_without_its_apostrophe_is_read_as_meant() -> None:
+    speller = Speller({"done": 8, "would": 9, "there": 9, "was": 9})
+    assert speller.correct("they dont report it, wouldnt go, theyre back, wats the evidence") == (
+        "they don't report it, wouldn't go, they're back, what's the evidence")
