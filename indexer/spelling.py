@@ -9,7 +9,9 @@ olds" "16 year holds"). A word spoken with its final g dropped ("doin", "teachin
 with it. Abbreviations the taxonomy lists are knowledge-base words. The dictionary is American,
 so a word is English too when its American spelling is ("defence" is not "defiance", nor
 "authorise" "authority"), and a contraction typed without its apostrophe ("dont", "wouldnt",
-"theyre") is read with it rather than as another word ("done", "would", "there").
+"theyre") is read with it rather than as another word ("done", "would", "there"), as are a few
+spellings of text speak ("shud", "agen"). A word typed in capitals is an abbreviation (SPOC, SPOs,
+NPT) and a word ending in -ing on an English word ("texting") is English: neither is corrected.
 """
 
 from __future__ import annotations
@@ -30,14 +32,15 @@ _BRITISH = [(re.compile(ending), american) for ending, american in (
     (r"our(s|ed|ing|ite|ites|able|ably|hood)?$", r"or\1"), (r"tre(s|d)?$", r"ter\1"), (r"yse(s|d)?$", r"yze\1"),
     (r"ysing$", "yzing"), (r"ll(ed|ing|er|ers)$", r"l\1"), (r"ogue(s)?$", r"og\1"),
 )]
-# Contractions typed without their apostrophe (of four letters or more: shorter words are never
-# corrected), read as they are meant rather than as the nearest word ("dont" is not "done").
-CONTRACTIONS = dict(pair.split("=") for pair in (
+# Contractions typed without their apostrophe and text speak (of four letters or more: shorter
+# words are never corrected), read as they are meant rather than as the nearest word ("dont" is
+# not "done", nor "shud" "shed").
+READ_AS = dict(pair.split("=") for pair in (
     "dont=don't didnt=didn't doesnt=doesn't cant=can't wont=won't isnt=isn't arent=aren't wasnt=wasn't "
     "werent=weren't hasnt=hasn't havent=haven't hadnt=hadn't wouldnt=wouldn't shouldnt=shouldn't "
     "couldnt=couldn't mustnt=mustn't theyre=they're theyve=they've theyll=they'll youre=you're "
     "youve=you've youll=you'll thats=that's whats=what's wats=what's whos=who's wheres=where's "
-    "theres=there's heres=here's itll=it'll"
+    "theres=there's heres=here's itll=it'll shud=should agen=again thru=through nite=night tonite=tonight"
 ).split())
 
 
@@ -68,12 +71,14 @@ class Speller:
         """Whether ``word`` is English as typed: in the dictionary or in its American spelling."""
         if self.english.known([word]):
             return True
+        if word.endswith("ing") and len(word) >= 7 and self.english.known([word[:-3]]):
+            return True
         return any(self.english.known([ending.sub(american, word)]) for ending, american in _BRITISH
                    if ending.search(word))
 
     def _correct_word(self, word: str) -> str | None:
-        if word in CONTRACTIONS:
-            return CONTRACTIONS[word]
+        if word in READ_AS:
+            return READ_AS[word]
         if len(word) < 4 or word in self.kb_words or self._is_english(word):
             return None
         if word.endswith("in") and self.english.known([f"{word}g"]):
@@ -88,8 +93,12 @@ class Speller:
 
     def correct(self, text: str) -> str:
         """``text`` with misspelt words replaced; unchanged when nothing needs correcting."""
+        in_capitals = not any(c.islower() for c in text)  # caps lock: a capitalised word is no abbreviation
+
         def fix(match: re.Match[str]) -> str:
             word = match.group(0)
+            if not in_capitals and (word.isupper() or word[-1] == "s" and word[:-1].isupper()):  # SPOC, SPOs
+                return word
             corrected = self._correct_word(word.lower())
             return corrected if corrected else word
 

@@ -44,3 +44,10 @@ def test_a_contraction_typed_without_its_apostrophe_is_read_as_meant() -> None:
     speller = Speller({"done": 8, "would": 9, "there": 9, "was": 9})
     assert speller.correct("they dont report it, wouldnt go, theyre back, wats the evidence") == (
         "they don't report it, wouldn't go, they're back, what's the evidence")
+
+
+def test_abbreviations_in_capitals_and_text_speak_are_read_as_typed_or_meant() -> None:
+    speller = Speller({"spot": 9, "shed": 4, "testing": 3, "burglary": 9})
+    assert speller.correct("SPOC for the SPOs, we shud try agen, texting kids") == (
+        "SPOC for the SPOs, we should try again, texting kids")  # not "spot", "shed", "testing"
+    assert speller.correct("WHAT WORKS FOR BURGALRY") == "WHAT WORKS FOR burglary"  # caps lock: still mended
