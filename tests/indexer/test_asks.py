@@ -55,6 +55,7 @@ from indexer.search import KnowledgeIndex, Searcher
         ("can a non-crime hate incident be recorded against someone's name", "law"),
         ("how do i get the bank's cctv for a courier fraud job", "procedure"),
         ("clares law application form", "procedure"),
+        ("SPOs granted last year", "figures"),
         ("our officers have huge caseloads, anything to help", "admin"),
     ],
 )
@@ -92,6 +93,7 @@ def test_a_question_asking_for_law_figures_or_admin_is_recognised_by_its_wording
         "does the banking protocol stop elderly people being scammed",
         "our advocates have huge caseloads, is there evidence idvas reduce repeat abuse",
         "what evidence would we need to show the scheme works",
+        "closure orders granted last year, did they reduce asb",
         "does a longer sentence for selling knives to under 18s deter the shops",
         # A whole question asking what has worked, however much law or admin it passes on the way.
         "scramblers ripping up the fields every night, we've seized a couple under s59 but they're back "
