@@ -47,6 +47,8 @@ def test_words_that_only_look_like_a_problem_name_none() -> None:
     assert names(problems, "what works, and how do we know") == set()
     assert names(problems, "niche system crashes every night shift") == set()
     assert "graffiti" not in names(problems, "has tracking or tagging children at risk been tried")
+    assert "protests" not in names(problems, "they sit in a cell for hours, then get put on a train home")
+    assert "protests" in names(problems, "students staged a sit in at the council offices")
 
 
 def lexicon(tmp_path: Path, text: str) -> Path:
