@@ -33,7 +33,8 @@ RULE_PER_RARE_TERM = 0.1297
 # more of eval/train.yaml's 51 unanswerable questions and no more answerable ones.
 THRESHOLD_STEP = 0.02
 # The weight of wording that asks for law, figures or admin (weigh_asks): at 1.0 no match
-# outweighs it, since the rule's cosine is at most 1 and it would need 4.6 rare terms more.
+# outweighs it, since the rule's cosine is at most 1 and it would need 4.6 rare terms more than
+# the evidence ever counts (indexer.lexical.RARE_TERMS_AT_MOST).
 ASKS_STEP = 0.05
 ASKS_AT_MOST = 1.0
 Array = npt.NDArray[np.float64]

@@ -48,8 +48,9 @@ class Evidence:
     keywords: float  # the best entry's BM25 score over the most the question's terms could reach
     # The best entry's BM25 score (both readings of the question added) in units of the weight
     # of a term one entry in 60 uses, no term weighing more: about how many rare words it
-    # shares with the question (indexer.lexical.RARE_TERM_WEIGHT). Raw BM25 scores grow with
-    # the base as every term's weight does; this does not.
+    # shares with the question (indexer.lexical.RARE_TERM_WEIGHT), counted up to four
+    # (RARE_TERMS_AT_MOST). Raw BM25 scores grow with the base as every term's weight does;
+    # this does not.
     rare_terms: float
     known: float  # the share of the question's words the base uses, weighted by rarity in English
     recognised: float  # 1 when a crime type, tagged abbreviation or slang word was recognised

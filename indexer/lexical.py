@@ -28,6 +28,13 @@ logging.getLogger("bm25s").setLevel(logging.WARNING)
 # a term as rare as one entry in 60 or rarer counts as one rare term at any size, and a
 # term as common as one entry in five weighs the same in a base of 60 or of 60,000.
 RARE_TERM_WEIGHT = float(np.log(1 + (60 - 1 + 0.5) / (1 + 0.5)))
+# The keyword evidence counts up to four rare terms shared with the best entry. Beyond a few,
+# more shared words say that the question is long, not that an entry answers it: a rambling
+# question about one case ("car wash on my patch ... joint visit with immigration ... who do I
+# phone at the GLAA") shares ten with the entry on partnership visits. Four rare terms weigh
+# less in the no-match rule than wording that asks for law, figures or admin, so no count of
+# shared words outweighs it.
+RARE_TERMS_AT_MOST = 4.0
 
 
 def analyse(text: str) -> tuple[list[str], list[str]]:

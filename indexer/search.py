@@ -35,7 +35,7 @@ from indexer.decision import Evidence, NoMatchModel, content_words, known_share
 from indexer.embedder import Embedder
 from indexer.fusion import FUSION, fuse, top_score
 from indexer.intent import PASSAGES, dense_text
-from indexer.lexical import Lexical
+from indexer.lexical import RARE_TERMS_AT_MOST, Lexical
 from indexer.passages import best_passage, ranges
 from indexer.problems import EntryProblems
 from indexer.results import Hit, SearchResult
@@ -54,7 +54,9 @@ EVIDENCE_ENTRIES = 20  # the card says the base has no evidence on it only when 
 @dataclass(frozen=True)
 class Keywords:
     share: float  # the best entry's score over the most the question's terms could reach
-    rare_terms: float  # the best entry's score, both readings added, in rare terms (Lexical.rare_points)
+    # the best entry's score, both readings added, in rare terms (Lexical.rare_points), up to
+    # RARE_TERMS_AT_MOST
+    rare_terms: float
 
 
 class IndexNotFound(RuntimeError):
@@ -252,7 +254,7 @@ class Searcher:
             lexical.rare_points(plain, mask) + lexical.rare_points(own_words, mask))
         evidence = Keywords(
             share=float(scores.max()) / attainable if attainable > 0 and len(scores) else 0.0,
-            rare_terms=float(points.max()) if len(points) else 0.0,
+            rare_terms=min(float(points.max()), RARE_TERMS_AT_MOST) if len(points) else 0.0,
         )
         count = min(CANDIDATES, len(scores))
         top = np.argpartition(-scores, count - 1)[:count] if count < len(scores) else np.arange(len(scores))

@@ -168,6 +168,16 @@ def test_the_shipped_rule_weighs_the_wording_against_a_match() -> None:
     assert "asks other" in model.about["rule"]
 
 
+def test_no_match_however_close_and_however_many_words_it_shares_outweighs_wording_asking_for_law_or_admin() -> None:
+    from indexer.decision import Evidence
+    from indexer.lexical import RARE_TERMS_AT_MOST
+
+    model = NoMatchModel.load(PACKAGED_MODEL)
+    best = Evidence(cosine=1.0, margin=1.0, keywords=1.0, rare_terms=RARE_TERMS_AT_MOST, known=1.0, recognised=1.0,
+                    length=3.0, asks_other=1.0)
+    assert model.probability(best) < model.threshold
+
+
 def test_the_wording_weighs_as_much_as_the_answerable_questions_and_the_prevention_bank_allow() -> None:
     from eval.rule import ASKS_AT_MOST, weigh_asks
 
@@ -214,6 +224,19 @@ def test_a_close_match_worded_as_law_or_figures_gets_no_good_match_and_says_why(
     assert asked_other.as_json()["asks_for"] == group  # python -m indexer search --json says which
     assert not asked_prevention.no_good_match and asked_prevention.asks_for is None
     assert asked_other.results[0].id == asked_prevention.results[0].id  # the same topic: only the asking differs
+
+
+def test_a_long_question_about_one_case_is_refused_however_many_words_it_shares_with_an_entry(
+    shipped_index: Path, embedder  # type: ignore[no-untyped-def]
+) -> None:
+    from indexer.lexical import RARE_TERMS_AT_MOST
+
+    searcher = Searcher(KnowledgeIndex.load_current(shipped_index), embedder)
+    result = searcher.search("car wash on my patch, think the workers are being exploited. want a joint visit with "
+                             "immigration and the council on thursday. who do i phone at the GLAA to set it up?")
+    assert result.results[0].id == "modern-slavery-partnership-visits"  # on topic, sharing some ten rare words
+    assert result.evidence.rare_terms == RARE_TERMS_AT_MOST
+    assert result.no_good_match and result.asks_for_other
 
 
 @pytest.mark.parametrize("unit", ["how many ", "is a ", "% ", "can we ", "is it an ", "what form ", "difference between "])
