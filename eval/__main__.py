@@ -226,7 +226,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="held-out sets, written without seeing the first, the slang glossary or the search; "
                              "printed for comparison, never tuned on (none to leave them out)")
     parser.add_argument("--tuned", nargs="*",
-                        default=["eval/train.yaml", "eval/train_2.yaml", "eval/train_3.yaml", "eval/train_4.yaml"],
+                        default=["eval/train.yaml", "eval/train_2.yaml", "eval/train_3.yaml", "eval/train_4.yaml",
+                                 "eval/train_5.yaml"],
                         help="further tuned sets, written for fitting the no-match model (python -m eval.fit); "
                              "each is marked when the model in use was not fitted on it")
     parser.add_argument("--distractors", nargs="*", type=int, default=[1_000, 10_000],

@@ -56,6 +56,12 @@ from indexer.search import KnowledgeIndex, Searcher
         ("how do i get the bank's cctv for a courier fraud job", "procedure"),
         ("clares law application form", "procedure"),
         ("SPOs granted last year", "figures"),
+        ("folding pocketknife legal blade length", "law"),
+        ("can we put the door in without a warrant if we think a DA victim is inside", "law"),
+        ("he says he had the blade for work, what does the good reason defence need", "law"),
+        ("do i have to disclose her previous to the defence", "law"),
+        ("need the cctv off the chippy for an assault, how do i get it off him", "procedure"),
+        ("ASB calls per month ward", "procedure"),
         ("our officers have huge caseloads, anything to help", "admin"),
     ],
 )
@@ -94,6 +100,7 @@ def test_a_question_asking_for_law_figures_or_admin_is_recognised_by_its_wording
         "our advocates have huge caseloads, is there evidence idvas reduce repeat abuse",
         "what evidence would we need to show the scheme works",
         "closure orders granted last year, did they reduce asb",
+        "is an amnesty without a warrant or arrest more effective at getting knives off the street",
         "does a longer sentence for selling knives to under 18s deter the shops",
         # A whole question asking what has worked, however much law or admin it passes on the way.
         "scramblers ripping up the fields every night, we've seized a couple under s59 but they're back "
