@@ -33,6 +33,9 @@ def names(problems: Problems, *texts: str) -> set[str]:
         ("staff at the big supermarket are getting threatened", "Violence against shop workers", "retail_worker_abuse"),
         ("14 year old girl going missing, we think she's being sexually exploited", "Child sexual exploitation",
          "child_sexual_exploitation"),
+        ("businesses losing thousands to fake invoices", "Mandate fraud against small firms", "mandate_fraud"),
+        ("officers sat in A&E for hours with people in crisis", "Street triage for mental health crises",
+         "mental_health_crisis"),
     ],
 )
 def test_a_problem_is_read_in_officers_words_and_in_an_entrys(officer: str, formal: str, problem: str) -> None:
@@ -49,6 +52,8 @@ def test_words_that_only_look_like_a_problem_name_none() -> None:
     assert "graffiti" not in names(problems, "has tracking or tagging children at risk been tried")
     assert "protests" not in names(problems, "they sit in a cell for hours, then get put on a train home")
     assert "protests" in names(problems, "students staged a sit in at the council offices")
+    # Offenders' needs are not a mental health crisis: entries that mention them do not speak of one.
+    assert "mental_health_crisis" not in names(problems, "a navigator addresses their drug, alcohol and mental health needs")
 
 
 def lexicon(tmp_path: Path, text: str) -> Path:
