@@ -62,6 +62,7 @@ from indexer.search import KnowledgeIndex, Searcher
         ("do i have to disclose her previous to the defence", "law"),
         ("need the cctv off the chippy for an assault, how do i get it off him", "procedure"),
         ("ASB calls per month ward", "procedure"),
+        ("course at HQ tomorrow, whats the best route and where should I park", "admin"),
         ("our officers have huge caseloads, anything to help", "admin"),
     ],
 )
@@ -100,6 +101,7 @@ def test_a_question_asking_for_law_figures_or_admin_is_recognised_by_its_wording
         "our advocates have huge caseloads, is there evidence idvas reduce repeat abuse",
         "what evidence would we need to show the scheme works",
         "closure orders granted last year, did they reduce asb",
+        "where can we park the mobile cctv van so it deters the car park thefts",
         "is an amnesty without a warrant or arrest more effective at getting knives off the street",
         "does a longer sentence for selling knives to under 18s deter the shops",
         # A whole question asking what has worked, however much law or admin it passes on the way.
