@@ -19,8 +19,8 @@ published index exactly as the bot does, and prints:
   wrongly refused counts as 0 - what officers actually get with the no-match decision;
 - every set again with 1,000 and 10,000 synthetic distractor entries added to the base
   (``eval.distractors``): how far the refusal rates move as the base grows;
-- for every set, the share of irrelevant entries among the top five and among the first page as
-  an answer shows it (the best three, then only those close to the best:
+- for every set, how many irrelevant and how many relevant entries an answer shows in the top
+  five and on the first page as it shows it (the best three, then only those close to the best:
   ``indexer.results.SearchResult.first_page``), over the answerable questions answered.
 
 ``--min-ndcg`` and the abstention limits make it exit 1 when quality falls below target.
@@ -134,9 +134,9 @@ def figures(outcomes: list[Outcome], threshold: float | None = None) -> Figures:
     )
 
 
-def irrelevant(shown: list[str], relevant: dict[str, int]) -> float:
-    """The share of the entries shown that are graded irrelevant to the question."""
-    return sum(1 for entry in shown if relevant.get(entry, 0) == 0) / len(shown) if shown else 0.0
+def shown(entries: list[str], relevant: dict[str, int], graded_relevant: bool) -> float:
+    """How many of the entries shown are graded relevant to the question (or irrelevant)."""
+    return float(sum(1 for entry in entries if (relevant.get(entry, 0) > 0) == graded_relevant))
 
 
 def served_ndcg(o: Outcome) -> float:
@@ -165,10 +165,14 @@ def report_set(name: str, outcomes: list[Outcome]) -> None:
         ("MRR", [reciprocal_rank(o.ranked, o.question.relevant) for o in answerable]),
         ("answerable wrongly refused", [float(o.no_good_match) for o in answerable]),
         ("unanswerable correctly refused", [float(o.no_good_match) for o in unanswerable]),
-        ("irrelevant among the top five (answered)", [irrelevant(o.ranked[:K], o.question.relevant)
-                                                      for o in answerable if not o.no_good_match]),
-        ("irrelevant on the first page as shown", [irrelevant(o.shown, o.question.relevant)
-                                                   for o in answerable if not o.no_good_match]),
+        ("irrelevant entries in the top five (answered)", [shown(o.ranked[:K], o.question.relevant, False)
+                                                           for o in answerable if not o.no_good_match]),
+        ("irrelevant entries on the first page as shown", [shown(o.shown, o.question.relevant, False)
+                                                           for o in answerable if not o.no_good_match]),
+        ("relevant entries in the top five (answered)", [shown(o.ranked[:K], o.question.relevant, True)
+                                                         for o in answerable if not o.no_good_match]),
+        ("relevant entries on the first page as shown", [shown(o.shown, o.question.relevant, True)
+                                                         for o in answerable if not o.no_good_match]),
     ]
     print(f"{name}: {len(answerable)} answerable, {len(unanswerable)} unanswerable")
     for label, values in rows:
