@@ -63,6 +63,7 @@ from indexer.search import KnowledgeIndex, Searcher
         ("need the cctv off the chippy for an assault, how do i get it off him", "procedure"),
         ("ASB calls per month ward", "procedure"),
         ("course at HQ tomorrow, whats the best route and where should I park", "admin"),
+        ("is carrying a lock knife in the car an offence if its for work", "law"),  # "for work" is not "does it work"
         ("our officers have huge caseloads, anything to help", "admin"),
     ],
 )
