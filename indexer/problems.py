@@ -45,6 +45,9 @@ class Problems:
     # A problem that is a kind of another (romance fraud of fraud): narrower -> broader, by number.
     # An entry that names only the broader problem does not speak of the narrower one.
     broader: dict[int, int] = field(default_factory=dict)
+    # How an officer reads a problem's name where it is not its name with spaces ("e-scooters and
+    # e-bikes"), by number.
+    labels: dict[int, str] = field(default_factory=dict)
     reader: PatternSet = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -58,6 +61,7 @@ class Problems:
         names: list[str] = []
         patterns: list[re.Pattern[str]] = []
         within: dict[int, tuple[int, str]] = {}  # narrower -> (its item's number, the broader's name)
+        labels: dict[int, str] = {}
         count = 0
         for number, item in enumerate(problems, 1):
             name = item.get("name") if isinstance(item, dict) else None
@@ -79,6 +83,11 @@ class Problems:
                 if not isinstance(kind_of, str) or not kind_of.strip() or kind_of == name:
                     raise ProblemsError(f"{path}: problem {number} ({name}): field 'within' must name another problem")
                 within[len(names)] = (number, kind_of)
+            label = item.get("label")
+            if label is not None:
+                if not isinstance(label, str) or not label.strip():
+                    raise ProblemsError(f"{path}: problem {number} ({name}): field 'label' must be text")
+                labels[len(names)] = label
             names.append(name)
             patterns.append(re.compile("|".join(sources)))
             count += len(sources)
@@ -95,7 +104,7 @@ class Problems:
                 if at in seen:
                     raise ProblemsError(f"{path}: problem {names[start]}: 'within' goes round in a circle")
                 seen.add(at)
-        return cls(tuple(names), tuple(patterns), count, broader)
+        return cls(tuple(names), tuple(patterns), count, broader, labels)
 
     @classmethod
     def load(cls, path: Path) -> "Problems":
@@ -111,6 +120,8 @@ class Problems:
 
     def label(self, problem: int) -> str:
         """The problem's name as an officer reads it: "hare coursing", "FGM"."""
+        if problem in self.labels:
+            return self.labels[problem]
         name = self.names[problem]
         return name.upper() if len(name) <= 4 and name.isalpha() else name.replace("_", " ")
 

@@ -75,6 +75,7 @@ def lexicon(tmp_path: Path, text: str) -> Path:
         ("problems: [unclosed\n", "cannot be read"),
         ("problems:\n  - name: a\n    say: ['a']\n    within: b\n", r"problem 1 \(a\): 'within' names no problem of the lexicon: b"),
         ("problems:\n  - name: a\n    say: ['a']\n    within: a\n", r"problem 1 \(a\): field 'within' must name another"),
+        ("problems:\n  - name: a\n    say: ['a']\n    label: ''\n", r"problem 1 \(a\): field 'label' must be text"),
         ("problems:\n  - name: a\n    say: ['a']\n    within: b\n  - name: b\n    say: ['b']\n    within: a\n",
          r"'within' goes round in a circle"),
     ],
@@ -132,6 +133,13 @@ def test_the_card_says_the_base_has_no_evidence_only_on_a_problem_no_entry_withi
     assert EntryProblems(problems, None).no_evidence_on((0, 1), [0]) == ("speeding", "shop theft")
 
 
+def test_a_problem_is_named_to_officers_as_they_write_it() -> None:
+    problems = packaged_problems()
+    assert problems.label(problems.names.index("e_scooters_and_e_bikes")) == "e-scooters and e-bikes"
+    assert problems.label(problems.names.index("fgm")) == "FGM"
+    assert problems.label(problems.names.index("hare_coursing")) == "hare coursing"
+
+
 def test_the_shipped_lexicon_knows_romance_fraud_as_a_kind_of_fraud() -> None:
     problems = packaged_problems()
     names = problems.names
@@ -187,7 +195,7 @@ def test_a_kind_of_fraud_the_entries_never_name_gets_no_good_match_and_is_named_
     # The glossary reads "scramblers" as anti-social riding; entries on antisocial behaviour in
     # general do not answer it.
     scramblers = searcher.search("kids on scramblers tearing up the playing fields every night, what works")
-    assert scramblers.no_good_match and "off road bikes" in scramblers.unmentioned
+    assert scramblers.no_good_match and "off-road bikes" in scramblers.unmentioned
 
 
 @pytest.mark.model
