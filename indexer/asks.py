@@ -49,10 +49,8 @@ class AskCues:
 
     @classmethod
     def from_mapping(cls, data: object, *, path: str = "other_asks.yaml") -> "AskCues":
-        if not isinstance(data, dict):
-            raise CuesError(f"{path}: expected 'groups:' mapping {', '.join(GROUPS)} to lists of patterns")
-        groups = data.get("groups")
-        if not isinstance(groups, dict) or not groups:
+        groups = data.get("groups") if isinstance(data, dict) else None
+        if not isinstance(data, dict) or not isinstance(groups, dict) or not groups:
             raise CuesError(f"{path}: expected 'groups:' mapping {', '.join(GROUPS)} to lists of patterns")
         unknown = [g for g in groups if g not in GROUPS]
         if unknown:

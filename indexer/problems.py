@@ -67,26 +67,27 @@ class Problems:
             name = item.get("name") if isinstance(item, dict) else None
             if not isinstance(name, str) or not name.strip():
                 raise ProblemsError(f"{path}: problem {number}: field 'name' must be text")
+            named = f"{path}: problem {number} ({name})"  # where every later message points
             if name in names:
-                raise ProblemsError(f"{path}: problem {number} ({name}): the name is used twice")
+                raise ProblemsError(f"{named}: the name is used twice")
             say = item.get("say")
             if not isinstance(say, list) or not say:
-                raise ProblemsError(f"{path}: problem {number} ({name}): field 'say' must be a list of patterns")
+                raise ProblemsError(f"{named}: field 'say' must be a list of patterns")
             sources = []
             for way, pattern in enumerate(say, 1):
-                where = f"{path}: problem {number} ({name}), pattern {way}"
+                where = f"{named}, pattern {way}"
                 if not isinstance(pattern, str) or not pattern.strip():
                     raise ProblemsError(f"{where}: must be text")
                 sources.append(checked(pattern, where, ProblemsError))
             kind_of = item.get("within")
             if kind_of is not None:
                 if not isinstance(kind_of, str) or not kind_of.strip() or kind_of == name:
-                    raise ProblemsError(f"{path}: problem {number} ({name}): field 'within' must name another problem")
+                    raise ProblemsError(f"{named}: field 'within' must name another problem")
                 within[len(names)] = (number, kind_of)
             label = item.get("label")
             if label is not None:
                 if not isinstance(label, str) or not label.strip():
-                    raise ProblemsError(f"{path}: problem {number} ({name}): field 'label' must be text")
+                    raise ProblemsError(f"{named}: field 'label' must be text")
                 labels[len(names)] = label
             names.append(name)
             patterns.append(re.compile("|".join(sources)))
