@@ -226,7 +226,7 @@ def create_app(
     core = core_feature(
         submit=SubmissionDialog(portal, drafts, taxonomy, settings.districts),
         journal=JournalDialog(academy.academy, drafts),
-        what_works=what_works.on_question, my_submissions=portal.on_my_submissions, status=portal.on_status,
+        what_works=what_works.on_question, more=what_works.on_more, my_submissions=portal.on_my_submissions, status=portal.on_status,
         my_journal=academy.on_my_journal, export=export.on_command,
     )
     parts = [core, *(build(services) for build in (*FEATURES, *features))]

@@ -46,6 +46,7 @@ async def on_hub_list(turn_context: TurnContext, recognised: Recognised, user: U
 def core_commands(
     *,
     what_works: CommandHandler,
+    more: CommandHandler,
     my_submissions: CommandHandler,
     status: CommandHandler,
     my_journal: CommandHandler,
@@ -61,6 +62,8 @@ def core_commands(
                 prefixes=("what works for", "what works on", "what works"),
                 help="Ask what the evidence says works, for example: what works for burglary",
                 menu="Find evidence on what reduces a crime problem", anywhere=True),
+        Command("more", more, phrases=("more", "more results", "show more", "next", "next page", "more please"),
+                help="The next results for your last question"),
         Command("submit", None, phrases=("submit", "i have an idea", "new problem", "new idea", "portal"),
                 help="Send an idea, initiative or operational problem to the Hub",
                 menu="Send an idea or problem to the Hub"),
@@ -83,12 +86,13 @@ def core_commands(
     )
 
 
-def core_feature(*, submit: Dialog, journal: Dialog, what_works: CommandHandler, my_submissions: CommandHandler,
+def core_feature(*, submit: Dialog, journal: Dialog, what_works: CommandHandler, more: CommandHandler,
+                 my_submissions: CommandHandler,
                  status: CommandHandler, my_journal: CommandHandler, export: CommandHandler) -> Feature:
     """The core commands with the submission and journal dialogs they start."""
     return Feature(
         dialogs={"submit": submit, "journal": journal},
-        commands=core_commands(what_works=what_works, my_submissions=my_submissions, status=status,
+        commands=core_commands(what_works=what_works, more=more, my_submissions=my_submissions, status=status,
                                my_journal=my_journal, export=export),
     )
 
@@ -98,5 +102,5 @@ async def _unbound(turn_context: TurnContext, recognised: Recognised, user: User
 
 
 # The core commands' phrases, for recognising text outside a running app (tests, tools).
-recognise = Recogniser(core_commands(what_works=_unbound, my_submissions=_unbound, status=_unbound,
+recognise = Recogniser(core_commands(what_works=_unbound, more=_unbound, my_submissions=_unbound, status=_unbound,
                                      my_journal=_unbound, export=_unbound))

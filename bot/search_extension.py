@@ -155,5 +155,5 @@ class SearchExtension:
             self.log.record_query, user.aad_object_id, text, index_version=result.index_version,
             no_good_match=result.no_good_match, best_similarity=result.best_similarity, shown=shown,
             asks_for_other=result.asks_for_other,
-            kind=query.kind, offset=query.skip,
+            kind=query.kind, offset=query.skip, asked_in="search",
         )

@@ -19,7 +19,7 @@ import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +32,7 @@ from bot.turn import StartDialog, in_group
 from bot.text import plain
 from domain.whatworks.knowledge import KnowledgeService
 from domain.whatworks.searchlog import SearchLog
+from domain.clock import utcnow
 from domain.masking import mask_personal_data
 from domain.personal_data import describe_kinds
 from domain.portal import Kind
@@ -52,6 +53,7 @@ ACTION = "whatworks"
 ANY = "any"
 PAGE = 5
 MAX_QUESTION = 500
+MORE_WITHIN = timedelta(minutes=30)  # a typed "more" pages on the officer's last question asked this long ago
 EFFECT_LABELS = {
     "reduced": "Reduced crime", "mixed": "Mixed effect", "no-effect": "No effect",
     "increased": "Increased crime", "unknown": "Effect unknown",
@@ -232,6 +234,26 @@ class WhatWorks:
             return
         await self.answer(turn_context, user, Request(text))
 
+    async def on_more(self, turn_context: TurnContext, recognised: Recognised, user: UserInfo) -> None:
+        """``more``: the next results for the officer's last question, as the answer's "More
+        results" button gives them."""
+        since = utcnow() - MORE_WITHIN
+        last = await asyncio.to_thread(self.log.latest_for, user.aad_object_id, since)
+        if last is None:
+            await turn_context.send_activity(
+                "Ask me a question first, for example: what works for shed burglary. Then type more for further "
+                "results."
+            )
+            return
+        if last.no_good_match:
+            await turn_context.send_activity(
+                f"I found no good match for your last question ({plain(last.text)}), so there are no more results. "
+                "Try asking it another way, or type submit to ask the Hub for evidence on it."
+            )
+            return
+        offset = last.offset + (len(last.shown) or PAGE)
+        await self.answer(turn_context, user, Request(last.text, offset, last.crime_type, last.kind, last.id))
+
     async def answer(self, turn_context: TurnContext, user: UserInfo, request: Request) -> None:
         await turn_context.send_activity(Activity(type=ActivityTypes.typing))
         # Questions are kept for the Hub's gap report: likely personal data is left out of
@@ -248,6 +270,12 @@ class WhatWorks:
             return
         if request.offset == 0:  # the answer itself: no noise beneath the best; "More results" pages on
             result = result.first_page()
+        elif not result.results:  # paged past the last result (a typed "more", an old card's button)
+            await turn_context.send_activity(
+                f"That is all the knowledge base has for: {plain(request.text)}. Ask another question, or type submit "
+                "to ask the Hub for evidence on it."
+            )
+            return
         shown = [{"id": h.id, "rank": request.offset + i + 1, "score": round(h.score, 4)}
                  for i, h in enumerate(result.results)]
         query_id = await asyncio.to_thread(

@@ -53,6 +53,9 @@ class SearchQuery(Base):
     # the evidence.
     asks_for_other: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     best_similarity: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # Where it was asked: "chat" (a message to the bot, or an answer's button) or "search"
+    # (the messaging extension's search box, which searches as the officer types).
+    asked_in: Mapped[str] = mapped_column(String(8), default="chat", server_default="chat")
     # [{"id": entry id, "rank": 1-based position, "score": similarity}, ...]
     shown: Mapped[list[Any]] = mapped_column(JSON, default=list)
 

@@ -148,6 +148,7 @@ class SearchLog:
         effect: str | None = None,
         offset: int = 0,
         refines_id: int | None = None,
+        asked_in: str = "chat",
     ) -> int:
         """Record a search and what it showed; returns the query's id for the result card.
 
@@ -166,6 +167,8 @@ class SearchLog:
             refines_id: the query this one re-runs with a filter or for the next page. It
                 is only kept when that query is the same officer's; otherwise the link
                 is dropped (the id came from a card and cannot be trusted).
+            asked_in: "chat" for a message or an answer's button, "search" for the messaging
+                extension's search box.
         """
         key = aad_object_id.lower()
         text, _ = mask_personal_data(text)
@@ -190,6 +193,7 @@ class SearchLog:
                 no_good_match=no_good_match,
                 asks_for_other=asks_for_other and no_good_match,
                 best_similarity=best_similarity,
+                asked_in=asked_in,
                 shown=[dict(item) for item in shown],
             )
             session.add(row)
@@ -200,6 +204,19 @@ class SearchLog:
         """The query with this id if this user asked it; None for anyone else's or none."""
         with self._db.session() as session:
             row = self._owned(session, query_id, aad_object_id)
+            return _record(row) if row is not None else None
+
+    def latest_for(self, aad_object_id: str, since: datetime) -> QueryRecord | None:
+        """This user's most recent search in the chat (not the messaging extension's search box)
+        asked at or after ``since``, if any: what a typed "more" pages on."""
+        with self._db.session() as session:
+            row = session.scalars(
+                select(SearchQuery)
+                .where(SearchQuery.aad_object_id == aad_object_id.lower(), SearchQuery.asked_at >= since,
+                       SearchQuery.asked_in == "chat")
+                .order_by(SearchQuery.asked_at.desc(), SearchQuery.id.desc())
+                .limit(1)
+            ).first()
             return _record(row) if row is not None else None
 
     def record_feedback(self, query_id: int, aad_object_id: str, helpful: bool) -> bool:

@@ -132,6 +132,36 @@ async def test_the_answer_shows_no_noise_beneath_the_best_and_more_results_goes_
     assert not set(first) & set(_titles(more)) and len(_titles(more)) == 5
 
 
+async def test_typing_more_gives_the_next_results_of_the_last_question_until_there_are_none(bot) -> None:  # type: ignore[no-untyped-def]
+    first = await _send(bot, "more")
+    assert first[0]["text"].startswith("Ask me a question first, for example: what works for")
+
+    card = _card(await _send(bot, "what works for county lines"))
+    more = _card(await _send(bot, "More"))  # as the "More results" button gives them
+    assert "4 to 8" in more["body"][1]["text"]
+    assert not set(_titles(card)) & set(_titles(more)) and len(_titles(more)) == 5
+    again = _card(await _send(bot, "next page"))
+    assert "9 to 13" in again["body"][1]["text"] and not set(_titles(more)) & set(_titles(again))
+    services = bot.app[SERVICES]
+    latest = services.search_log.latest_for(OFFICER_AAD, datetime(2000, 1, 1))
+    assert (latest.offset, latest.text) == (8, "county lines")  # each page refines the last
+    pages = 0
+    while pages < 20:  # sixty entries: twelve pages at most, then the end is said plainly
+        messages = await _send(bot, "more")
+        if not any(card_of(m) for m in messages):
+            break
+        pages += 1
+    assert messages[0]["text"].startswith("That is all the knowledge base has for: county lines.")
+    assert 5 <= pages < 20
+
+    refused = await _send(bot, "badger sett interference")
+    assert _card(refused)["body"][0]["text"].startswith("I found no good match")
+    nothing = await _send(bot, "more")
+    assert nothing[0]["text"].startswith("I found no good match for your last question (badger sett interference)")
+    other = await _send(bot, "more", aad=OTHER_AAD)  # another officer's last question is not theirs to page
+    assert other[0]["text"].startswith("Ask me a question first")
+
+
 async def test_feedback_is_stored_once_per_user_and_only_for_their_own_query(bot) -> None:  # type: ignore[no-untyped-def]
     card = _card(await _send(bot, "domestic abuse repeat victims"))
     helpful = _action(card, "Helpful")["data"]

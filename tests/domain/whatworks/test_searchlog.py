@@ -240,3 +240,13 @@ def test_a_fresh_sqlite_database_migrates_up_and_back_down(tmp_path):
         assert "users" in _tables(db)
     finally:
         db.dispose()
+
+
+def test_the_latest_question_is_the_officers_own_asked_in_the_chat_and_recent(log, db):
+    assert log.latest_for(OFFICER_AAD, utcnow() - timedelta(minutes=30)) is None
+    chat = _ask(log, "what works for shed burglary")
+    _ask(log, "bur", asked_in="search")  # typed into the messaging extension's search box
+    _ask(log, "what works for phone snatching", who=OTHER_AAD)
+    latest = log.latest_for(OFFICER_AAD.upper(), utcnow() - timedelta(minutes=30))
+    assert latest is not None and (latest.id, latest.text) == (chat, "what works for shed burglary")
+    assert log.latest_for(OFFICER_AAD, utcnow() + timedelta(seconds=1)) is None  # none asked since
