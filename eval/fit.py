@@ -41,9 +41,9 @@ that the rule answers are refused, each read by a reading fitted without its top
 less a weight when the question's wording asks for law, figures or admin (``indexer.asks``),
 chosen the same way in steps of ``ASKS_STEP`` up to ``ASKS_AT_MOST`` (``weigh_asks``), and
 then less a weight when the question names a problem its best entries never speak of
-(``indexer.problems``, ``weigh_problems``): the largest at which no tuned set, the one kept out
-of fitting (``--kept-out``) included, refuses more answerable questions than the 3% or than it
-did without it.
+(``indexer.problems``, ``weigh_problems``): the least that refuses the questions the largest
+does at which no tuned set, the one kept out of fitting (``--kept-out``) included, refuses more
+answerable questions than the 3% or than it did without it.
 ``--threshold`` keeps a threshold chosen elsewhere (on a tuned set kept out of fitting) and
 fits the weights at it. Only the rule's slope is fitted, so that its probability is calibrated
 and exactly ``0.5`` at the rule's threshold. Its figures are printed beside the chosen model's.

@@ -121,17 +121,25 @@ def weigh_problems(x: Array, y: Array, groups: Array, at: float, other_weight: f
     sets fitted on may hold no answerable question that names a problem its entries put in
     other words, and then only that one bounds the weight. The intent bank does not bound
     it: a prevention question about a problem no entry speaks of is one the base does not
-    answer."""
+    answer.
+
+    Of the weights that refuse the same questions as that largest one, the least is kept: when
+    no answerable question bounds the weight, the largest would make the evidence decisive on
+    the strength of no question, and an answerable one whose problem the lexicon misses in its
+    entries' wording would be refused however close its match."""
     before = rule_margin(x, at, other_weight, asks_weight) < 0
     allowed = {g: max(REFUSED_AT_MOST, float(np.mean(before[(groups == g) & (y == 1)])))
                for g in np.unique(groups[y == 1])}
-    chosen = 0.0
+    within: list[tuple[float, npt.NDArray[np.bool_]]] = []
     for weight in np.round(np.arange(ASKS_STEP, ASKS_AT_MOST + 1e-9, ASKS_STEP), 2):
         refused = rule_margin(x, at, other_weight, asks_weight, float(weight)) < 0
         if any(np.mean(refused[(groups == g) & (y == 1)]) > limit + 1e-9 for g, limit in allowed.items()):
             break
-        chosen = float(weight)
-    return chosen
+        within.append((float(weight), refused))
+    if not within:
+        return 0.0
+    largest = within[-1][1]
+    return next(weight for weight, refused in within if np.array_equal(refused, largest))
 
 
 def calibrated_rule(x: Array, y: Array, groups: Array, paths: Sequence[Path], version: str, at: float,

@@ -141,6 +141,12 @@ class EntryProblems:
         self.texts = texts  # None for a version published before entries' texts were kept
         self._mentions: dict[tuple[int, int], bool] = {}
         self._candidates: dict[int, frozenset[int]] = {}  # per entry: the problems it may name
+        # An entry that names a narrower problem speaks of the broader one too: one on phone
+        # snatching speaks of theft from the person, which "dippers" names.
+        narrower: dict[int, list[int]] = {}
+        for kind, broader in problems.broader.items():
+            narrower.setdefault(broader, []).append(kind)
+        self._narrower = {broader: tuple(kinds) for broader, kinds in narrower.items()}
 
     @classmethod
     def for_version(cls, folder: Path, problems: Problems | None = None) -> "EntryProblems":
@@ -149,11 +155,13 @@ class EntryProblems:
         return cls(problems or packaged_problems(), texts)
 
     def mentions(self, position: int, problem: int) -> bool:
-        """Whether the entry at ``position`` names the problem."""
+        """Whether the entry at ``position`` names the problem, or a narrower kind of it."""
         key = (position, problem)
         found = self._mentions.get(key)
         if found is None:  # at most one answer per entry and problem is ever kept
-            found = self.texts is not None and self._reads(position, problem, self.texts[position])
+            found = self.texts is not None and (
+                self._reads(position, problem, self.texts[position])
+                or any(self.mentions(position, kind) for kind in self._narrower.get(problem, ())))
             self._mentions[key] = found
         return found
 

@@ -103,12 +103,13 @@ def test_a_problem_counts_as_unmentioned_only_when_none_of_the_entries_names_it(
 
 def test_entries_naming_only_the_broader_problem_do_not_speak_of_a_narrower_one(tmp_path: Path) -> None:
     problems = Problems.load(lexicon(tmp_path, "problems:\n  - name: fraud\n    say: ['\\bfraud\\w*|\\bscam\\w*']\n"
-                                               "  - name: romance_fraud\n    say: ['\\bromance (fraud|scam)']\n"
+                                               "  - name: romance_fraud\n    say: ['\\bromance (fraud|scam)|\\bcatfish\\w*']\n"
                                                "    within: fraud\n"
                                                "  - name: burglary\n    say: ['\\bburglar\\w*']\n"))
     entries = EntryProblems(problems, ["the banking protocol stops fraud at the counter",
                                        "romance fraud victims were warned before they paid",
-                                       "target hardening reduced burglary"])
+                                       "target hardening reduced burglary",
+                                       "people catfished online were warned before they paid"])
     romance = ("romance scam victim lost her savings",)
     assert problems.broader == {1: 0}
     assert entries.unmentioned(romance, [0]) == (1,)  # fraud in general does not answer romance fraud
@@ -116,6 +117,24 @@ def test_entries_naming_only_the_broader_problem_do_not_speak_of_a_narrower_one(
     assert entries.unmentioned(("phone scams on the elderly",), [0]) == ()  # the broader problem, spoken of
     # The best entries speak of something else the question names: the question is answered in part.
     assert entries.unmentioned(("romance scams and burglary",), [0, 2]) == ()
+    # An entry on a narrower problem speaks of the broader one: romance fraud is fraud.
+    assert entries.unmentioned(("scams on the elderly",), [3]) == ()
+    assert entries.mentions(3, 0) and not entries.mentions(2, 0)
+
+
+def test_a_tactic_names_no_problem_and_the_product_sold_says_which() -> None:
+    problems = packaged_problems()
+    # Test purchasing is a tactic used on alcohol, knives and vapes alike: it names no problem, so
+    # the entry on knife test purchasing does not speak of vapes sold to children.
+    assert names(problems, "test purchasing vapes kids") == {"illicit_tobacco_and_vapes"}
+    assert names(problems, "shops selling vapes to year 8s, can we do test purchases") == {"illicit_tobacco_and_vapes"}
+    assert names(problems, "does test purchasing work") == set()
+    assert "underage_drinking_and_sales" in names(problems, "proxy sales of alcohol to under 18s")
+    # Phones dipped out of people's hands are snatched, and phone snatching is theft from the person.
+    assert "phone_snatching" in names(problems, "lads on sur-rons dippin phones outta hands outside the station")
+    entries = EntryProblems(problems, ["phone thefts fell after activation locks came in"])
+    assert names(problems, "phone thefts fell after activation locks came in") == {"phone_snatching"}
+    assert entries.unmentioned(("what do we tell punters so their iphones are worth nowt to the dippers",), [0]) == ()
 
 
 def test_the_card_says_the_base_has_no_evidence_only_on_a_problem_no_entry_within_reach_names(tmp_path: Path) -> None:
@@ -154,21 +173,24 @@ def test_the_shipped_rule_weighs_an_unmentioned_problem_against_a_match() -> Non
 
 
 def test_the_weight_of_an_unmentioned_problem_is_bounded_by_every_tuned_sets_answerable_questions() -> None:
-    from eval.rule import ASKS_AT_MOST, weigh_problems
+    from eval.rule import weigh_problems
 
     at = 0.6
     x = np.zeros((102, len(FEATURES)))
     x[:, FEATURES.index("cosine")] = [at + 0.4] * 100 + [at + 0.05, at + 0.2]
     x[100:, FEATURES.index("unmentioned_problem")] = 1.0
     y, groups = np.array([1.0] * 100 + [0.0, 0.0]), np.zeros(102)
-    assert weigh_problems(x, y, groups, at, 0.0, 0.0) == pytest.approx(ASKS_AT_MOST)
+    # No answerable question names an unmentioned problem, so nothing bounds the weight: it is
+    # the least that refuses both unanswerable ones (0.2 above the bar), not the most allowed.
+    assert weigh_problems(x, y, groups, at, 0.0, 0.0) == pytest.approx(0.25)
     # A set kept out of fitting holds an answerable question naming a problem its entry puts in
-    # other words, 0.33 above the bar: the weight stays below that, so it is still answered.
+    # other words, 0.15 above the bar: the weight stays below that, so it is still answered, and
+    # is the least that still refuses the unanswerable question 0.05 above it.
     kept_out = np.zeros((1, len(FEATURES)))
-    kept_out[0, FEATURES.index("cosine")], kept_out[0, FEATURES.index("unmentioned_problem")] = at + 0.33, 1.0
+    kept_out[0, FEATURES.index("cosine")], kept_out[0, FEATURES.index("unmentioned_problem")] = at + 0.15, 1.0
     both = np.vstack([x, kept_out])
     weight = weigh_problems(both, np.append(y, 1.0), np.append(groups, 1), at, 0.0, 0.0)
-    assert weight == pytest.approx(0.3)
+    assert weight == pytest.approx(0.1)
 
 
 @pytest.mark.model
