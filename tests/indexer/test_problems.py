@@ -164,6 +164,10 @@ def test_the_shipped_lexicon_knows_romance_fraud_as_a_kind_of_fraud() -> None:
     names = problems.names
     assert names[problems.broader[names.index("romance_fraud")]] == "fraud"
     assert len(problems.broader) >= 30
+    # Entries on drug misuse in general do not answer how to stop people dying of it.
+    entries = EntryProblems(problems, ["drug treatment and testing on arrest cut drug misuse"])
+    assert entries.unmentioned(("should we give heroin users naloxone, does it cut drug deaths",), [0]) == (
+        names.index("drug_related_deaths"),)
 
 
 def test_the_shipped_rule_weighs_an_unmentioned_problem_against_a_match() -> None:
