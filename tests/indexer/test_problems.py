@@ -34,6 +34,7 @@ def names(problems: Problems, *texts: str) -> set[str]:
         ("14 year old girl going missing, we think she's being sexually exploited", "Child sexual exploitation",
          "child_sexual_exploitation"),
         ("businesses losing thousands to fake invoices", "Mandate fraud against small firms", "mandate_fraud"),
+        ("forced marrige protection orders, do they stop it", "Forced marriage protection orders", "forced_marriage"),
         ("officers sat in A&E for hours with people in crisis", "Street triage for mental health crises",
          "mental_health_crisis"),
     ],
