@@ -31,7 +31,7 @@ from bot.commands import Recognised
 from bot.turn import StartDialog, in_group
 from bot.text import plain
 from domain.whatworks.knowledge import KnowledgeService
-from domain.whatworks.searchlog import SearchLog
+from domain.whatworks.searchlog import QueryRecord, SearchLog
 from domain.clock import utcnow
 from domain.masking import mask_personal_data
 from domain.personal_data import describe_kinds
@@ -110,6 +110,12 @@ def entry_items(hit: Any, today: date, *, closest: bool = False) -> list[dict]:
                     "check with the Hub before relying on it.",
         })
     return items
+
+
+def next_page(record: QueryRecord) -> Request:
+    """The results after those a recorded search showed: on from what its card showed, since a
+    first page may show three to five."""
+    return Request(record.text, record.offset + (len(record.shown) or PAGE), record.crime_type, record.kind, record.id)
 
 
 def _data(op: str, query_id: int, **extra: Any) -> dict:
@@ -251,8 +257,7 @@ class WhatWorks:
                 "Try asking it another way, or type submit to ask the Hub for evidence on it."
             )
             return
-        offset = last.offset + (len(last.shown) or PAGE)
-        await self.answer(turn_context, user, Request(last.text, offset, last.crime_type, last.kind, last.id))
+        await self.answer(turn_context, user, next_page(last))
 
     async def answer(self, turn_context: TurnContext, user: UserInfo, request: Request) -> None:
         await turn_context.send_activity(Activity(type=ActivityTypes.typing))
@@ -329,11 +334,12 @@ class WhatWorks:
             title = question if len(question) <= 120 else question[:119].rstrip() + "…"
             return StartDialog("submit", {"prefill": {"kind": Kind.EVIDENCE_REQUEST.label, "title": title,
                                                       "description": question}})
+        if op == "more":
+            await self.answer(turn_context, user, next_page(original))
+            return None
         searcher = self.knowledge.searcher
-        crime_type, kind, offset = original.crime_type, original.kind, 0
-        if op == "more":  # on from what that card showed: the first page may show three to five
-            offset = original.offset + (len(original.shown) or PAGE)
-        elif op == "kind" and data.get("kind") in ("research", "practice", ""):
+        crime_type, kind = original.crime_type, original.kind
+        if op == "kind" and data.get("kind") in ("research", "practice", ""):
             kind = data.get("kind") or None
         elif op == "crime" and searcher is not None:
             chosen = data.get("crime_type") if data.get("crime_type") not in (None, "", ANY) else None
@@ -344,5 +350,5 @@ class WhatWorks:
         else:
             await turn_context.send_activity("That button is not recognised. Type help to see what I can do.")
             return None
-        await self.answer(turn_context, user, Request(original.text, offset, crime_type, kind, query_id))
+        await self.answer(turn_context, user, Request(original.text, 0, crime_type, kind, query_id))
         return None

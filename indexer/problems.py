@@ -49,9 +49,16 @@ class Problems:
     # e-bikes"), by number.
     labels: dict[int, str] = field(default_factory=dict)
     reader: PatternSet = field(init=False, repr=False, compare=False)
+    # ``broader`` the other way round: broader -> its narrower kinds. An entry that names a
+    # narrower problem speaks of the broader one too (phone snatching of theft from the person).
+    narrower: dict[int, tuple[int, ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "reader", PatternSet(self.patterns))
+        narrower: dict[int, tuple[int, ...]] = {}
+        for kind, broader in self.broader.items():
+            narrower[broader] = (*narrower.get(broader, ()), kind)
+        object.__setattr__(self, "narrower", narrower)
 
     @classmethod
     def from_mapping(cls, data: object, *, path: str = "problems.yaml") -> "Problems":
@@ -141,12 +148,6 @@ class EntryProblems:
         self.texts = texts  # None for a version published before entries' texts were kept
         self._mentions: dict[tuple[int, int], bool] = {}
         self._candidates: dict[int, frozenset[int]] = {}  # per entry: the problems it may name
-        # An entry that names a narrower problem speaks of the broader one too: one on phone
-        # snatching speaks of theft from the person, which "dippers" names.
-        narrower: dict[int, list[int]] = {}
-        for kind, broader in problems.broader.items():
-            narrower.setdefault(broader, []).append(kind)
-        self._narrower = {broader: tuple(kinds) for broader, kinds in narrower.items()}
 
     @classmethod
     def for_version(cls, folder: Path, problems: Problems | None = None) -> "EntryProblems":
@@ -161,7 +162,7 @@ class EntryProblems:
         if found is None:  # at most one answer per entry and problem is ever kept
             found = self.texts is not None and (
                 self._reads(position, problem, self.texts[position])
-                or any(self.mentions(position, kind) for kind in self._narrower.get(problem, ())))
+                or any(self.mentions(position, kind) for kind in self.problems.narrower.get(problem, ())))
             self._mentions[key] = found
         return found
 
