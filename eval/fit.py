@@ -43,7 +43,8 @@ chosen the same way in steps of ``ASKS_STEP`` up to ``ASKS_AT_MOST`` (``weigh_as
 then less a weight when the question names a problem its best entries never speak of
 (``indexer.problems``, ``weigh_problems``): the least that refuses the questions the largest
 does at which no tuned set, the one kept out of fitting (``--kept-out``) included, refuses more
-answerable questions than the 3% or than it did without it.
+answerable questions than the 3% or than it did without it; last, less a weight when it names a
+prevention tactic its best entries never speak of, chosen the same way (``weigh_tactics``).
 ``--threshold`` keeps a threshold chosen elsewhere (on a tuned set kept out of fitting) and
 fits the weights at it. Only the rule's slope is fitted, so that its probability is calibrated
 and exactly ``0.5`` at the rule's threshold. Its figures are printed beside the chosen model's.
@@ -82,11 +83,13 @@ from eval.rule import (
     weigh_asks,
     weigh_intent,
     weigh_problems,
+    weigh_tactics,
 )
 from indexer.search import KnowledgeIndex, Searcher
 
 TUNED_SETS = ("eval/questions.yaml", "eval/train.yaml")
-KEPT_OUT = ("eval/train_2.yaml",)  # tuned on for the threshold and one weight, not fitted on
+# Tuned on for the threshold and the weights of an unmentioned problem or tactic, not fitted on.
+KEPT_OUT = ("eval/train_2.yaml", "eval/train_3.yaml", "eval/train_4.yaml", "eval/train_5.yaml")
 STRENGTHS = (0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 FOLDS = 5
 SHUFFLES = 5
@@ -208,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
                              "fitted), for a threshold chosen on a tuned set kept out of fitting")
     parser.add_argument("--kept-out", nargs="*", default=list(KEPT_OUT),
                         help="with --rule: tuned sets not fitted on that still bound the weight of an unmentioned "
-                             "problem (eval.rule.weigh_problems)")
+                             "problem or tactic (eval.rule.weigh_problems, weigh_tactics)")
     args = parser.parse_args(argv)
     if any("heldout" in Path(p).name for p in [*args.sets, *args.kept_out]):
         parser.error("the held-out sets are never fitted on")
@@ -268,10 +271,12 @@ def main(argv: list[str] | None = None) -> int:
         asks = weigh_asks(x, y, groups, bank_evidence, bank_other, at, weight)
         kept_out = [Path(p) for p in args.kept_out if Path(p) not in paths]
         x_out, y_out, groups_out = evidence_rows(searcher, kept_out)
-        problem = weigh_problems(np.vstack([x, x_out]) if len(y_out) else x, np.concatenate([y, y_out]),
-                                 np.concatenate([groups, groups_out + len(paths)]), at, weight, asks)
+        all_x = np.vstack([x, x_out]) if len(y_out) else x
+        all_y, all_groups = np.concatenate([y, y_out]), np.concatenate([groups, groups_out + len(paths)])
+        problem = weigh_problems(all_x, all_y, all_groups, at, weight, asks)
+        tactic = weigh_tactics(all_x, all_y, all_groups, at, weight, asks, problem)
         fitted = calibrated_rule(x, y, groups, paths, index.version, at, reading, weight, len(index.vectors), asks,
-                                 problem)
+                                 problem, tactic)
         if args.threshold is not None:
             fitted.about["threshold"] = "kept as given (--threshold), not chosen on these sets"
         if args.write:

@@ -3,8 +3,8 @@ weights of the evidence that a question asks for something else, and its calibra
 
 Answer when the best passage's cosine plus ``RULE_PER_RARE_TERM`` times the best entry's
 keyword score in rare terms, less a weight times each piece of evidence that the question asks
-for something the base does not hold (the intent reading, the wording, a problem its best
-entries never speak of), reaches a threshold. Each weight is the largest at which no tuned set
+for something the base does not hold (the intent reading, the wording, a problem or a tactic its
+best entries never speak of), reaches a threshold. Each weight is the largest at which no tuned set
 refuses more than ``REFUSED_AT_MOST`` of its answerable questions and at most
 ``INTENT_REFUSES_AT_MOST`` of the intent bank's prevention questions that the rule answers are
 refused (``eval.fit``'s docstring tells the whole procedure).
@@ -51,11 +51,12 @@ def calibration(p: Array, y: Array) -> list[str]:
 
 
 def rule_margin(x: Array, at: float, other_weight: float = 0.0, asks_weight: float = 0.0,
-                problem_weight: float = 0.0) -> Array:
+                problem_weight: float = 0.0, tactic_weight: float = 0.0) -> Array:
     """How far each question is above the rule's threshold ``at`` (below it when negative)."""
     return (x[:, FEATURES.index("cosine")] + RULE_PER_RARE_TERM * x[:, FEATURES.index("rare_terms")]
             - other_weight * x[:, FEATURES.index("other_intent")] - asks_weight * x[:, FEATURES.index("asks_other")]
-            - problem_weight * x[:, FEATURES.index("unmentioned_problem")] - at)
+            - problem_weight * x[:, FEATURES.index("unmentioned_problem")]
+            - tactic_weight * x[:, FEATURES.index("unmentioned_tactic")] - at)
 
 
 def within_budget(refused: npt.NDArray[np.bool_], y: Array, groups: Array) -> bool:
@@ -127,12 +128,27 @@ def weigh_problems(x: Array, y: Array, groups: Array, at: float, other_weight: f
     no answerable question bounds the weight, the largest would make the evidence decisive on
     the strength of no question, and an answerable one whose problem the lexicon misses in its
     entries' wording would be refused however close its match."""
-    before = rule_margin(x, at, other_weight, asks_weight) < 0
+    return _least_of_the_largest(lambda w: rule_margin(x, at, other_weight, asks_weight, w) < 0, y, groups)
+
+
+def weigh_tactics(x: Array, y: Array, groups: Array, at: float, other_weight: float, asks_weight: float,
+                  problem_weight: float) -> float:
+    """The weight of a prevention tactic the question names that its best entries never speak
+    of (``indexer.problems.packaged_tactics``), after the problem's and chosen as it is."""
+    return _least_of_the_largest(
+        lambda w: rule_margin(x, at, other_weight, asks_weight, problem_weight, w) < 0, y, groups)
+
+
+def _least_of_the_largest(refused_at: Callable[[float], npt.NDArray[np.bool_]], y: Array, groups: Array) -> float:
+    """Of the steps at which no set refuses more of its answerable questions than
+    ``REFUSED_AT_MOST`` or than it did at weight 0, whichever is more, the least that refuses
+    the same questions as the largest (``weigh_problems``)."""
+    before = refused_at(0.0)
     allowed = {g: max(REFUSED_AT_MOST, float(np.mean(before[(groups == g) & (y == 1)])))
                for g in np.unique(groups[y == 1])}
     within: list[tuple[float, npt.NDArray[np.bool_]]] = []
     for weight in np.round(np.arange(ASKS_STEP, ASKS_AT_MOST + 1e-9, ASKS_STEP), 2):
-        refused = rule_margin(x, at, other_weight, asks_weight, float(weight)) < 0
+        refused = refused_at(float(weight))
         if any(np.mean(refused[(groups == g) & (y == 1)]) > limit + 1e-9 for g, limit in allowed.items()):
             break
         within.append((float(weight), refused))
@@ -144,15 +160,17 @@ def weigh_problems(x: Array, y: Array, groups: Array, at: float, other_weight: f
 
 def calibrated_rule(x: Array, y: Array, groups: Array, paths: Sequence[Path], version: str, at: float,
                     intent: IntentReading | None = None, other_weight: float = 0.0,
-                    passages: int | None = None, asks_weight: float = 0.0, problem_weight: float = 0.0) -> NoMatchModel:
+                    passages: int | None = None, asks_weight: float = 0.0, problem_weight: float = 0.0,
+                    tactic_weight: float = 0.0) -> NoMatchModel:
     """Today's rule, cosine + RULE_PER_RARE_TERM x rare terms - ``other_weight`` x other
-    intent - ``asks_weight`` x asks other - ``problem_weight`` x unmentioned problem >= ``at``,
-    with its slope fitted."""
-    margin = rule_margin(x, at, other_weight, asks_weight, problem_weight)
+    intent - ``asks_weight`` x asks other - ``problem_weight`` x unmentioned problem
+    - ``tactic_weight`` x unmentioned tactic >= ``at``, with its slope fitted."""
+    margin = rule_margin(x, at, other_weight, asks_weight, problem_weight, tactic_weight)
     slope = float(LogisticRegression(C=np.inf, fit_intercept=False, max_iter=1000).fit(margin[:, None], y).coef_[0, 0])
     answered = margin >= 0
     rule = (f"cosine + {RULE_PER_RARE_TERM} x rare terms - {other_weight:g} x other intent "
-            f"- {asks_weight:g} x asks other - {problem_weight:g} x unmentioned problem >= {at:g}")
+            f"- {asks_weight:g} x asks other - {problem_weight:g} x unmentioned problem "
+            f"- {tactic_weight:g} x unmentioned tactic >= {at:g}")
     print(f"the rule: {rule}, slope {slope:.1f}")
     for g, path in enumerate(paths):
         here = groups == g
@@ -163,10 +181,10 @@ def calibrated_rule(x: Array, y: Array, groups: Array, paths: Sequence[Path], ve
     for line in calibration(probability, y):
         print(line)
     return NoMatchModel(
-        features=("cosine", "rare_terms", "other_intent", "asks_other", "unmentioned_problem"),
-        mean=(0.0,) * 5, scale=(1.0,) * 5,
+        features=("cosine", "rare_terms", "other_intent", "asks_other", "unmentioned_problem", "unmentioned_tactic"),
+        mean=(0.0,) * 6, scale=(1.0,) * 6,
         weights=(slope, slope * RULE_PER_RARE_TERM, -slope * other_weight, -slope * asks_weight,
-                 -slope * problem_weight),
+                 -slope * problem_weight, -slope * tactic_weight),
         intercept=-slope * at, threshold=0.5,
         about={"fitted": date.today().isoformat(), "sets": [str(p) for p in paths], "questions": len(y),
                "answerable": int(y.sum()), "rule": rule, "index": version},

@@ -6,8 +6,8 @@ score the question could reach it reaches, how much of what the officer wrote th
 knows at all, whether a crime type, abbreviation or slang word was recognised, how long the
 question is, and how far it reads as asking for something other than prevention (a point of
 law, figures, its own pay), by its meaning (``indexer.intent``) and by its wording
-(``indexer.asks``), and whether it names a problem its best entries never speak of
-(``indexer.problems``). None of these grows with the size of the base
+(``indexer.asks``), and whether it names a problem or a prevention tactic its best entries
+never speak of (``indexer.problems``). None of these grows with the size of the base
 but one: the more passages there are, the closer the best unrelated one comes to any question
 by chance. So the best cosine is measured net of that rise since the base the model was fitted
 on (``chance_rise``), and the decision holds as the Hub adds entries without re-tuning.
@@ -64,6 +64,9 @@ class Evidence:
     # 1 when the question names a crime problem (indexer.problems) and none of the best entries
     # speaks of it ("speeding through the village" against Neighbourhood Watch).
     unmentioned_problem: float = 0.0
+    # 1 when the question names a prevention tactic (indexer.problems.packaged_tactics) and none
+    # of the best entries speaks of it ("ring doorbells" against cocooning and Secured by Design).
+    unmentioned_tactic: float = 0.0
     # Not evidence of an answer, but what the base's size does to chance matches: the spread
     # (standard deviation) of the question's similarity to the base's passages, and how many
     # passages there are. The more passages, the closer the best unrelated one comes by chance.

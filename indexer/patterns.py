@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any
 from pathlib import Path
 
 import re2
@@ -112,6 +113,8 @@ class PatternSet:
             else:
                 self._numbers.append(number)
         self._sentinel = len(self._numbers)
+        # Each expression alone, compiled when first searched, and whether RE2 reads it exactly.
+        self._single: dict[int, tuple[Any, bool] | None] = {}
         automaton.Add("")  # matches every text: its absence means the automaton gave up
         automaton.Compile()
         self._automaton = automaton
@@ -124,6 +127,30 @@ class PatternSet:
         if not found or self._sentinel not in found:
             return list(range(len(self.patterns)))
         return sorted(self._always + [self._numbers[i] for i in found if i != self._sentinel])
+
+    def search(self, number: int, text: str) -> bool:
+        """Whether expression ``number`` matches ``text``, as Python's ``re`` reads it: the
+        answer for one expression on one long text (an entry), without reading it for all of
+        them. RE2 reads the expression alone, ten times faster than Python on a long text; on
+        ASCII text its answer is Python's for an expression without lookarounds, and for one
+        with them a text RE2 finds nothing in is not read again."""
+        plain = text.translate(_ASCII)
+        if plain.isascii():
+            if number not in self._single:
+                source = self.patterns[number].pattern
+                relaxed = without_lookarounds(source)
+                try:
+                    self._single[number] = (re2.compile(relaxed), relaxed == source)
+                except re2.error:
+                    self._single[number] = None
+            single = self._single[number]
+            if single is not None:
+                quick, exact = single
+                if quick.search(plain) is None:
+                    return False
+                if exact:
+                    return True
+        return self.patterns[number].search(text) is not None
 
     def matching(self, text: str) -> list[int]:
         """The expressions (by number, ascending) that match ``text``, as Python's ``re`` reads it."""

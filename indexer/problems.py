@@ -11,6 +11,10 @@ question names and whether its best entries mention any of them (``unmentioned_p
 no-match decision weighs that against how close the match is, by a weight fitted on the tuned
 question sets (``python -m eval.fit``).
 
+``tactics.yaml`` is the same kind of lexicon for prevention tactics ("ring doorbells", "s60",
+"Ask for ANI"): a question about a tactic none of the best entries speaks of comes close to
+entries on the same problem done otherwise (``unmentioned_tactic``).
+
 A problem the lexicon does not list is simply not read, so a question naming none gives no
 evidence either way, and a base that gains an entry on a problem answers questions on it with
 no change here.
@@ -28,6 +32,7 @@ import orjson
 from indexer.patterns import PatternSet, checked, read_yaml
 
 PACKAGED_PROBLEMS = Path(__file__).with_name("problems.yaml")
+PACKAGED_TACTICS = Path(__file__).with_name("tactics.yaml")
 ENTRY_TEXTS = "entry_texts.json"  # in an index version: each entry's passages, in lower case
 
 
@@ -61,10 +66,11 @@ class Problems:
         object.__setattr__(self, "narrower", narrower)
 
     @classmethod
-    def from_mapping(cls, data: object, *, path: str = "problems.yaml") -> "Problems":
-        problems = data.get("problems") if isinstance(data, dict) else None
+    def from_mapping(cls, data: object, *, path: str = "problems.yaml", kind: str = "problem") -> "Problems":
+        """The lexicon under ``{kind}s:`` (problems, or tactics: ``indexer.tactics``)."""
+        problems = data.get(f"{kind}s") if isinstance(data, dict) else None
         if not isinstance(problems, list) or not problems:
-            raise ProblemsError(f"{path}: expected 'problems:' with a list of {{name: ..., say: [patterns]}}")
+            raise ProblemsError(f"{path}: expected '{kind}s:' with a list of {{name: ..., say: [patterns]}}")
         names: list[str] = []
         patterns: list[re.Pattern[str]] = []
         within: dict[int, tuple[int, str]] = {}  # narrower -> (its item's number, the broader's name)
@@ -73,8 +79,8 @@ class Problems:
         for number, item in enumerate(problems, 1):
             name = item.get("name") if isinstance(item, dict) else None
             if not isinstance(name, str) or not name.strip():
-                raise ProblemsError(f"{path}: problem {number}: field 'name' must be text")
-            named = f"{path}: problem {number} ({name})"  # where every later message points
+                raise ProblemsError(f"{path}: {kind} {number}: field 'name' must be text")
+            named = f"{path}: {kind} {number} ({name})"  # where every later message points
             if name in names:
                 raise ProblemsError(f"{named}: the name is used twice")
             say = item.get("say")
@@ -89,7 +95,7 @@ class Problems:
             kind_of = item.get("within")
             if kind_of is not None:
                 if not isinstance(kind_of, str) or not kind_of.strip() or kind_of == name:
-                    raise ProblemsError(f"{named}: field 'within' must name another problem")
+                    raise ProblemsError(f"{named}: field 'within' must name another {kind}")
                 within[len(names)] = (number, kind_of)
             label = item.get("label")
             if label is not None:
@@ -102,7 +108,7 @@ class Problems:
         broader: dict[int, int] = {}
         for narrower, (number, kind_of) in within.items():
             if kind_of not in names:
-                raise ProblemsError(f"{path}: problem {number} ({names[narrower]}): 'within' names no problem "
+                raise ProblemsError(f"{path}: {kind} {number} ({names[narrower]}): 'within' names no {kind} "
                                     f"of the lexicon: {kind_of}")
             broader[narrower] = names.index(kind_of)
         for start in broader:  # a kind of a kind of ... never comes back to itself
@@ -110,13 +116,13 @@ class Problems:
             while at in broader:
                 at = broader[at]
                 if at in seen:
-                    raise ProblemsError(f"{path}: problem {names[start]}: 'within' goes round in a circle")
+                    raise ProblemsError(f"{path}: {kind} {names[start]}: 'within' goes round in a circle")
                 seen.add(at)
         return cls(tuple(names), tuple(patterns), count, broader, labels)
 
     @classmethod
-    def load(cls, path: Path) -> "Problems":
-        return cls.from_mapping(read_yaml(path, ProblemsError), path=str(path))
+    def load(cls, path: Path, kind: str = "problem") -> "Problems":
+        return cls.from_mapping(read_yaml(path, ProblemsError), path=str(path), kind=kind)
 
     def named(self, *readings: str) -> tuple[int, ...]:
         """The problems (by number) that any reading of a question names."""
@@ -124,12 +130,14 @@ class Problems:
 
     def mentions(self, problem: int, text: str) -> bool:
         """Whether ``text`` (lower case) names the problem."""
-        return self.patterns[problem].search(text) is not None
+        return self.reader.search(problem, text)
 
     def label(self, problem: int) -> str:
-        """The problem's name as an officer reads it: "hare coursing", "FGM"."""
+        """The problem's name as an officer reads it: "hare coursing", "FGM", "Ask for ANI" (a
+        label's aside in brackets, "Ask for ANI (pharmacy codeword for domestic abuse)", is for
+        whoever keeps the lexicon)."""
         if problem in self.labels:
-            return self.labels[problem]
+            return re.sub(r"\s*\([^)]*\)", "", self.labels[problem])
         name = self.names[problem]
         return name.upper() if len(name) <= 4 and name.isalpha() else name.replace("_", " ")
 
@@ -140,6 +148,14 @@ def packaged_problems() -> Problems:
     return Problems.load(PACKAGED_PROBLEMS)
 
 
+@lru_cache(maxsize=1)
+def packaged_tactics() -> Problems:
+    """The prevention tactics shipped beside this module (``tactics.yaml``), read once per
+    process: the same kind of lexicon, naming what an officer asks about doing rather than the
+    problem it is done about."""
+    return Problems.load(PACKAGED_TACTICS, kind="tactic")
+
+
 class EntryProblems:
     """Which problems the entries of one index version speak of, each read when first asked."""
 
@@ -147,7 +163,6 @@ class EntryProblems:
         self.problems = problems
         self.texts = texts  # None for a version published before entries' texts were kept
         self._mentions: dict[tuple[int, int], bool] = {}
-        self._candidates: dict[int, frozenset[int]] = {}  # per entry: the problems it may name
 
     @classmethod
     def for_version(cls, folder: Path, problems: Problems | None = None) -> "EntryProblems":
@@ -161,16 +176,10 @@ class EntryProblems:
         found = self._mentions.get(key)
         if found is None:  # at most one answer per entry and problem is ever kept
             found = self.texts is not None and (
-                self._reads(position, problem, self.texts[position])
+                self.problems.mentions(problem, self.texts[position])
                 or any(self.mentions(position, kind) for kind in self.problems.narrower.get(problem, ())))
             self._mentions[key] = found
         return found
-
-    def _reads(self, position: int, problem: int, text: str) -> bool:
-        candidates = self._candidates.get(position)
-        if candidates is None:  # one pass over the entry's text, whichever problem is asked first
-            candidates = self._candidates[position] = frozenset(self.problems.reader.candidates(text))
-        return problem in candidates and self.problems.mentions(problem, text)
 
     def unmentioned(self, readings: tuple[str, ...], positions: list[int]) -> tuple[int, ...]:
         """The problems (by number) a question names in any of its ``readings`` that none of the

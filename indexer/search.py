@@ -37,7 +37,7 @@ from indexer.fusion import FUSION, fuse, top_score
 from indexer.intent import PASSAGES, dense_text
 from indexer.lexical import RARE_TERMS_AT_MOST, Lexical
 from indexer.passages import best_passage, ranges
-from indexer.problems import EntryProblems
+from indexer.problems import EntryProblems, packaged_tactics
 from indexer.results import Hit, SearchResult
 from indexer.slang import Slang
 from indexer.spelling import Speller
@@ -48,6 +48,10 @@ DUPLICATE_SIMILARITY = 0.95
 SPREAD_SAMPLE = 1024
 REMEASURED = 2  # a half-precision search fetches twice the passages wanted (closest_passages)
 PROBLEM_ENTRIES = 3  # a problem the question names, unmentioned by all of the best three (indexer.problems)
+# A tactic the question names, unmentioned by all of the best five (the most a first page shows):
+# more than the problem's three, since a base with many entries on one problem can push the one
+# entry on the tactic below the third.
+TACTIC_ENTRIES = 5
 EVIDENCE_ENTRIES = 20  # the card says the base has no evidence on it only when none of the best 20 names it
 
 
@@ -102,6 +106,7 @@ class KnowledgeIndex:
         self.no_match = NoMatchModel.for_version(self.folder)
         self.asks = packaged_cues()
         self.problems = EntryProblems.for_version(self.folder)
+        self.tactics = EntryProblems(packaged_tactics(), self.problems.texts)
         self.ids = [e["id"] for e in self.entries]
         self.normal_titles = [_normal_title(e["title"]) for e in self.entries]
         # Abbreviations the Hub tagged an entry with (RJ, GVI, DVDS): a question using one
@@ -288,7 +293,9 @@ class Searcher:
         best_similarity = max(similarity, default=0.0)
         words = content_words(dense_text(corrected))
         asked = index.asks.asks_for(text)
-        unmentioned = index.problems.unmentioned((text, plain, corrected), ranked[:PROBLEM_ENTRIES])
+        readings = (text, plain, corrected)
+        unmentioned = index.problems.unmentioned(readings, ranked[:PROBLEM_ENTRIES])
+        tactics = index.tactics.unmentioned(readings, ranked[:TACTIC_ENTRIES])
         evidence = Evidence(
             cosine=best_similarity,
             margin=best_similarity - float(dense_scores[1]) if len(dense_scores) > 1 else best_similarity,
@@ -300,6 +307,7 @@ class Searcher:
             other_intent=self.no_match.intent.other(vector, nearest) if self.no_match.intent else 0.0,
             asks_other=float(asked is not None),
             unmentioned_problem=float(bool(unmentioned)),
+            unmentioned_tactic=float(bool(tactics)),
             spread=float(np.std(index.spread_sample @ vector)) if len(index.spread_sample) else 0.0,
             passages=len(index.vectors),
         )
@@ -343,7 +351,7 @@ class Searcher:
             asks_for_other=asks_for_other,
             asks_for=asked if no_good_match else None,
             unmentioned=(index.problems.no_evidence_on(unmentioned, ranked[:EVIDENCE_ENTRIES])
-                         if no_good_match else ()),
+                         + index.tactics.no_evidence_on(tactics, ranked[:EVIDENCE_ENTRIES]) if no_good_match else ()),
         )
 
     def _knows(self, word: str) -> bool:

@@ -87,3 +87,17 @@ def test_when_the_automaton_gives_up_every_expression_is_tried(monkeypatch):
     monkeypatch.setattr(reader, "_automaton", type("Spent", (), {"Match": staticmethod(lambda text: None)})())
     assert reader.candidates(text) == list(range(len(problems)))
     assert reader.matching(text) == one_by_one(problems, text) != []
+
+
+def test_one_expression_on_one_text_is_read_as_python_reads_it():
+    from indexer.problems import packaged_tactics
+
+    texts = officers_and_entries_texts() + [
+        "people\u2019s sheds broken into \u2013 again", "caf\u00e9 owner says youths keep stalking staff"]
+    for lexicon in (packaged_problems(), packaged_tactics()):
+        reader = lexicon.reader
+        for number, pattern in enumerate(lexicon.patterns):
+            assert [reader.search(number, t) for t in texts] == [pattern.search(t) is not None for t in texts]
+    lookaround = PatternSet([re.compile(r"(?<!deer )\bstalk(?:ing|ers?)\b"), re.compile(r"(\w+) and \1")])
+    assert not lookaround.search(0, "deer stalking on the estate") and lookaround.search(0, "he keeps stalking her")
+    assert lookaround.search(1, "again and again") and not lookaround.search(1, "again and more")
