@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import re2
 import yaml
@@ -104,10 +104,11 @@ class PatternSet:
         self.patterns = tuple(patterns)
         self._always: list[int] = []  # expressions RE2 cannot read: always confirmed
         self._numbers: list[int] = []  # the set's own numbering -> the expression's
+        self._relaxed = tuple(without_lookarounds(pattern.pattern) for pattern in self.patterns)
         automaton = re2.Set.SearchSet()
-        for number, pattern in enumerate(self.patterns):
+        for number, relaxed in enumerate(self._relaxed):
             try:
-                automaton.Add(without_lookarounds(pattern.pattern))
+                automaton.Add(relaxed)
             except re2.error:
                 self._always.append(number)
             else:
@@ -137,10 +138,9 @@ class PatternSet:
         plain = text.translate(_ASCII)
         if plain.isascii():
             if number not in self._single:
-                source = self.patterns[number].pattern
-                relaxed = without_lookarounds(source)
+                relaxed = self._relaxed[number]
                 try:
-                    self._single[number] = (re2.compile(relaxed), relaxed == source)
+                    self._single[number] = (re2.compile(relaxed), relaxed == self.patterns[number].pattern)
                 except re2.error:
                     self._single[number] = None
             single = self._single[number]

@@ -67,7 +67,7 @@ class Problems:
 
     @classmethod
     def from_mapping(cls, data: object, *, path: str = "problems.yaml", kind: str = "problem") -> "Problems":
-        """The lexicon under ``{kind}s:`` (problems, or tactics: ``indexer.tactics``)."""
+        """The lexicon under ``{kind}s:``: ``problems.yaml``, or ``tactics.yaml`` with kind "tactic"."""
         problems = data.get(f"{kind}s") if isinstance(data, dict) else None
         if not isinstance(problems, list) or not problems:
             raise ProblemsError(f"{path}: expected '{kind}s:' with a list of {{name: ..., say: [patterns]}}")
