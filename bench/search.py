@@ -13,7 +13,8 @@ benchmark runs that search over synthetic bases of 1,000, 10,000 and 100,000 ent
    follow-up review, and the index is rebuilt; only that entry's passages are embedded.
 3. **Query latency**, embedding plus search, as the bot runs (the question embedded on up to
    two threads that sleep while they wait, the search on one): our pipeline (ONNX embedder
-   with 8-bit weights, see ``indexer.embedder``,
+   with 8-bit weights or full precision, whichever the bot would choose on this machine, see
+   ``indexer.embedder``,
    ``Searcher.search``) against the textbook one (sentence-transformers ``encode`` and
    ``util.semantic_search`` over the same passage vectors, given the same threads), and ours
    again while another process keeps one core busy. The question's embedding is also timed
@@ -62,7 +63,8 @@ from indexer.build import (
     ef_search_for,
     version_dir,
 )
-from indexer.embedder import Embedder, load_embedder, load_query_embedder, query_threads, resolve_model
+from indexer.embedder import Embedder, load_embedder, query_threads, resolve_model
+from indexer.query_embedder import timed_query_embedder
 from indexer.search import REMEASURED, KnowledgeIndex, Searcher
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -192,6 +194,7 @@ def measure_queries(
     ours, theirs = median_round(ours_rounds), median_round(theirs_rounds)
     embedding = median_round(embedding_rounds)
     return {
+        "query_precision": getattr(embedder, "precision", "float32"),
         "ours_p50_ms": ours[0], "ours_p95_ms": ours[1],
         "embedding_p50_ms": embedding[0], "embedding_p95_ms": embedding[1],
         "textbook_p50_ms": theirs[0], "textbook_p95_ms": theirs[1],
@@ -210,7 +213,8 @@ def _print_queries(figures: dict[str, Any], size: int) -> None:
     def rounds(key: str) -> str:
         return ", ".join(f"{v:.1f}" for v in figures[key])
 
-    row("ours: ONNX embedder (8-bit weights) + hybrid Searcher.search",
+    weights = "8-bit weights" if figures.get("query_precision") == "int8" else "full precision"
+    row(f"ours: ONNX embedder ({weights}, chosen by timing) + hybrid Searcher.search",
          [ms(figures["ours_p50_ms"]), ms(figures["ours_p95_ms"])], note)
     row(f"  p95 of each of the {len(figures['ours_round_p95_ms'])} rounds (ms): {rounds('ours_round_p95_ms')}")
     row("  of which: the question's embedding alone, timed in the same rounds",
@@ -368,7 +372,11 @@ def run_search_bench(sizes: Sequence[int] = DEFAULT_SIZES, workdir: Path = DEFAU
          f"questions on {query_threads()} (sleeping while they wait)")
     status("loading the embedders and the textbook model")
     build_embedder = load_embedder(None, cache_dir=MODEL_CACHE, threads=BUILD_THREADS)
-    query_embedder = load_query_embedder(None, cache_dir=MODEL_CACHE)
+    query_embedder, medians = timed_query_embedder(None, cache_dir=MODEL_CACHE)
+    if medians:
+        log("  question embedder chosen by timing the probe questions (median per question): "
+            f"8-bit weights {medians['int8']:.2f} ms, full precision {medians['float32']:.2f} ms; "
+            f"{'8-bit' if getattr(query_embedder, 'precision', '') == 'int8' else 'full precision'} chosen")
     textbook = Textbook(resolve_model(None))
     questions = synthetic.queries(WARMUP + QUERIES)
     results = [

@@ -38,7 +38,8 @@ from domain.personal_data import describe_kinds
 from domain.portal import Kind
 from domain.users import UserInfo
 from indexer.build import current_version, version_dir
-from indexer.embedder import Embedder, load_query_embedder
+from indexer.embedder import Embedder
+from indexer.query_embedder import load_query_embedder
 from indexer.results import SearchResult
 from indexer.search import KnowledgeIndex, Searcher
 

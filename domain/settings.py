@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from domain.numbers import ascii_int
-from indexer.embedder import QUERY_PRECISIONS
+from indexer.query_embedder import QUERY_PRECISIONS
 
 __all__ = ["Settings", "SettingsError", "RetentionDays", "RetentionConfigError", "RETENTION_DEFAULTS", "DEFAULT_DISTRICTS",
            "settings_or_exit"]
@@ -172,7 +172,7 @@ class Settings:
     index_dir: Path = PROJECT_ROOT / "data" / "index"
     embedding_model: str = "all-MiniLM-L6-v2"
     model_cache_dir: Path = PROJECT_ROOT / "data" / "models"
-    query_precision: str = "int8"
+    query_precision: str = "auto"
     index_poll_seconds: float = 10.0
     app_id: str = ""
     app_password: str = field(default="", repr=False)
@@ -284,7 +284,7 @@ class Settings:
             poll = -1.0
         if not 0.1 <= poll <= 30:
             raise SettingsError(f"INDEX_POLL_SECONDS must be a number of seconds from 0.1 to 30, not {poll_raw!r}")
-        precision = env.get("QUERY_PRECISION", "").strip().lower() or "int8"
+        precision = env.get("QUERY_PRECISION", "").strip().lower() or "auto"
         if precision not in QUERY_PRECISIONS:
             raise SettingsError(f"QUERY_PRECISION must be {' or '.join(QUERY_PRECISIONS)}, not {precision!r}")
         hub_channel = env.get("HUB_CHANNEL_ID", "").strip()

@@ -41,7 +41,8 @@ import yaml
 
 from eval.distractors import DEFAULT_WORKDIR, with_distractors
 from indexer.decision import NoMatchModel
-from indexer.embedder import load_embedder, load_query_embedder
+from indexer.embedder import load_embedder
+from indexer.query_embedder import load_query_embedder
 from indexer.search import KnowledgeIndex, Searcher
 
 K = 5
@@ -249,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
 
     index = KnowledgeIndex.load_current(Path(args.index))
     searcher = Searcher(index, load_query_embedder(os.environ.get("EMBEDDING_MODEL"), cache_dir=args.models,
-                                                   precision=os.environ.get("QUERY_PRECISION") or "int8"),
+                                                   precision=os.environ.get("QUERY_PRECISION") or "auto"),
                         no_match=NoMatchModel.load(Path(args.model)) if args.model else None)
     questions = load_questions(Path(args.questions))
     outcomes = run(searcher, questions)

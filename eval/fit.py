@@ -74,7 +74,7 @@ from sklearn.model_selection import StratifiedKFold
 from eval.__main__ import load_questions
 from eval.intent import choose, fit_reading, load_bank
 from indexer.decision import FEATURES, PACKAGED_MODEL, NoMatchModel
-from indexer.embedder import load_query_embedder
+from indexer.query_embedder import load_query_embedder
 from eval.rule import (
     REFUSED_AT_MOST,
     calibrated_rule,
@@ -218,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
 
     index = KnowledgeIndex.load_current(Path(args.index))
     searcher = Searcher(index, load_query_embedder(os.environ.get("EMBEDDING_MODEL"), cache_dir=args.models,
-                                                   precision=os.environ.get("QUERY_PRECISION") or "int8"))
+                                                   precision=os.environ.get("QUERY_PRECISION") or "auto"))
     # The intent reading first: the evidence of every question includes it.
     bank = load_bank(searcher)
     choice, lines = choose(bank)

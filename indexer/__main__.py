@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import IO, Any, Iterable
 
 from indexer.build import BuildError, build
-from indexer.embedder import EmbedderError, load_embedder, load_query_embedder
+from indexer.embedder import EmbedderError, load_embedder
+from indexer.query_embedder import load_query_embedder
 from indexer.entries import EFFECTS, KINDS, load_entries
 from indexer.search import IndexNotFound, KnowledgeIndex, Searcher
 from indexer.slang import Slang, SlangError, slang_path
@@ -132,7 +133,7 @@ def cmd_search(args: argparse.Namespace, out: IO[str]) -> int:
         print(f"error: --crime-type {args.crime_type!r} is not a taxonomy term", file=sys.stderr)
         return 2
     searcher = Searcher(index, load_query_embedder(args.model, cache_dir=args.models,
-                                                   precision=os.environ.get("QUERY_PRECISION") or "int8"))
+                                                   precision=os.environ.get("QUERY_PRECISION") or "auto"))
     if args.batch:
         handle = sys.stdin if args.batch == "-" else open(args.batch, encoding="utf-8")
         with handle:

@@ -7,16 +7,8 @@ is several times quicker than torch for a single short text and keeps torch out 
 process. The exported model is checked against sentence-transformers before it is used;
 if it does not agree, or cannot be made, the torch model is used instead.
 
-Passages are embedded with the exported model as it is. Questions, one short text at a time
-on the request path, are embedded by :func:`load_query_embedder`: the same export with its
-weights stored as 8-bit integers in blocks of 32 (onnxruntime's MatMulNBits, int8
-arithmetic). A single question reads every weight once, so a quarter of the bytes makes it
-about a third quicker, and its vector stays within cosine 0.999 of the full-precision one
-(0.9994 at worst over 1,000 benchmark questions; a file below QUERY_MIN_COSINE on the probes
-is refused when made; ``make eval`` shows the same nDCG@5). It runs on up to two
-threads (:func:`query_threads`) that sleep rather than spin while they wait: on a quiet
-machine the second core cuts the time by about a quarter, and when the other core is busy
-the call runs as fast as on one thread, where spinning threads would double it.
+Passages are embedded with the exported model as it is; questions, on the request path, by
+:mod:`indexer.query_embedder`.
 
 Every embedder returns float32 rows of unit length, so inner product is cosine similarity.
 """
@@ -45,21 +37,6 @@ _EXPORT_PROBES = (
     "Concentrating patrol time on the few small places where crime clusters reduces crime.",
     "x",
 )
-# The question embedder's weights, and how close its vectors must stay to the model's.
-QUERY_WEIGHT_BITS = 8
-QUERY_BLOCK_SIZE = 32
-QUERY_MIN_COSINE = 0.998  # a question's vectors: 0.9994 at worst over 1,000 questions
-QUERY_PRECISIONS = ("int8", "float32")
-_QUERY_PROBES = (
-    *_EXPORT_PROBES,
-    "lads on e-bikes grabbing mobiles out of people's hands",
-    "knif crime what works young men under 25",
-    "DA what works",
-    "takeaway staff had passports taken, sleeping above the shop, paid nothing",
-    "Youth workers based in emergency departments engage young people admitted with violent "
-    "injuries at a reachable moment; some trials report fewer reinjuries and arrests.",
-)
-
 
 def query_threads() -> int:
     """Threads for embedding one question on the request path: two where there are two cores."""
@@ -152,13 +129,16 @@ def _normalise(vectors: np.ndarray) -> npt.NDArray[np.float32]:
 class OnnxEmbedder:
     """The model's transformer in onnxruntime, mean pooling and normalisation in numpy."""
 
-    def __init__(self, model_dir: Path, onnx_path: Path, *, threads: int = 1, spin: bool = True) -> None:
+    def __init__(self, model_dir: Path, onnx_path: Path, *, threads: int = 1, spin: bool = True,
+                 precision: str = "float32") -> None:
         import onnxruntime
         from tokenizers import Tokenizer
 
         config = _read_config(model_dir)
         self.name = model_name(model_dir)
         self.dimension = config.dimension
+        self.path = Path(onnx_path)  # the ONNX file it runs
+        self.precision = precision  # of its weights: float32, or int8 for the question embedder's copy
         self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self._tokenizer.enable_truncation(max_length=config.max_seq_length)
         self._tokenizer.enable_padding(pad_id=self._tokenizer.token_to_id("[PAD]") or 0)
@@ -308,71 +288,3 @@ def load_embedder(model: str | None = None, *, cache_dir: Path | str = "data/mod
                 log.warning("ONNX export failed; using torch", extra={"error": type(exc).__name__})
                 return TorchEmbedder(model_dir, threads=torch_threads)
     return OnnxEmbedder(model_dir, path, threads=threads, spin=spin)
-
-
-def quantize_for_questions(model_dir: Path, onnx_path: Path, out_path: Path) -> Path:
-    """Write the question embedder's model: ``onnx_path`` with 8-bit block-wise weights.
-
-    Checked against the full-precision export on probe questions and passages before it is
-    kept (written to a temporary name and renamed); raises EmbedderError if a vector drifts
-    below QUERY_MIN_COSINE.
-    """
-    import onnx
-
-    # The quantizer's module calls logging.basicConfig(level=INFO) when imported, which would
-    # print its every step: a handler on the root logger for the import makes that a no-op.
-    root, guard = logging.getLogger(), logging.NullHandler()
-    root.addHandler(guard)
-    try:
-        from onnxruntime.quantization.matmul_nbits_quantizer import MatMulNBitsQuantizer
-    finally:
-        root.removeHandler(guard)
-    logging.getLogger("onnxruntime.quantization.matmul_nbits_quantizer").setLevel(logging.WARNING)
-
-    quantizer = MatMulNBitsQuantizer(
-        onnx.load(str(onnx_path)), block_size=QUERY_BLOCK_SIZE, is_symmetric=True, bits=QUERY_WEIGHT_BITS,
-        accuracy_level=4,  # int8 arithmetic
-    )
-    quantizer.process()
-    tmp = out_path.with_name(f".{out_path.name}.{os.getpid()}.tmp")
-    try:
-        quantizer.model.save_model_to_file(str(tmp), use_external_data_format=False)
-        full = OnnxEmbedder(model_dir, onnx_path).embed(_QUERY_PROBES)
-        small = OnnxEmbedder(model_dir, tmp).embed(_QUERY_PROBES)
-        cosine = float((full * small).sum(axis=1).min())
-        if cosine < QUERY_MIN_COSINE:
-            raise EmbedderError(f"8-bit question vectors drift to cosine {cosine:.5f} from the model's")
-        os.replace(tmp, out_path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    log.info("question embedder made with 8-bit weights", extra={"min_cosine": round(cosine, 6)})
-    return out_path
-
-
-def load_query_embedder(model: str | None = None, *, cache_dir: Path | str = "data/models",
-                        precision: str = "int8") -> Embedder:
-    """The embedder for questions on the request path (see the module's docstring).
-
-    ``precision`` is ``int8`` (8-bit weights, made and checked on first use; the full
-    model if that fails) or ``float32`` (the export as it is).
-    """
-    if precision not in QUERY_PRECISIONS:
-        raise EmbedderError(f"unknown question precision {precision!r}: use {' or '.join(QUERY_PRECISIONS)}")
-    if precision == "float32":
-        return load_embedder(model, cache_dir=cache_dir, threads=query_threads(), spin=False)
-    model_dir = resolve_model(model)
-    full = onnx_path_for(model_dir, Path(cache_dir))
-    path = full.with_name(f"{full.stem}-q{QUERY_WEIGHT_BITS}b{QUERY_BLOCK_SIZE}.onnx")
-    if not path.is_file():  # first use: the full model (exported if need be), then its 8-bit copy
-        embedder = load_embedder(model, cache_dir=cache_dir, threads=query_threads(), spin=False)
-        if not isinstance(embedder, OnnxEmbedder):
-            return embedder
-        with _export_lock:
-            if not path.is_file():
-                try:
-                    quantize_for_questions(model_dir, full, path)
-                except Exception as exc:
-                    log.warning("8-bit question embedder not made; using the full model",
-                                extra={"error": type(exc).__name__})
-                    return embedder
-    return OnnxEmbedder(model_dir, path, threads=query_threads(), spin=False)

@@ -20,7 +20,8 @@ import numpy as np
 
 from domain.masking import without_placeholders
 from indexer.build import current_version, version_dir
-from indexer.embedder import Embedder, load_query_embedder
+from indexer.embedder import Embedder
+from indexer.query_embedder import load_query_embedder
 from indexer.results import SearchResult
 from indexer.search import KnowledgeIndex, Searcher
 
@@ -33,7 +34,7 @@ class KnowledgeService:
     """The index being served, swapped for a newer published version when one appears."""
 
     def __init__(self, index_dir: Path, *, model: str, model_cache_dir: Path, poll_seconds: float = 10.0,
-                 query_precision: str = "int8") -> None:
+                 query_precision: str = "auto") -> None:
         self.index_dir = Path(index_dir)
         self.model = model
         self.model_cache_dir = Path(model_cache_dir)

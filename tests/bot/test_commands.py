@@ -90,6 +90,11 @@ def test_a_malformed_setting_is_refused_naming_the_variable(env, variable):
         Settings.from_env(env)
 
 
+def test_questions_are_embedded_as_this_machine_does_quicker_unless_the_precision_is_set():
+    assert Settings.from_env({}).query_precision == "auto"
+    assert Settings.from_env({"QUERY_PRECISION": " Float32 "}).query_precision == "float32"
+
+
 # --- every table's commands, through the app's router -----------------------------------------
 
 

@@ -313,29 +313,72 @@ def test_the_model_is_exported_to_onnx_on_first_use(tmp_path: Path) -> None:
 
 
 def test_questions_are_embedded_with_8_bit_weights_close_to_the_model(tmp_path: Path) -> None:
-    from indexer.embedder import QUERY_MIN_COSINE, OnnxEmbedder, load_embedder, load_query_embedder
+    from indexer.embedder import OnnxEmbedder, load_embedder
+    from indexer.query_embedder import QUERY_MIN_COSINE, load_query_embedder
 
     questions = ["what works for county lines", "bloke keeps hitting his missus, how do we change him",
                  "is scared straight effective", "CL"]
     reference = TorchEmbedder(resolve_model(None)).embed(questions)
-    fast = load_query_embedder(None, cache_dir=tmp_path)
-    assert isinstance(fast, OnnxEmbedder)
+    fast = load_query_embedder(None, cache_dir=tmp_path, precision="int8")
+    assert isinstance(fast, OnnxEmbedder) and fast.precision == "int8"
     made = sorted(p.name for p in tmp_path.iterdir())
     assert len(made) == 2 and any("-q8b32" in name for name in made)  # the export and its 8-bit copy
     cosines = (fast.embed(questions) * reference).sum(axis=1)
     assert cosines.min() >= max(QUERY_MIN_COSINE, 0.999) and abs(fast.embed(questions) - reference).max() > 1e-5
     # Made once: a second load reuses the file.
     stamp = max(p.stat().st_mtime_ns for p in tmp_path.iterdir())
-    load_query_embedder(None, cache_dir=tmp_path)
+    load_query_embedder(None, cache_dir=tmp_path, precision="int8")
     assert max(p.stat().st_mtime_ns for p in tmp_path.iterdir()) == stamp
     exact = load_query_embedder(None, cache_dir=tmp_path, precision="float32")
     assert abs(exact.embed(questions) - load_embedder(None, cache_dir=tmp_path).embed(questions)).max() == 0
 
 
+class _Costly:
+    """An embedder that takes ``cost`` seconds of a fake clock per call."""
+
+    def __init__(self, clock: list[float], cost: float) -> None:
+        self.clock, self.cost, self.calls = clock, cost, 0
+
+    def embed(self, texts: list[str], *, batch_size: int = 64) -> np.ndarray:
+        self.clock[0] += self.cost
+        self.calls += 1
+        return np.zeros((len(texts), 4), dtype=np.float32)
+
+
+@pytest.mark.parametrize(("int8_ms", "float32_ms", "served"), [
+    (3.0, 5.0, "int8"),  # 8-bit arithmetic in hardware: quicker
+    (9.4, 5.4, "float32"),  # AVX2 alone: 8-bit weights are slower
+    (4.7, 5.0, "float32"),  # 6% quicker is within the noise: the model's own vectors
+])
+def test_auto_serves_the_8_bit_weights_only_where_they_are_clearly_quicker(
+    monkeypatch: pytest.MonkeyPatch, int8_ms: float, float32_ms: float, served: str
+) -> None:
+    import indexer.query_embedder as embedder_module
+
+    clock = [0.0]
+    monkeypatch.setattr(embedder_module.time, "perf_counter", lambda: clock[0])
+    small, full = _Costly(clock, int8_ms / 1000), _Costly(clock, float32_ms / 1000)
+    chosen, medians = embedder_module.quicker_precision({"int8": small, "float32": full}, probes=["a", "b", "c"])
+    assert chosen == served
+    assert medians == pytest.approx({"int8": int8_ms, "float32": float32_ms})
+    assert small.calls == full.calls > 3  # both timed on every probe, after a warm-up
+
+
+def test_auto_serves_the_embedder_the_timing_chooses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import indexer.query_embedder as embedder_module
+
+    for verdict in ("int8", "float32"):
+        monkeypatch.setattr(embedder_module, "quicker_precision",
+                            lambda embedders, v=verdict: (v, {"int8": 1.0, "float32": 2.0}))
+        served = embedder_module.load_query_embedder(None, cache_dir=tmp_path)
+        assert isinstance(served, embedder_module.OnnxEmbedder) and served.precision == verdict
+        assert ("-q8b32" in served.path.name) == (verdict == "int8")
+
+
 def test_a_question_embedder_that_cannot_be_made_falls_back_to_the_full_model(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import indexer.embedder as embedder_module
+    import indexer.query_embedder as embedder_module
 
     def drifts(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise embedder_module.EmbedderError("8-bit question vectors drift to cosine 0.9 from the model's")
@@ -345,5 +388,8 @@ def test_a_question_embedder_that_cannot_be_made_falls_back_to_the_full_model(
     reference = TorchEmbedder(resolve_model(None)).embed(["what works for county lines"])
     assert abs(fallback.embed(["what works for county lines"]) - reference).max() < 1e-5
     assert not any("-q8" in p.name for p in tmp_path.iterdir())
+    # With nothing to choose between, auto serves the full model without timing anything.
+    monkeypatch.setattr(embedder_module, "quicker_precision", lambda *a, **k: pytest.fail("nothing to time"))
+    assert embedder_module.load_query_embedder(None, cache_dir=tmp_path, precision="auto").precision == "float32"
     with pytest.raises(embedder_module.EmbedderError, match="precision"):
         embedder_module.load_query_embedder(None, cache_dir=tmp_path, precision="int4")
