@@ -14,7 +14,7 @@ benchmark runs that search over synthetic bases of 1,000, 10,000 and 100,000 ent
 3. **Query latency**, embedding plus search, as the bot runs (the question embedded on up to
    two threads that sleep while they wait, the search on one): our pipeline (ONNX embedder
    with 8-bit weights or full precision, whichever the bot would choose on this machine, see
-   ``indexer.embedder``,
+   ``indexer.query_embedder``,
    ``Searcher.search``) against the textbook one (sentence-transformers ``encode`` and
    ``util.semantic_search`` over the same passage vectors, given the same threads), and ours
    again while another process keeps one core busy. The question's embedding is also timed
@@ -205,6 +205,11 @@ def measure_queries(
     }
 
 
+def _weights(precision: str | None) -> str:
+    """How the question embedder holds its weights, as the bench prints it."""
+    return "8-bit weights" if precision == "int8" else "full precision"
+
+
 def _print_queries(figures: dict[str, Any], size: int) -> None:
     header(f"query latency: embedding ({query_threads()} threads) + search (1), {QUERIES} questions "
             f"after {WARMUP} warm-up, median of {ROUNDS} rounds", ["p50", "p95"])
@@ -213,8 +218,7 @@ def _print_queries(figures: dict[str, Any], size: int) -> None:
     def rounds(key: str) -> str:
         return ", ".join(f"{v:.1f}" for v in figures[key])
 
-    weights = "8-bit weights" if figures.get("query_precision") == "int8" else "full precision"
-    row(f"ours: ONNX embedder ({weights}, chosen by timing) + hybrid Searcher.search",
+    row(f"ours: ONNX embedder ({_weights(figures.get('query_precision'))}, chosen by timing) + hybrid Searcher.search",
          [ms(figures["ours_p50_ms"]), ms(figures["ours_p95_ms"])], note)
     row(f"  p95 of each of the {len(figures['ours_round_p95_ms'])} rounds (ms): {rounds('ours_round_p95_ms')}")
     row("  of which: the question's embedding alone, timed in the same rounds",
@@ -376,7 +380,7 @@ def run_search_bench(sizes: Sequence[int] = DEFAULT_SIZES, workdir: Path = DEFAU
     if medians:
         log("  question embedder chosen by timing the probe questions (median per question): "
             f"8-bit weights {medians['int8']:.2f} ms, full precision {medians['float32']:.2f} ms; "
-            f"{'8-bit' if getattr(query_embedder, 'precision', '') == 'int8' else 'full precision'} chosen")
+            f"{_weights(getattr(query_embedder, 'precision', None))} chosen")
     textbook = Textbook(resolve_model(None))
     questions = synthetic.queries(WARMUP + QUERIES)
     results = [
