@@ -49,6 +49,10 @@ prevention tactic its best entries never speak of, chosen the same way (``weigh_
 fits the weights at it. Only the rule's slope is fitted, so that its probability is calibrated
 and exactly ``0.5`` at the rule's threshold. Its figures are printed beside the chosen model's.
 
+``--intent-passages`` fits the intent reading with fewer of a question's closest passages taken
+out of its vector, for comparison: with 0 it reads the whole vector, so a question reads the same
+however large the base grows.
+
 ``--write`` writes the chosen model, or the rule with ``--rule``, each with the intent
 reading, to ``indexer/no_match_model.json``, which ``make index`` publishes with the next
 index version.
@@ -74,6 +78,7 @@ from sklearn.model_selection import StratifiedKFold
 from eval.__main__ import load_questions
 from eval.intent import choose, fit_reading, load_bank
 from indexer.decision import FEATURES, PACKAGED_MODEL, NoMatchModel
+from indexer.intent import PASSAGES
 from indexer.query_embedder import load_query_embedder
 from eval.rule import (
     REFUSED_AT_MOST,
@@ -212,6 +217,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kept-out", nargs="*", default=list(KEPT_OUT),
                         help="with --rule: tuned sets not fitted on that still bound the weight of an unmentioned "
                              "problem or tactic (eval.rule.weigh_problems, weigh_tactics)")
+    parser.add_argument("--intent-passages", type=int, default=PASSAGES, choices=range(PASSAGES + 1),
+                        help="how many of a question's closest passages the intent reading takes out of its "
+                             f"meaning vector (default {PASSAGES}; 0 reads the whole vector, the same in any base)")
     args = parser.parse_args(argv)
     if any("heldout" in Path(p).name for p in [*args.sets, *args.kept_out]):
         parser.error("the held-out sets are never fitted on")
@@ -220,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     searcher = Searcher(index, load_query_embedder(os.environ.get("EMBEDDING_MODEL"), cache_dir=args.models,
                                                    precision=os.environ.get("QUERY_PRECISION") or "auto"))
     # The intent reading first: the evidence of every question includes it.
-    bank = load_bank(searcher)
+    bank = load_bank(searcher, passages=args.intent_passages)
     choice, lines = choose(bank)
     reading = fit_reading(bank, choice)
     print(f"intent reading from {len(bank.texts)} labelled texts:")

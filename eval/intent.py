@@ -51,26 +51,31 @@ class Bank:
     prevention: npt.NDArray[np.bool_]  # asks for prevention (every bare phrase does)
     bare: npt.NDArray[np.bool_]
     topics: npt.NDArray[np.str_]
+    passages: int = PASSAGES  # how many closest passages' directions were taken out
+    sources: tuple[str, ...] = ()  # the files the texts were read from
 
 
-def unexplained_vector(searcher: Searcher, text: str) -> Array:
-    """The part of ``text``'s meaning vector the search's closest passages do not explain."""
+def unexplained_vector(searcher: Searcher, text: str, passages: int = PASSAGES) -> Array:
+    """The part of ``text``'s meaning vector the search's ``passages`` closest passages do not explain."""
     index = searcher.index
     vector = searcher.embedder.embed([index.meaning_text(text)])[0]
-    rows, _ = index.closest_passages(vector, PASSAGES)
+    rows, _ = index.closest_passages(vector, passages) if passages else (np.empty(0, dtype=np.intp), None)
     return unexplained(vector.astype(np.float64), index.vectors[rows])
 
 
-def load_bank(searcher: Searcher, questions: Path = QUESTIONS, bare_phrases: Path = BARE_PHRASES) -> Bank:
+def load_bank(searcher: Searcher, questions: Path = QUESTIONS, bare_phrases: Path = BARE_PHRASES,
+              passages: int = PASSAGES) -> Bank:
     asked = yaml.safe_load(questions.read_text(encoding="utf-8"))
     bare = yaml.safe_load(bare_phrases.read_text(encoding="utf-8"))
     texts = [str(q["text"]) for q in asked] + [str(b["text"]) for b in bare]
     return Bank(
         texts=texts,
-        x=np.array([unexplained_vector(searcher, t) for t in texts]),
+        x=np.array([unexplained_vector(searcher, t, passages) for t in texts]),
         prevention=np.array([q["asks"] == "what_works" for q in asked] + [True] * len(bare)),
         bare=np.array([False] * len(asked) + [True] * len(bare)),
         topics=np.array([str(q["topic"]) for q in asked] + [str(b["topic"]) for b in bare]),
+        passages=passages,
+        sources=(str(questions), str(bare_phrases)),
     )
 
 
@@ -119,8 +124,8 @@ def choose(bank: Bank) -> tuple[Choice, list[str]]:
 def fit_reading(bank: Bank, choice: Choice) -> IntentReading:
     model = _fit(bank, np.arange(len(bank.texts)), choice.strength, choice.bare_weight)
     return IntentReading(
-        weights=model.coef_[0].astype(np.float64), intercept=float(model.intercept_[0]), passages=PASSAGES,
-        about={"fitted": date.today().isoformat(), "from": [str(QUESTIONS), str(BARE_PHRASES)],
+        weights=model.coef_[0].astype(np.float64), intercept=float(model.intercept_[0]), passages=bank.passages,
+        about={"fitted": date.today().isoformat(), "from": list(bank.sources),
                "texts": len(bank.texts), "regularisation": choice.strength, "bare_phrase_weight": choice.bare_weight,
                "accuracy_out_of_topic": round(choice.accuracy, 4),
                "bare_phrases_read_as_other": round(choice.bare_read_as_other, 4)},

@@ -99,3 +99,32 @@ def test_a_question_on_a_covered_topic_asking_for_law_or_figures_gets_no_good_ma
 def test_a_bare_topic_is_not_read_as_asking_for_something_else(shipped_index: Path, embedder, bare: str) -> None:  # type: ignore[no-untyped-def]
     result = Searcher(KnowledgeIndex.load_current(shipped_index), embedder).search(bare)
     assert result.evidence.other_intent == 0.0 and not result.no_good_match
+
+
+@pytest.mark.model
+def test_a_reading_fitted_on_whole_vectors_reads_a_question_the_same_in_any_base(
+    shipped_index: Path, embedder, tmp_path: Path  # type: ignore[no-untyped-def]
+) -> None:
+    from eval.intent import Choice, fit_reading, load_bank
+
+    questions, bare = tmp_path / "questions.yaml", tmp_path / "bare.yaml"
+    questions.write_text(
+        "- {text: 'burglary figures for march', asks: other, category: figures, topic: burglary}\n"
+        "- {text: 'what stops repeat burglary', asks: what_works, category: prevention, topic: burglary}\n"
+        "- {text: 'overtime claim form', asks: other, category: admin, topic: admin}\n"
+        "- {text: 'does mentoring cut knife crime', asks: what_works, category: prevention, topic: knives}\n")
+    bare.write_text("- {text: 'alley gating', topic: burglary, kind: tactic}\n")
+    searcher = Searcher(KnowledgeIndex.load_current(shipped_index), embedder)
+    index = searcher.index
+    whole = load_bank(searcher, questions, bare, passages=0)
+    stripped = load_bank(searcher, questions, bare)
+    meaning = embedder.embed([index.meaning_text(t) for t in whole.texts])
+    assert np.allclose(whole.x, meaning, atol=1e-6)  # nothing taken out
+    assert not np.allclose(stripped.x, meaning, atol=1e-3)  # the closest passages taken out
+    assert whole.sources == (str(questions), str(bare))
+
+    choice = Choice(strength=1.0, bare_weight=1.0, accuracy=1.0, bare_read_as_other=0.0, readings=np.zeros(5))
+    reading = fit_reading(whole, choice)
+    assert reading.passages == 0 and reading.about["from"] == [str(questions), str(bare)]
+    vector = meaning[0]
+    assert reading.read(vector, index.vectors[:3]) == reading.read(vector, index.vectors[-3:])
