@@ -12,8 +12,7 @@ benchmark runs that search over synthetic bases of 1,000, 10,000 and 100,000 ent
 2. **Incremental rebuild** at 10,000: one entry is revised as the Hub would after a
    follow-up review, and the index is rebuilt; only that entry's passages are embedded.
 3. **Query latency**, embedding plus search, as the bot runs (the question embedded on up to
-   two threads that spin at most ``QUERY_SPIN_US`` for their next step, then sleep; the search
-   on one): our pipeline (ONNX embedder
+   two threads that sleep while they wait, the search on one): our pipeline (ONNX embedder
    with 8-bit weights or full precision, whichever the bot would choose on this machine, see
    ``indexer.query_embedder``,
    ``Searcher.search``) against the textbook one (sentence-transformers ``encode`` and
@@ -65,7 +64,7 @@ from indexer.build import (
     version_dir,
 )
 from indexer.embedder import Embedder, load_embedder, query_threads, resolve_model
-from indexer.query_embedder import QUERY_SPIN_US, timed_query_embedder
+from indexer.query_embedder import timed_query_embedder
 from indexer.search import REMEASURED, KnowledgeIndex, Searcher
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -374,7 +373,7 @@ def run_search_bench(sizes: Sequence[int] = DEFAULT_SIZES, workdir: Path = DEFAU
         workdir = ROOT / workdir
     workdir.mkdir(parents=True, exist_ok=True)
     log(f"\nknowledge search over synthetic bases ({workdir}); builds embed on {BUILD_THREADS} threads, "
-         f"questions on {query_threads()} (spinning at most {QUERY_SPIN_US} µs for their next step, then sleeping)")
+         f"questions on {query_threads()} (sleeping while they wait)")
     status("loading the embedders and the textbook model")
     build_embedder = load_embedder(None, cache_dir=MODEL_CACHE, threads=BUILD_THREADS)
     query_embedder, medians = timed_query_embedder(None, cache_dir=MODEL_CACHE)

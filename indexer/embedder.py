@@ -129,7 +129,7 @@ def _normalise(vectors: np.ndarray) -> npt.NDArray[np.float32]:
 class OnnxEmbedder:
     """The model's transformer in onnxruntime, mean pooling and normalisation in numpy."""
 
-    def __init__(self, model_dir: Path, onnx_path: Path, *, threads: int = 1, spin_us: int | None = None,
+    def __init__(self, model_dir: Path, onnx_path: Path, *, threads: int = 1, spin: bool = True,
                  precision: str = "float32") -> None:
         import onnxruntime
         from tokenizers import Tokenizer
@@ -146,14 +146,8 @@ class OnnxEmbedder:
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
-        # How long a thread waiting for work spins before it sleeps: None, as long as onnxruntime
-        # likes (batch builds); a few microseconds bridge the gaps between one question's
-        # operators without holding a core another process needs (query_threads); 0 never spins.
-        if spin_us == 0:
+        if not spin:  # waiting threads sleep: no stall when another process holds a core
             options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        elif spin_us is not None:
-            options.add_session_config_entry("session.intra_op.allow_spinning", "1")
-            options.add_session_config_entry("session.intra_op.spin_duration_us", str(spin_us))
         self._session = onnxruntime.InferenceSession(
             str(onnx_path), options, providers=["CPUExecutionProvider"]
         )
@@ -268,18 +262,17 @@ _export_lock = threading.Lock()
 
 
 def load_embedder(model: str | None = None, *, cache_dir: Path | str = "data/models",
-                  backend: str = "auto", threads: int = 1, spin_us: int | None = None) -> Embedder:
+                  backend: str = "auto", threads: int = 1, spin: bool = True) -> Embedder:
     """The embedder for ``model``: ONNX (exported on first use) unless ``backend`` is torch.
 
     ``backend`` is ``auto`` (ONNX, falling back to torch if the export fails), ``onnx`` or
-    ``torch``. ``spin_us`` bounds how long ONNX's waiting threads spin before they sleep (for
-    questions on the request path, see :func:`query_threads`; 0: they never spin); left
-    unbounded, busy-waiting suits batch builds.
+    ``torch``. ``spin=False`` makes ONNX's waiting threads sleep (for questions on the
+    request path, see :func:`query_threads`); busy-waiting suits batch builds.
     """
     model_dir = resolve_model(model)
     _read_config(model_dir)
     # torch's threads always busy-wait, and stall when another process holds a core: one.
-    torch_threads = threads if spin_us is None else 1
+    torch_threads = threads if spin else 1
     if backend == "torch":
         return TorchEmbedder(model_dir, threads=torch_threads)
     if backend not in ("auto", "onnx"):
@@ -294,4 +287,4 @@ def load_embedder(model: str | None = None, *, cache_dir: Path | str = "data/mod
                     raise EmbedderError(f"cannot export {model_dir} to ONNX: {exc}") from exc
                 log.warning("ONNX export failed; using torch", extra={"error": type(exc).__name__})
                 return TorchEmbedder(model_dir, threads=torch_threads)
-    return OnnxEmbedder(model_dir, path, threads=threads, spin_us=spin_us)
+    return OnnxEmbedder(model_dir, path, threads=threads, spin=spin)

@@ -10,13 +10,9 @@ nDCG@5). On a processor with AVX2 but no 8-bit dot-product instructions (VNNI) i
 than full precision: a question took 9.4 ms at p50 against 5.4 ms. So by default (``auto``)
 both are timed on probe questions when the embedder is loaded, and the 8-bit weights are
 kept only where they are clearly quicker (:func:`quicker_precision`). It runs on up to two
-threads (:func:`query_threads`). A thread waiting for its next operator spins for at most
-``QUERY_SPIN_US`` microseconds, then sleeps. Threads that slept at once were woken for each
-of a question's operators, slowly on an idle core. Side by side, the whole search at 10,000
-entries took 9.8 ms at p95 on a quiet machine when its threads slept at once, and 7.2 ms with a
-10 µs spin (7.7 against 7.0 ms in a second run). With another process keeping a core busy it
-took 8.4 ms against 9.0 ms with the spin, and 8.3 against 7.8 ms in the second run, where
-threads spinning without a bound doubled the time.
+threads (:func:`query_threads`) that sleep rather than spin while they wait: on a quiet
+machine the second core cuts the time by about a quarter, and when the other core is busy
+the call runs as fast as on one thread, where spinning threads would double it.
 """
 
 from __future__ import annotations
@@ -53,11 +49,6 @@ QUERY_PRECISIONS = ("auto", "int8", "float32")
 # full precision: close timings are noise, and full precision is the model's own vectors.
 QUERY_INT8_QUICKER_BY = 0.10
 QUERY_TIMING_ROUNDS = 3
-# How long a question-embedding thread spins for its next operator before it sleeps. Sleeping at
-# once cost a wake-up per operator, about 40 per question; spinning without a bound held a core
-# another process needed. Chosen side by side with 0, 5 and 20 on the whole search (the module's
-# docstring gives the figures).
-QUERY_SPIN_US = 10
 _QUERY_PROBES = (
     *_EXPORT_PROBES,
     "lads on e-bikes grabbing mobiles out of people's hands",
@@ -155,12 +146,12 @@ def load_query_embedder(model: str | None = None, *, cache_dir: Path | str = "da
     if precision == "auto":
         return timed_query_embedder(model, cache_dir=cache_dir)[0]
     if precision == "float32":
-        return load_embedder(model, cache_dir=cache_dir, threads=query_threads(), spin_us=QUERY_SPIN_US)
+        return load_embedder(model, cache_dir=cache_dir, threads=query_threads(), spin=False)
     model_dir = resolve_model(model)
     full = onnx_path_for(model_dir, Path(cache_dir))
     path = full.with_name(f"{full.stem}-q{QUERY_WEIGHT_BITS}b{QUERY_BLOCK_SIZE}.onnx")
     if not path.is_file():  # first use: the full model (exported if need be), then its 8-bit copy
-        embedder = load_embedder(model, cache_dir=cache_dir, threads=query_threads(), spin_us=QUERY_SPIN_US)
+        embedder = load_embedder(model, cache_dir=cache_dir, threads=query_threads(), spin=False)
         if not isinstance(embedder, OnnxEmbedder):
             return embedder
         with _quantize_lock:
@@ -171,4 +162,4 @@ def load_query_embedder(model: str | None = None, *, cache_dir: Path | str = "da
                     log.warning("8-bit question embedder not made; using the full model",
                                 extra={"error": type(exc).__name__})
                     return embedder
-    return OnnxEmbedder(model_dir, path, threads=query_threads(), spin_us=QUERY_SPIN_US, precision="int8")
+    return OnnxEmbedder(model_dir, path, threads=query_threads(), spin=False, precision="int8")

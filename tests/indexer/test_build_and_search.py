@@ -373,10 +373,6 @@ def test_auto_serves_the_embedder_the_timing_chooses(tmp_path: Path, monkeypatch
         served = embedder_module.load_query_embedder(None, cache_dir=tmp_path)
         assert isinstance(served, embedder_module.OnnxEmbedder) and served.precision == verdict
         assert ("-q8b32" in served.path.name) == (verdict == "int8")
-        # Its threads spin briefly for the next operator, then sleep, whichever precision serves.
-        options = served._session.get_session_options()
-        assert options.get_session_config_entry("session.intra_op.allow_spinning") == "1"
-        assert options.get_session_config_entry("session.intra_op.spin_duration_us") == "10"
 
 
 def test_a_question_embedder_that_cannot_be_made_falls_back_to_the_full_model(
