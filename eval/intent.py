@@ -51,15 +51,15 @@ class Bank:
     prevention: npt.NDArray[np.bool_]  # asks for prevention (every bare phrase does)
     bare: npt.NDArray[np.bool_]
     topics: npt.NDArray[np.str_]
-    passages: int = PASSAGES  # how many closest passages' directions were taken out
-    sources: tuple[str, ...] = ()  # the files the texts were read from
+    passages: int  # how many closest passages' directions were taken out
+    sources: tuple[str, ...]  # the files the texts were read from
 
 
 def unexplained_vector(searcher: Searcher, text: str, passages: int = PASSAGES) -> Array:
     """The part of ``text``'s meaning vector the search's ``passages`` closest passages do not explain."""
     index = searcher.index
     vector = searcher.embedder.embed([index.meaning_text(text)])[0]
-    rows, _ = index.closest_passages(vector, passages) if passages else (np.empty(0, dtype=np.intp), None)
+    rows, _ = index.closest_passages(vector, passages)  # none for 0: the whole vector
     return unexplained(vector.astype(np.float64), index.vectors[rows])
 
 
