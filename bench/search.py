@@ -237,7 +237,7 @@ def _print_dense(figures: dict[str, Any], vectors: int) -> None:
     header(f"dense search alone: top {figures['top']} of {vectors:,} passage vectors, 1 thread", ["p50", "p95"])
     row("exact: IndexFlatIP", [ms(figures["flat_p50_ms"], 2), ms(figures["flat_p95_ms"], 2)])
     if "built_p50_ms" in figures:
-        row(f"as built: exact in half precision, top {figures['top'] * REMEASURED} remeasured",
+        row(f"as built: exact in 8-bit integers, top {figures['top'] * REMEASURED} remeasured",
              [ms(figures["built_p50_ms"], 2), ms(figures["built_p95_ms"], 2)])
     row(f"approximate: IndexHNSWFlat M={HNSW_M} efConstruction={HNSW_EF_CONSTRUCTION} "
          f"efSearch={ef_search_for(vectors)}",
