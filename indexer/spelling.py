@@ -10,7 +10,8 @@ with it. Abbreviations the taxonomy lists are knowledge-base words. The dictiona
 so a word is English too when its American spelling is ("defence" is not "defiance", nor
 "authorise" "authority"), and a contraction typed without its apostrophe ("dont", "wouldnt",
 "theyre") is read with it rather than as another word ("done", "would", "there"), as are a few
-spellings of text speak ("shud", "agen"). A word typed in capitals is an abbreviation (SPOC, SPOs,
+spellings of text speak ("shud", "agen"), and a word that starts with an f where it is spelled
+with ph ("fones", "farmacy"). A word typed in capitals is an abbreviation (SPOC, SPOs,
 NPT) and a word ending in -ing on an English word ("texting") is English: neither is corrected.
 """
 
@@ -83,6 +84,9 @@ class Speller:
             return None
         if word.endswith("in") and self.english.known([f"{word}g"]):
             return f"{word}g"
+        spoken = f"ph{word[1:]}" if word[0] == "f" else ""  # "fones", "farmacy": ph typed as it sounds
+        if spoken and (spoken in self.kb_words or self._is_english(spoken)):
+            return spoken
         limit = 2 if len(word) >= 7 else 1
         matches = process.extract(word, self.choices.get(word[0], ()), scorer=DamerauLevenshtein.distance,
                                   score_cutoff=limit, limit=8)

@@ -51,3 +51,9 @@ def test_abbreviations_in_capitals_and_text_speak_are_read_as_typed_or_meant() -
     assert speller.correct("SPOC for the SPOs, we shud try agen, texting kids") == (
         "SPOC for the SPOs, we should try again, texting kids")  # not "spot", "shed", "testing"
     assert speller.correct("WHAT WORKS FOR BURGALRY") == "WHAT WORKS FOR burglary"  # caps lock: still mended
+
+
+def test_ph_typed_as_it_sounds_is_read_as_ph_not_as_the_nearest_f_word() -> None:
+    speller = Speller({"fines": 6, "phones": 4, "pharmacy": 2, "fire": 5})
+    assert speller.correct("kids robbing fones outside the farmacy") == "kids robbing phones outside the pharmacy"
+    assert speller.correct("fines for fire safety") == "fines for fire safety"  # words spelled with f stay
