@@ -99,7 +99,7 @@ class KnowledgeIndex:
             # for vectors of (nearly) equal length that orders them as the inner product does.
             largest = float(np.abs(self.vectors).max()) if self.vectors.size else 0.0
             self.code_scale = 127.0 / largest if largest > 0 else 1.0
-            codes = np.clip(np.rint(self.vectors * self.code_scale), -128, 127).astype(np.float32)
+            codes = np.rint(self.vectors * self.code_scale).astype(np.float32)  # within ±127 by the scale
             quantised = faiss.IndexScalarQuantizer(self.vectors.shape[1], faiss.ScalarQuantizer.QT_8bit_direct_signed,
                                                    faiss.METRIC_L2)
             self.dense = faiss.IndexIDMap2(quantised)

@@ -84,9 +84,10 @@ class Speller:
             return None
         if word.endswith("in") and self.english.known([f"{word}g"]):
             return f"{word}g"
-        spoken = f"ph{word[1:]}" if word[0] == "f" else ""  # "fones", "farmacy": ph typed as it sounds
-        if spoken and (spoken in self.kb_words or self._is_english(spoken)):
-            return spoken
+        if word[0] == "f":  # "fones", "farmacy": ph typed as it sounds
+            spoken = f"ph{word[1:]}"
+            if spoken in self.kb_words or self._is_english(spoken):
+                return spoken
         limit = 2 if len(word) >= 7 else 1
         matches = process.extract(word, self.choices.get(word[0], ()), scorer=DamerauLevenshtein.distance,
                                   score_cutoff=limit, limit=8)
