@@ -65,6 +65,12 @@ from indexer.search import KnowledgeIndex, Searcher
         ("course at HQ tomorrow, whats the best route and where should I park", "admin"),
         ("is carrying a lock knife in the car an offence if its for work", "law"),  # "for work" is not "does it work"
         ("our officers have huge caseloads, anything to help", "admin"),
+        ("coercive control offence elements", "law"),
+        ("what are the elements of the offence of stalking", "law"),
+        ("NRM first responder form", "procedure"),
+        ("who do i bell to get a kid whos gone country into the NRM", "admin"),
+        ("my sergeant says my statement reads like a shopping list, can you help me reword it", "admin"),
+        ("been on nights for weeks and not sleeping, is there a confidential way to get some support through work", "admin"),
     ],
 )
 def test_a_question_asking_for_law_figures_or_admin_is_recognised_by_its_wording(question: str, group: str) -> None:
@@ -113,6 +119,9 @@ def test_a_question_asking_for_law_figures_or_admin_is_recognised_by_its_wording
         "can youths be charged or diverted, what works better for reoffending",
         "does body worn video reduce assaults on officers",
         "would a cps charging decision come quicker with better file quality, what works",
+        "getting support from the community for a pspo on the estate",
+        "kids ringing door bells and running off all summer, what stops it",
+        "can you help me find what works for shed burglaries",
     ],
 )
 def test_a_prevention_question_naming_powers_orders_or_figures_is_not_read_as_asking_for_them(question: str) -> None:

@@ -37,6 +37,8 @@ def names(problems: Problems, *texts: str) -> set[str]:
         ("forced marrige protection orders, do they stop it", "Forced marriage protection orders", "forced_marriage"),
         ("officers sat in A&E for hours with people in crisis", "Street triage for mental health crises",
          "mental_health_crisis"),
+        ("parents parking on the zig zags outside school", "Complaints of nuisance parking near schools",
+         "nuisance_parking_and_abandoned_vehicles"),
     ],
 )
 def test_a_problem_is_read_in_officers_words_and_in_an_entrys(officer: str, formal: str, problem: str) -> None:
