@@ -126,6 +126,11 @@ class KnowledgeIndex:
             a: titles for a, titles in acronyms.items()
             if len(titles) <= 3 and not self.speller.english.known([a])  # not LED, DARE, CRAVED
         }
+        # One that is also an English word (LED, DARE, POP) only as written: in capitals, in a
+        # question that is not written all in capitals.
+        self.capital_acronyms = {
+            a.upper(): titles for a, titles in acronyms.items() if len(titles) <= 3 and a not in self.acronyms
+        }
         self.position = {entry_id: i for i, entry_id in enumerate(self.ids)}
         # passage row -> entries holding it (a boilerplate passage may belong to many)
         owners = np.repeat(np.arange(len(self.entries)), self.passage_counts)
@@ -156,7 +161,9 @@ class KnowledgeIndex:
         """``text`` with the taxonomy labels and tagged abbreviations it uses spelled out."""
         expanded = self.taxonomy.expand(text)
         words = set(re.findall(r"[a-z0-9&]+", text.lower()))
+        capitals = set(re.findall(r"\b[A-Z]{2,6}\b", text)) if re.search(r"[a-z]", text) else set()
         titles = [t for acronym, names in self.acronyms.items() if acronym in words for t in names]
+        titles += [t for acronym, names in self.capital_acronyms.items() if acronym in capitals for t in names]
         titles = [t for t in dict.fromkeys(titles) if _normal_title(t) not in _normal_title(expanded)]
         return f"{expanded} ({'; '.join(titles)})" if titles else expanded
 

@@ -73,6 +73,18 @@ def test_abbreviations_typos_and_filters(shipped_index: Path, embedder) -> None:
     assert nothing.no_good_match
 
 
+def test_a_tagged_abbreviation_that_is_also_a_word_is_read_only_in_capitals(  # type: ignore[no-untyped-def]
+    shipped_index: Path, embedder
+) -> None:
+    searcher = _searcher(shipped_index, embedder)
+    index = searcher.index
+    assert "Problem-oriented policing" in index.read("POP vs reactive policing")[2]
+    answered = searcher.search("POP vs reactive policing")
+    assert not answered.no_good_match and answered.results[0].id == "problem-oriented-policing"
+    assert "Problem-oriented" not in index.read("pop round the shop for a chat with staff")[2]
+    assert "Problem-oriented" not in index.read("POP ROUND THE SHOP FOR A CHAT")[2]  # shouted, not abbreviated
+
+
 def test_slang_is_read_through_the_published_glossary(shipped_index: Path, embedder) -> None:  # type: ignore[no-untyped-def]
     searcher = _searcher(shipped_index, embedder)
     assert len(searcher.index.slang) > 500  # the glossary is published with the version
@@ -81,6 +93,9 @@ def test_slang_is_read_through_the_published_glossary(shipped_index: Path, embed
     # The brand officers know forensic marking by, which no entry names.
     branded = searcher.search("smartwater for shed breaks")
     assert not branded.no_good_match and branded.results[0].id == "property-marking"
+    # The scheme as officers name it, not as its entry does.
+    angela = searcher.search("angela scheme refresher training")
+    assert not angela.no_good_match and angela.results[0].id == "ask-for-angela"
 
 
 def test_everyday_wording_is_answered_on_keyword_evidence_where_meaning_alone_falls_short(
