@@ -25,6 +25,11 @@ def test_the_shipped_glossary_rewrites_whole_words_and_longest_phrases_first() -
     # A hyphenated word is read as the listed phrase it spells with spaces, never in part.
     assert slang.rewrite("more shed-breaks on the allotments") == "more shed burglary on the allotments"
     assert slang.rewrite("the price-tag of a scheme") == "the price-tag of a scheme"
+    # Names for schemes and tools that no entry uses.
+    assert slang.rewrite("upstander training") == "bystander training"
+    assert slang.rewrite("paid a booter to knock him offline") == "paid a DDoS attack service to knock him offline"
+    assert slang.rewrite("Angela scheme posters") == "Ask for Angela scheme posters"
+    assert slang.rewrite("the Ask for Angela scheme posters") == "the Ask for Angela scheme posters"
 
 
 def test_an_empty_or_missing_glossary_changes_nothing(tmp_path: Path) -> None:
