@@ -69,7 +69,7 @@ from indexer.search import KnowledgeIndex, Searcher
         ("what are the elements of the offence of stalking", "law"),
         ("NRM first responder form", "procedure"),
         ("who do i bell to get a kid whos gone country into the NRM", "admin"),
-        ("my sergeant says my statement reads like a shopping list, can you help me reword it", "admin"),
+        ("my sergeant says my statement reads like a shopping list, can you help me reword it", "procedure"),
         ("been on nights for weeks and not sleeping, is there a confidential way to get some support through work", "admin"),
     ],
 )
