@@ -53,6 +53,9 @@ class Problems:
     # How an officer reads a problem's name where it is not its name with spaces ("e-scooters and
     # e-bikes"), by number.
     labels: dict[int, str] = field(default_factory=dict)
+    # Problems that are where something happens (railways, buses), by number: an entry that
+    # speaks of the place does not speak of another problem the question names there.
+    settings: frozenset[int] = frozenset()
     reader: PatternSet = field(init=False, repr=False, compare=False)
     # ``broader`` the other way round: broader -> its narrower kinds. An entry that names a
     # narrower problem speaks of the broader one too (phone snatching of theft from the person).
@@ -75,6 +78,7 @@ class Problems:
         patterns: list[re.Pattern[str]] = []
         within: dict[int, tuple[int, str]] = {}  # narrower -> (its item's number, the broader's name)
         labels: dict[int, str] = {}
+        settings: set[int] = set()
         count = 0
         for number, item in enumerate(problems, 1):
             name = item.get("name") if isinstance(item, dict) else None
@@ -102,6 +106,11 @@ class Problems:
                 if not isinstance(label, str) or not label.strip():
                     raise ProblemsError(f"{named}: field 'label' must be text")
                 labels[len(names)] = label
+            setting = item.get("setting", False)
+            if not isinstance(setting, bool):
+                raise ProblemsError(f"{named}: field 'setting' must be true or false")
+            if setting:
+                settings.add(len(names))
             names.append(name)
             patterns.append(re.compile("|".join(sources)))
             count += len(sources)
@@ -118,7 +127,7 @@ class Problems:
                 if at in seen:
                     raise ProblemsError(f"{path}: {kind} {names[start]}: 'within' goes round in a circle")
                 seen.add(at)
-        return cls(tuple(names), tuple(patterns), count, broader, labels)
+        return cls(tuple(names), tuple(patterns), count, broader, labels, frozenset(settings))
 
     @classmethod
     def load(cls, path: Path, kind: str = "problem") -> "Problems":
@@ -184,7 +193,9 @@ class EntryProblems:
     def unmentioned(self, readings: tuple[str, ...], positions: list[int]) -> tuple[int, ...]:
         """The problems (by number) a question names in any of its ``readings`` that none of the
         entries at ``positions`` names, when those entries name nothing else the question does
-        but the broader problems of them ("romance fraud" against entries on fraud in general).
+        but the broader problems of them ("romance fraud" against entries on fraud in general)
+        or, when a problem that is not a place is missing, the places it names ("fireworks
+        thrown at buses" against entries that speak of buses).
         Nothing when an entry speaks of what the question asks about, when the question names
         no problem, or when the version kept no texts to read."""
         if self.texts is None or not positions:
@@ -193,7 +204,9 @@ class EntryProblems:
         spoken_of = {problem for problem in named if any(self.mentions(p, problem) for p in positions)}
         missing = tuple(problem for problem in named if problem not in spoken_of)
         broader_only = {self.problems.broader[m] for m in missing if m in self.problems.broader}
-        return missing if missing and not spoken_of - broader_only else ()
+        settings = self.problems.settings
+        places = settings if any(m not in settings for m in missing) else frozenset()
+        return missing if missing and not spoken_of - broader_only - places else ()
 
     def no_evidence_on(self, problems: tuple[int, ...], positions: list[int]) -> tuple[str, ...]:
         """Of ``problems``, those none of the entries at ``positions`` (a wider reach than the

@@ -71,6 +71,19 @@ from indexer.search import KnowledgeIndex, Searcher
         ("who do i bell to get a kid whos gone country into the NRM", "admin"),
         ("my sergeant says my statement reads like a shopping list, can you help me reword it", "procedure"),
         ("been on nights for weeks and not sleeping, is there a confidential way to get some support through work", "admin"),
+        ("can u arrest for breach of a DVPN or do u need the DVPO first", "law"),
+        ("is cuckooing actually an offence in itself", "law"),
+        ("min sentence 3rd dwelling burglary", "law"),
+        ("is shoplifting up or down in the town centre since xmas", "figures"),
+        ("no. of county lines closed by our force", "figures"),
+        ("hate crime reports north division q3", "figures"),
+        ("how do i get cctv off the council", "procedure"),
+        ("how to package a knife exhibit", "procedure"),
+        ("pre charge bail DA suspect - can i add an exclusion zone myself", "procedure"),
+        ("write me a facebook post about keyless car theft for the SNT page", "procedure"),
+        ("make me a briefing slide for tonights op", "procedure"),
+        ("summarise force DA policy", "procedure"),
+        ("where do i book the smartwater kits out from at the nick", "admin"),
     ],
 )
 def test_a_question_asking_for_law_figures_or_admin_is_recognised_by_its_wording(question: str, group: str) -> None:
@@ -122,6 +135,9 @@ def test_a_question_asking_for_law_figures_or_admin_is_recognised_by_its_wording
         "getting support from the community for a pspo on the estate",
         "kids ringing door bells and running off all summer, what stops it",
         "can you help me find what works for shed burglaries",
+        "high risk on the DASH, who do i refer to n does it actually help her",
+        "would a letter to residents about shed security reduce burglaries",
+        "do bail conditions with exclusion zones reduce repeat domestic abuse",
     ],
 )
 def test_a_prevention_question_naming_powers_orders_or_figures_is_not_read_as_asking_for_them(question: str) -> None:

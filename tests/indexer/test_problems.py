@@ -39,6 +39,8 @@ def names(problems: Problems, *texts: str) -> set[str]:
          "mental_health_crisis"),
         ("parents parking on the zig zags outside school", "Complaints of nuisance parking near schools",
          "nuisance_parking_and_abandoned_vehicles"),
+        ("moped snatches outside the tube", "riders on pedal cycles, e-bikes or mopeds", "moped_enabled_crime"),
+        ("disabled members called names and harassed on the estate", "disability hate crime", "hate_crime"),
     ],
 )
 def test_a_problem_is_read_in_officers_words_and_in_an_entrys(officer: str, formal: str, problem: str) -> None:
@@ -102,6 +104,21 @@ def test_a_problem_counts_as_unmentioned_only_when_none_of_the_entries_names_it(
     assert entries.unmentioned(speeding, [0, 2]) == ()  # one of the best entries speaks of it
     assert entries.unmentioned(("parking on the verge",), [0]) == ()  # naming no problem gives no evidence
     assert EntryProblems(problems, None).unmentioned(speeding, [0]) == ()  # a version without texts
+
+
+def test_an_entry_speaking_only_of_the_place_does_not_speak_of_the_problem_named_there(tmp_path: Path) -> None:
+    problems = Problems.load(lexicon(tmp_path, "problems:\n  - name: fireworks\n    say: ['\\bfireworks?\\b']\n"
+                                               "  - name: bus_crime\n    setting: true\n    say: ['\\bbus(es)?\\b']\n"
+                                               "  - name: robbery\n    say: ['\\brobber(y|ies)\\b']\n"))
+    entries = EntryProblems(problems, ["cctv on buses cut robbery of drivers", "youth workers on the estate"])
+    assert problems.settings == frozenset({1})
+    assert entries.unmentioned(("kids lobbing fireworks at buses",), [0]) == (0,)  # the place is not the problem
+    assert entries.unmentioned(("robbery on buses",), [0]) == ()
+    assert entries.unmentioned(("robbery on buses",), [1]) == (1, 2)
+    # A place missing from entries that speak of the problem: answered in part, as before.
+    assert EntryProblems(problems, ["street robbery fell"]).unmentioned(("robbery on buses",), [0]) == ()
+    with pytest.raises(ProblemsError, match="bus_crime.*'setting' must be true or false"):
+        Problems.load(lexicon(tmp_path, "problems:\n  - name: bus_crime\n    setting: sometimes\n    say: ['bus']\n"))
 
 
 def test_entries_naming_only_the_broader_problem_do_not_speak_of_a_narrower_one(tmp_path: Path) -> None:
