@@ -93,6 +93,8 @@ def test_slang_is_read_through_the_published_glossary(shipped_index: Path, embed
     # The brand officers know forensic marking by, which no entry names.
     branded = searcher.search("smartwater for shed breaks")
     assert not branded.no_good_match and branded.results[0].id == "property-marking"
+    # A phrase typed with its g dropped is read once its spelling is mended.
+    assert "pub closing time" in searcher.index.read("chuckin out time at the rank every sat")[2]
     # The scheme as officers name it, not as its entry does.
     angela = searcher.search("angela scheme refresher training")
     assert not angela.no_good_match and angela.results[0].id == "ask-for-angela"
