@@ -59,6 +59,9 @@ def test_words_that_only_look_like_a_problem_name_none() -> None:
     assert "protests" in names(problems, "students staged a sit in at the council offices")
     # Offenders' needs are not a mental health crisis: entries that mention them do not speak of one.
     assert "mental_health_crisis" not in names(problems, "a navigator addresses their drug, alcohol and mental health needs")
+    # Crime driven by drugs is not drug driving.
+    assert "drug_driving" not in names(problems, "burglary and shoplifting are mostly drug driven")
+    assert "drug_driving" in names(problems, "drug-driving ops on the A road")
 
 
 def lexicon(tmp_path: Path, text: str) -> Path:
@@ -188,6 +191,9 @@ def test_the_shipped_lexicon_knows_romance_fraud_as_a_kind_of_fraud() -> None:
     entries = EntryProblems(problems, ["drug treatment and testing on arrest cut drug misuse"])
     assert entries.unmentioned(("should we give heroin users naloxone, does it cut drug deaths",), [0]) == (
         names.index("drug_related_deaths"),)
+    # Nor do entries on car crime answer cargo stolen from lorries.
+    cars = EntryProblems(problems, ["immobilisers cut theft from vehicles in the car parks"])
+    assert cars.unmentioned(("cargo theft from lorries in lay-bys",), [0]) == (names.index("freight_crime"),)
 
 
 def test_the_shipped_rule_weighs_an_unmentioned_problem_against_a_match() -> None:
