@@ -107,7 +107,7 @@ class KnowledgeIndex:
             self.remeasure = True
         self.lexical = Lexical(self.folder / "lexical")
         words = json.loads((self.folder / "vocabulary.json").read_text(encoding="utf-8"))
-        self.speller = Speller(words)
+        self.speller = Speller(words, self.slang.words)
         self.words = frozenset(words)
         self.no_match = NoMatchModel.for_version(self.folder)
         self.asks = packaged_cues()

@@ -36,6 +36,12 @@ class Slang:
     def __post_init__(self) -> None:
         object.__setattr__(self, "starts", frozenset(phrase.split(" ")[0] for phrase in self.meanings))
 
+    @property
+    def words(self) -> frozenset[str]:
+        """Every word of the listed phrases ("shotting", "graft"): what the speller may mend a
+        word typed with its g dropped to ("shottin")."""
+        return frozenset(word for phrase in self.meanings for word in phrase.split(" "))
+
     @classmethod
     def from_mapping(cls, data: object, *, path: str = "slang.yaml") -> "Slang":
         if data is None:

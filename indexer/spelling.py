@@ -5,9 +5,9 @@ word the knowledge base uses, and only to a knowledge-base word that starts with
 letter and is one edit away (two for words of seven letters or more), the most frequent in
 the base on a tie. Typing seldom changes a word's first letter, and a correction that does
 changes its meaning more often than it mends it ("sextorted" is not "exported", nor "16 year
-olds" "16 year holds"). A word spoken with its final g dropped ("doin", "teachin") is read
-with it. Abbreviations the taxonomy lists are knowledge-base words. The dictionary is American,
-so a word is English too when its American spelling is ("defence" is not "defiance", nor
+olds" "16 year holds"). A word spoken with its final g dropped ("doin", "teachin",
+"shottin") is read with it when that is English or a word of the slang glossary.
+Abbreviations the taxonomy lists are knowledge-base words. The dictionary is American, so a word is English too when its American spelling is ("defence" is not "defiance", nor
 "authorise" "authority"), and a contraction typed without its apostrophe ("dont", "wouldnt",
 "theyre") is read with it rather than as another word ("done", "would", "there"), as are a few
 spellings of text speak ("shud", "agen"), and a word that starts with an f where it is spelled
@@ -61,8 +61,9 @@ def vocabulary(texts: list[str]) -> dict[str, int]:
 
 
 class Speller:
-    def __init__(self, kb_words: dict[str, int]) -> None:
+    def __init__(self, kb_words: dict[str, int], glossary_words: frozenset[str] = frozenset()) -> None:
         self.kb_words = {w: c for w, c in kb_words.items() if len(w) >= 3}
+        self.glossary_words = glossary_words  # the slang glossary's: "shottin" is "shotting"
         self.choices: dict[str, list[str]] = {}  # by first letter
         for known in self.kb_words:
             self.choices.setdefault(known[0], []).append(known)
@@ -82,7 +83,7 @@ class Speller:
             return READ_AS[word]
         if len(word) < 4 or word in self.kb_words or self._is_english(word):
             return None
-        if word.endswith("in") and self.english.known([f"{word}g"]):
+        if word.endswith("in") and (f"{word}g" in self.glossary_words or self.english.known([f"{word}g"])):
             return f"{word}g"
         if word[0] == "f":  # "fones", "farmacy": ph typed as it sounds
             spoken = f"ph{word[1:]}"

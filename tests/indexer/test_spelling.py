@@ -34,6 +34,13 @@ def test_a_dropped_final_g_is_read_back(speller: Speller) -> None:
     assert speller.correct("is it doin anything, school askin") == "is it doing anything, school asking"
 
 
+def test_a_dropped_final_g_is_read_back_to_a_glossary_word() -> None:
+    base = {"spotting": 5, "dealers": 3}
+    assert Speller(base).correct("dealers shottin on the corner") == "dealers spotting on the corner"
+    assert Speller(base, frozenset({"shotting"})).correct("dealers shottin on the corner") == (
+        "dealers shotting on the corner")
+
+
 def test_british_spellings_are_english_and_left_alone() -> None:
     speller = Speller({"defiance": 3, "authority": 5, "authorities": 3, "centred": 2, "colours": 1, "analyst": 2})
     typed = "what defence applies, who authorises it, who can authorise, town centre colour scheme, analysed"
