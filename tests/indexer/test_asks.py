@@ -84,6 +84,7 @@ from indexer.search import KnowledgeIndex, Searcher
         ("make me a briefing slide for tonights op", "procedure"),
         ("summarise force DA policy", "procedure"),
         ("where do i book the smartwater kits out from at the nick", "admin"),
+        ("whos the OIC on the stabbin on the high st sat nite, fam want an update", "procedure"),
     ],
 )
 def test_a_question_asking_for_law_figures_or_admin_is_recognised_by_its_wording(question: str, group: str) -> None:

@@ -41,6 +41,9 @@ def names(problems: Problems, *texts: str) -> set[str]:
          "nuisance_parking_and_abandoned_vehicles"),
         ("moped snatches outside the tube", "riders on pedal cycles, e-bikes or mopeds", "moped_enabled_crime"),
         ("disabled members called names and harassed on the estate", "disability hate crime", "hate_crime"),
+        ("officers getting spat at n assaulted on arrests", "assaults on emergency workers",
+         "violence_against_emergency_workers"),
+        ("multi storey getting hammered for TFMVs", "theft from vehicles in car parks", "theft_from_vehicles"),
     ],
 )
 def test_a_problem_is_read_in_officers_words_and_in_an_entrys(officer: str, formal: str, problem: str) -> None:
@@ -62,6 +65,7 @@ def test_words_that_only_look_like_a_problem_name_none() -> None:
     # Crime driven by drugs is not drug driving.
     assert "drug_driving" not in names(problems, "burglary and shoplifting are mostly drug driven")
     assert "drug_driving" in names(problems, "drug-driving ops on the A road")
+    assert "bus_crime" not in names(problems, "caught with a bit of weed and a bus pass")
 
 
 def lexicon(tmp_path: Path, text: str) -> Path:
