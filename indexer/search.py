@@ -148,11 +148,12 @@ class KnowledgeIndex:
         self._mask_lock = threading.Lock()
 
     def read(self, text: str) -> tuple[str, str, str]:
-        """A question in plain English (the glossary's), spelled right, and then expanded. The
-        glossary is read again once the spelling is mended, for a phrase typed with its g dropped
-        ("chuckin out time") or misspelled."""
+        """A question in plain English (the glossary's), spelled right, and then expanded. When
+        the speller mends a word, the glossary is read again, for a phrase typed with its g
+        dropped ("chuckin out time") or misspelled."""
         plain = self.slang.rewrite(text)
-        corrected = self.slang.rewrite(self.speller.correct(plain))
+        spelled = self.speller.correct(plain)
+        corrected = self.slang.rewrite(spelled) if spelled != plain else spelled
         return plain, corrected, self.expand(corrected)
 
     def meaning_text(self, text: str) -> str:
