@@ -122,15 +122,12 @@ class KnowledgeIndex:
             for tag in entry.get("tags") or ():
                 if re.fullmatch(r"[A-Z]{2,6}", tag) and spells_out(tag, f"{entry['title']} {entry['summary']}"):
                     acronyms.setdefault(tag.lower(), []).append(entry["title"])
-        self.acronyms = {
-            a: titles for a, titles in acronyms.items()
-            if len(titles) <= 3 and not self.speller.english.known([a])  # not LED, DARE, CRAVED
-        }
-        # One that is also an English word (LED, DARE, POP) only as written: in capitals, in a
-        # question that is not written all in capitals.
-        self.capital_acronyms = {
-            a.upper(): titles for a, titles in acronyms.items() if len(titles) <= 3 and a not in self.acronyms
-        }
+        usable = {a: titles for a, titles in acronyms.items() if len(titles) <= 3}
+        english = {a for a in usable if self.speller.english.known([a])}  # LED, DARE, CRAVED, POP
+        self.acronyms = {a: titles for a, titles in usable.items() if a not in english}
+        # One that is also an English word is read only as written: in capitals, in a question
+        # that is not written all in capitals.
+        self.capital_acronyms = {a.upper(): usable[a] for a in english}
         self.position = {entry_id: i for i, entry_id in enumerate(self.ids)}
         # passage row -> entries holding it (a boilerplate passage may belong to many)
         owners = np.repeat(np.arange(len(self.entries)), self.passage_counts)

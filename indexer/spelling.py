@@ -7,7 +7,8 @@ the base on a tie. Typing seldom changes a word's first letter, and a correction
 changes its meaning more often than it mends it ("sextorted" is not "exported", nor "16 year
 olds" "16 year holds"). A word spoken with its final g dropped ("doin", "teachin",
 "shottin") is read with it when that is English or a word of the slang glossary.
-Abbreviations the taxonomy lists are knowledge-base words. The dictionary is American, so a word is English too when its American spelling is ("defence" is not "defiance", nor
+Abbreviations the taxonomy lists are knowledge-base words. The dictionary is American, so a
+word is English too when its American spelling is ("defence" is not "defiance", nor
 "authorise" "authority"), and a contraction typed without its apostrophe ("dont", "wouldnt",
 "theyre") is read with it rather than as another word ("done", "would", "there"), as are a few
 spellings of text speak ("shud", "agen"), and a word that starts with an f where it is spelled
