@@ -44,6 +44,14 @@ def names(problems: Problems, *texts: str) -> set[str]:
         ("officers getting spat at n assaulted on arrests", "assaults on emergency workers",
          "violence_against_emergency_workers"),
         ("multi storey getting hammered for TFMVs", "theft from vehicles in car parks", "theft_from_vehicles"),
+        ("lad sent pics to someone he thought was a girl his age, now being blackmailed for money",
+         "Financially motivated sextortion", "sextortion"),
+        ("girls in year 7 might be taken abroad to be cut over the summer hols", "Female genital mutilation", "fgm"),
+        ("15yo assaulting his mum, anything for child to parent violence?", "Child to parent violence",
+         "child_to_parent_violence"),
+        ("student house parties til 4am, neighbours at breaking point", "Noise nuisance from parties",
+         "noise_nuisance"),
+        ("residents say dispersals do nothing", "anti-social behaviour on the estate", "antisocial_behaviour"),
     ],
 )
 def test_a_problem_is_read_in_officers_words_and_in_an_entrys(officer: str, formal: str, problem: str) -> None:
@@ -198,6 +206,14 @@ def test_the_shipped_lexicon_knows_romance_fraud_as_a_kind_of_fraud() -> None:
     # Nor do entries on car crime answer cargo stolen from lorries.
     cars = EntryProblems(problems, ["immobilisers cut theft from vehicles in the car parks"])
     assert cars.unmentioned(("cargo theft from lorries in lay-bys",), [0]) == (names.index("freight_crime"),)
+    # Entries on partner abuse do not answer a son who hits his mother, nor cameras against antisocial
+    # behaviour car meets.
+    partners = EntryProblems(problems, ["protection orders against abusive partners cut repeat domestic abuse"])
+    assert partners.unmentioned(("15yo assaulting his mum, she won't call it DA cos it's her son",), [0]) == (
+        names.index("child_to_parent_violence"),)
+    cameras = EntryProblems(problems, ["cctv cut anti-social behaviour in the car park"])
+    assert cameras.unmentioned(("car meets in the retail park every sat night",), [0]) == (
+        names.index("car_cruising"),)
 
 
 def test_the_shipped_rule_weighs_an_unmentioned_problem_against_a_match() -> None:

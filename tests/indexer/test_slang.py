@@ -29,6 +29,9 @@ def test_the_shipped_glossary_rewrites_whole_words_and_longest_phrases_first() -
     assert slang.rewrite("upstander training") == "bystander training"
     assert slang.rewrite("paid a booter to knock him offline") == "paid a DDoS attack service to knock him offline"
     assert slang.rewrite("Angela scheme posters") == "Ask for Angela scheme posters"
+    assert slang.rewrite("does sending DA perps on a course change owt") == (
+        "does sending DA perpetrators on a course change anything")
+    assert slang.rewrite("it does owt") == "it work"  # the longer phrase first
     assert slang.rewrite("the Ask for Angela scheme posters") == "the Ask for Angela scheme posters"
 
 

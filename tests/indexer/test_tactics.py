@@ -28,6 +28,9 @@ def names(*texts: str) -> set[str]:
         ("s60 in the park after the stabbing", "Section 60 searches for weapons", "stop_and_search"),
         ("does bwv cut complaints", "Body-worn video cameras", "body_worn_video"),
         ("smartwater on the church roof lead", "Forensic property marking", "forensic_marking"),
+        ("is there evidence school based cops reduce violence", "Safer schools officers", "school_police_officers"),
+        ("does getting the drill videos taken down reduce retaliation", "Gang video removal from YouTube",
+         "online_content_removal"),
     ],
 )
 def test_a_tactic_is_read_in_officers_words_and_in_an_entrys(officer: str, formal: str, tactic: str) -> None:
