@@ -257,7 +257,10 @@ def main(argv: list[str] | None = None) -> int:
     result = figures(outcomes)
 
     print(f"{len(questions)} questions ({result.answerable} answerable, {result.unanswerable} unanswerable), "
-          f"index {index.version}, {index.meta['entries']} entries")
+          f"index {index.version}, {index.meta['entries']} entries, questions embedded at "
+          f"{getattr(searcher.embedder, 'precision', 'full precision')} (QUERY_PRECISION="
+          f"{os.environ.get('QUERY_PRECISION') or 'auto'}; a question near the no-match threshold may be decided "
+          "differently at the other precision)")
     print(f"  nDCG@5   {result.ndcg:.3f}")
     print(f"  Recall@5 {result.recall:.3f}")
     print(f"  MRR      {result.mrr:.3f}")

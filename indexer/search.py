@@ -116,11 +116,14 @@ class KnowledgeIndex:
         self.ids = [e["id"] for e in self.entries]
         self.normal_titles = [_normal_title(e["title"]) for e in self.entries]
         # Abbreviations the Hub tagged an entry with (RJ, GVI, DVDS): a question using one
-        # is also searched with the entry's title, as crime-type synonyms are with labels.
+        # is also searched with the entry's title, as crime-type synonyms are with labels. One
+        # with a number (S60) may be spelled out by another of the entry's tags ("section 60").
         acronyms: dict[str, list[str]] = {}
         for entry in self.entries:
-            for tag in entry.get("tags") or ():
-                if re.fullmatch(r"[A-Z]{2,6}", tag) and spells_out(tag, f"{entry['title']} {entry['summary']}"):
+            tags = entry.get("tags") or ()
+            for tag in tags:
+                if re.fullmatch(r"[A-Z]{2,6}", tag) and spells_out(tag, f"{entry['title']} {entry['summary']}") or (
+                        re.fullmatch(r"[A-Z]{1,3}\d{1,3}", tag) and spells_out(tag, "; ".join(t for t in tags if t != tag))):
                     acronyms.setdefault(tag.lower(), []).append(entry["title"])
         usable = {a: titles for a, titles in acronyms.items() if len(titles) <= 3}
         english = {a for a in usable if self.speller.english.known([a])}  # LED, DARE, CRAVED, POP

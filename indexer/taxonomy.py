@@ -21,9 +21,12 @@ _SMALL_WORDS = frozenset({"and", "of", "the", "for", "to", "in", "on", "a"})
 
 
 def spells_out(acronym: str, text: str) -> bool:
-    """Whether ``text`` has the words an acronym stands for (RJ: "restorative justice")."""
-    words = [w for w in re.findall(r"[A-Za-z]+", text) if w.lower() not in _SMALL_WORDS]
-    initials = "".join(w[0].upper() for w in words)
+    """Whether ``text`` has the words an acronym stands for (RJ: "restorative justice"), and
+    for one ending in a number, the number after them (S60: "section 60")."""
+    numbered = any(c.isdigit() for c in acronym)
+    words = [w for w in re.findall(r"[A-Za-z]+|\d+" if numbered else r"[A-Za-z]+", text)
+             if w.lower() not in _SMALL_WORDS]
+    initials = "".join(w if w.isdigit() else w[0].upper() for w in words)
     return acronym in initials
 
 

@@ -85,6 +85,16 @@ def test_a_tagged_abbreviation_that_is_also_a_word_is_read_only_in_capitals(  # 
     assert "Problem-oriented" not in index.read("POP ROUND THE SHOP FOR A CHAT")[2]  # shouted, not abbreviated
 
 
+def test_a_numbered_abbreviation_is_read_when_another_tag_spells_it_out(  # type: ignore[no-untyped-def]
+    shipped_index: Path, embedder
+) -> None:
+    searcher = _searcher(shipped_index, embedder)
+    assert "Stop and search for weapons" in searcher.index.read("s60 worth it?")[2]  # tagged S60 and "section 60"
+    answered = searcher.search("s60 worth it?")
+    assert not answered.no_good_match and answered.results[0].id == "stop-and-search-weapons"
+    assert searcher.search("s60 authorisation criteria").no_good_match  # a point of law, however close
+
+
 def test_slang_is_read_through_the_published_glossary(shipped_index: Path, embedder) -> None:  # type: ignore[no-untyped-def]
     searcher = _searcher(shipped_index, embedder)
     assert len(searcher.index.slang) > 500  # the glossary is published with the version
