@@ -74,6 +74,11 @@ def test_words_that_only_look_like_a_problem_name_none() -> None:
     assert "drug_driving" not in names(problems, "burglary and shoplifting are mostly drug driven")
     assert "drug_driving" in names(problems, "drug-driving ops on the A road")
     assert "bus_crime" not in names(problems, "caught with a bit of weed and a bus pass")
+    # A safeguarding referral for a cuckooed tenant, or a partner's financial abuse, is not elder abuse.
+    assert "elder_abuse" not in names(problems, "at the same time an adult safeguarding referral is made")
+    assert "elder_abuse" not in names(problems, "coercive control and financial abuse by an ex-partner")
+    assert "elder_abuse" in names(problems, "staff abusing residents in a care home")
+    assert "elder_abuse" in names(problems, "financial abuse of elderly relatives by their carers")
 
 
 def lexicon(tmp_path: Path, text: str) -> Path:
