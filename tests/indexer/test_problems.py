@@ -52,6 +52,13 @@ def names(problems: Problems, *texts: str) -> set[str]:
         ("student house parties til 4am, neighbours at breaking point", "Noise nuisance from parties",
          "noise_nuisance"),
         ("residents say dispersals do nothing", "anti-social behaviour on the estate", "antisocial_behaviour"),
+        ("bairn sent pics to some lass, now a gadgie wants 500 quid or he'll send them to all his mates",
+         "sextortion of teenage boys", "sextortion"),
+        ("three people off the same bridge this year. owt proven to stop folk jumpin?", "Suicide prevention at bridges",
+         "suicide_and_self_harm"),
+        ("ppl gettin scammed on facebook marketplace", "online shopping fraud", "online_fraud"),
+        ("tourists leave phones on the seats of their motors and we get windows put through every afternoon",
+         "theft from vehicles in car parks", "theft_from_vehicles"),
     ],
 )
 def test_a_problem_is_read_in_officers_words_and_in_an_entrys(officer: str, formal: str, problem: str) -> None:
