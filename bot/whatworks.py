@@ -136,6 +136,8 @@ ASKS_FOR = {
     "procedure": f"{_PREVENTION_ONLY}for how to handle one case: a referral, a form, an order, evidence or "
                  f"a victim's money or accounts.{_IF_PREVENTION}",
     "admin": f"{_PREVENTION_ONLY}about your own pay, leave, forms, systems or the force's staffing.{_IF_PREVENTION}",
+    "writing": f"{_PREVENTION_ONLY}for something to be written for you: a letter, a post, a briefing or a "
+               f"summary.{_IF_PREVENTION}",
 }
 
 

@@ -2,12 +2,13 @@
 
 Officers also ask the assistant points of law ("is it an offence to carry a machete in the
 car"), figures ("how many resi burglaries did we have last year"), the procedure of one live
-case ("NRM referral form link", "how do I get the phone downloaded") and their own admin ("which
-form for overtime", "who's the on-call supt tonight"). Such a question often names a topic an
+case ("NRM referral form link", "how do I get the phone downloaded"), their own admin ("which
+form for overtime", "who's the on-call supt tonight") and something written for them ("draft a
+letter to residents"). Such a question often names a topic an
 entry covers, so its closest passage and its keywords look like a match. The intent reading
 (``indexer.intent``) reads what the question's meaning vector leaves unexplained; these cues
 read the words themselves: ``other_asks.yaml``, beside this module, lists regular expressions
-in four groups (law, figures, procedure, admin), each anchored in an asking phrase so that a
+in five groups (law, figures, procedure, admin, writing), each anchored in an asking phrase so that a
 question about preventing a problem, even one naming a power or an order, does not match. A
 cue gives way when the question goes on, within ``GIVES_WAY_WITHIN`` characters, to ask whether
 something works (the kinds of wording the file's ``gives_way`` names), and no cue is read in a
@@ -27,7 +28,7 @@ from pathlib import Path
 from indexer.patterns import PatternSet, checked, read_yaml
 
 PACKAGED_CUES = Path(__file__).with_name("other_asks.yaml")
-GROUPS = ("law", "figures", "procedure", "admin")
+GROUPS = ("law", "figures", "procedure", "admin", "writing")
 GIVES_WAY_WITHIN = 80  # characters after a cue in which wording it gives way to cancels it
 
 

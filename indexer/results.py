@@ -61,8 +61,8 @@ class SearchResult:
     # Refused for asking for law, figures, procedure or admin: its wording says so (indexer.asks), or
     # its meaning does (indexer.intent) and it would have been answered otherwise.
     asks_for_other: bool = False
-    # What it asks for, when refused and its wording said so: "law", "figures", "procedure" or
-    # "admin"; else None.
+    # What it asks for, when refused and its wording said so: "law", "figures", "procedure",
+    # "admin" or "writing"; else None.
     asks_for: str | None = None
     # When refused: the problems the question names that none of its best entries speaks of
     # (indexer.problems), as an officer reads them ("hare coursing").

@@ -276,6 +276,9 @@ async def test_a_question_refused_because_it_asks_for_law_or_figures_is_told_why
     assert "reads as asking about your own pay, leave, forms, systems or the force's staffing" in staffing[1]
     procedure = [b.get("text", "") for b in _card(await _send(bot, "NRM referral form link"))["body"]]
     assert "reads as asking for how to handle one case: a referral, a form, an order" in procedure[1]
+    writing = [b.get("text", "") for b in _card(await _send(bot, "draft a letter to residents about the dispersal "
+                                                                 "order this weekend pls"))["body"]]
+    assert "reads as asking for something to be written for you: a letter, a post" in writing[1]
     # A problem the base does not cover is not put down to what it asks for: the card names it.
     uncovered = [b.get("text", "") for b in _card(await _send(bot, "badger sett interference"))["body"]]
     assert uncovered[1].startswith("The Hub's knowledge base has no evidence on wildlife crime yet.")
@@ -286,7 +289,9 @@ async def test_a_question_refused_because_it_asks_for_law_or_figures_is_told_why
         ("how many shed breaks did we have in our district last year", "asks-for-other"),
         ("whos the on call inspector tonight", "asks-for-other"),
         ("how do we keep student officers from leaving", "asks-for-other"),
-        ("NRM referral form link", "asks-for-other"), ("badger sett interference", "no-match")]
+        ("NRM referral form link", "asks-for-other"),
+        ("draft a letter to residents about the dispersal order this weekend pls", "asks-for-other"),
+        ("badger sett interference", "no-match")]
 
 
 def test_a_question_refused_for_what_its_meaning_asks_for_is_told_so_in_general_terms() -> None:

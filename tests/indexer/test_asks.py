@@ -77,9 +77,9 @@ from indexer.search import KnowledgeIndex, Searcher
         ("found a 15yo in a trap house, how do i actually submit the NRM", "procedure"),
         ("any update on the stabbing outside spoons on saturday", "procedure"),
         ("has anyone been charged for the robbery on the high street", "procedure"),
-        ("draft a letter to residents about the dispersal order this weekend pls", "procedure"),
-        ("write me a leaflet for residents about relay theft and key pouches", "procedure"),
-        ("draft a press release for the knife amnesty haul", "procedure"),
+        ("draft a letter to residents about the dispersal order this weekend pls", "writing"),
+        ("write me a leaflet for residents about relay theft and key pouches", "writing"),
+        ("draft a press release for the knife amnesty haul", "writing"),
         ("how do i book on the academy SARA practitioner module", "admin"),
         ("lock knife in glovebox legal?", "law"),
         ("closure order max length", "law"),
@@ -96,9 +96,9 @@ from indexer.search import KnowledgeIndex, Searcher
         ("how do i get cctv off the council", "procedure"),
         ("how to package a knife exhibit", "procedure"),
         ("pre charge bail DA suspect - can i add an exclusion zone myself", "procedure"),
-        ("write me a facebook post about keyless car theft for the SNT page", "procedure"),
-        ("make me a briefing slide for tonights op", "procedure"),
-        ("summarise force DA policy", "procedure"),
+        ("write me a facebook post about keyless car theft for the SNT page", "writing"),
+        ("make me a briefing slide for tonights op", "writing"),
+        ("summarise force DA policy", "writing"),
         ("where do i book the smartwater kits out from at the nick", "admin"),
         ("whos the OIC on the stabbin on the high st sat nite, fam want an update", "procedure"),
     ],
@@ -165,9 +165,9 @@ def test_a_prevention_question_naming_powers_orders_or_figures_is_not_read_as_as
     assert packaged_cues().asks_for(question) is None
 
 
-def test_the_shipped_cues_cover_all_four_groups() -> None:
+def test_the_shipped_cues_cover_all_five_groups() -> None:
     cues = packaged_cues()
-    assert [group for group, _ in cues.groups] == ["law", "figures", "procedure", "admin"]
+    assert [group for group, _ in cues.groups] == ["law", "figures", "procedure", "admin", "writing"]
     assert cues.count >= 60
 
 
