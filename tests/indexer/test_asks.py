@@ -80,6 +80,7 @@ from indexer.search import KnowledgeIndex, Searcher
         ("draft a letter to residents about the dispersal order this weekend pls", "writing"),
         ("write me a leaflet for residents about relay theft and key pouches", "writing"),
         ("draft a press release for the knife amnesty haul", "writing"),
+        ("Write us a quick blurb for the estate newsletter introducing the new PCSO", "writing"),
         ("how do i book on the academy SARA practitioner module", "admin"),
         ("lock knife in glovebox legal?", "law"),
         ("closure order max length", "law"),

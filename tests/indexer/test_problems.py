@@ -57,6 +57,12 @@ def names(problems: Problems, *texts: str) -> set[str]:
         ("three people off the same bridge this year. owt proven to stop folk jumpin?", "Suicide prevention at bridges",
          "suicide_and_self_harm"),
         ("ppl gettin scammed on facebook marketplace", "online shopping fraud", "online_fraud"),
+        ("Mum's fifteen-year-old keeps kicking off and battering her at home", "Child to parent violence",
+         "child_to_parent_violence"),
+        ("Nudes getting passed round the whole of Year 9 on Snap", "Intimate image abuse", "intimate_image_abuse"),
+        ("Gangs gassing cashpoints in the early hours", "Ram raids and ATM attacks", "ram_raids_and_atm_attacks"),
+        ("Risk fans from the away end turn the station into a war zone", "football-related disorder",
+         "football_disorder"),
         ("tourists leave phones on the seats of their motors and we get windows put through every afternoon",
          "theft from vehicles in car parks", "theft_from_vehicles"),
     ],
@@ -81,6 +87,9 @@ def test_words_that_only_look_like_a_problem_name_none() -> None:
     assert "drug_driving" not in names(problems, "burglary and shoplifting are mostly drug driven")
     assert "drug_driving" in names(problems, "drug-driving ops on the A road")
     assert "bus_crime" not in names(problems, "caught with a bit of weed and a bus pass")
+    # A gang that blows up cash machines is the offenders, not the problem of gangs.
+    assert "gangs" not in names(problems, "gang blowin up cash machines with gas at night")
+    assert "gangs" in names(problems, "gang violence on the estate")
     # A safeguarding referral for a cuckooed tenant, or a partner's financial abuse, is not elder abuse.
     assert "elder_abuse" not in names(problems, "at the same time an adult safeguarding referral is made")
     assert "elder_abuse" not in names(problems, "coercive control and financial abuse by an ex-partner")

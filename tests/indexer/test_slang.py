@@ -35,6 +35,7 @@ def test_the_shipped_glossary_rewrites_whole_words_and_longest_phrases_first() -
     # Regional words, and an abbreviation the speller would otherwise read as "per".
     assert slang.rewrite("bairn on wor patch caught wi a blade") == "child on our patch caught with a knife"
     assert slang.rewrite("perp programme any gd") == "perpetrator programme any gd"
+    assert slang.rewrite("Gurdwara lot getting stick") == "Gurdwara lot being harassed"
     assert slang.rewrite("the Ask for Angela scheme posters") == "the Ask for Angela scheme posters"
 
 
