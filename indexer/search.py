@@ -120,10 +120,8 @@ class KnowledgeIndex:
         # with a number (S60) may be spelled out by another of the entry's tags ("section 60").
         acronyms: dict[str, list[str]] = {}
         for entry in self.entries:
-            tags = entry.get("tags") or ()
-            for tag in tags:
-                if re.fullmatch(r"[A-Z]{2,6}", tag) and spells_out(tag, f"{entry['title']} {entry['summary']}") or (
-                        re.fullmatch(r"[A-Z]{1,3}\d{1,3}", tag) and spells_out(tag, "; ".join(t for t in tags if t != tag))):
+            for tag in entry.get("tags") or ():
+                if _tagged_abbreviation(tag, entry):
                     acronyms.setdefault(tag.lower(), []).append(entry["title"])
         usable = {a: titles for a, titles in acronyms.items() if len(titles) <= 3}
         english = {a for a in usable if self.speller.english.known([a])}  # LED, DARE, CRAVED, POP
@@ -219,6 +217,15 @@ class KnowledgeIndex:
             while len(self._masks) > 64:
                 self._masks.popitem(last=False)
         return mask
+
+
+def _tagged_abbreviation(tag: str, entry: dict[str, Any]) -> bool:
+    """Whether an entry's tag is an abbreviation its title and summary spell out (RJ), or one
+    with a number that another of its tags spells out (S60: "section 60")."""
+    if re.fullmatch(r"[A-Z]{2,6}", tag):
+        return spells_out(tag, f"{entry['title']} {entry['summary']}")
+    others = [t for t in entry.get("tags") or () if t != tag]
+    return bool(re.fullmatch(r"[A-Z]{1,3}\d{1,3}", tag)) and spells_out(tag, "; ".join(others))
 
 
 def _normal_title(title: str) -> str:

@@ -32,15 +32,13 @@ class Slang:
     # The first word of every listed phrase: a run of words can only be one of them when its
     # first word, or that word's part before a hyphen ("shed" of "shed-breaks"), is here.
     starts: frozenset[str] = field(default=frozenset(), init=False, repr=False, compare=False)
+    # Every word of the listed phrases ("shotting", "graft"): what the speller may mend a word
+    # typed with its g dropped to ("shottin").
+    words: frozenset[str] = field(default=frozenset(), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "starts", frozenset(phrase.split(" ")[0] for phrase in self.meanings))
-
-    @property
-    def words(self) -> frozenset[str]:
-        """Every word of the listed phrases ("shotting", "graft"): what the speller may mend a
-        word typed with its g dropped to ("shottin")."""
-        return frozenset(word for phrase in self.meanings for word in phrase.split(" "))
+        object.__setattr__(self, "words", frozenset(word for phrase in self.meanings for word in phrase.split(" ")))
 
     @classmethod
     def from_mapping(cls, data: object, *, path: str = "slang.yaml") -> "Slang":
