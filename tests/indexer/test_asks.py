@@ -102,6 +102,25 @@ from indexer.search import KnowledgeIndex, Searcher
         ("summarise force DA policy", "writing"),
         ("where do i book the smartwater kits out from at the nick", "admin"),
         ("whos the OIC on the stabbin on the high st sat nite, fam want an update", "procedure"),
+        ("starting point sentence for s.18 with a blade, first offence, early guilty plea", "law"),
+        ("CPN or CBO - which one can i give a 15yo for the estate ASB", "law"),
+        ("Does this get crimed as attempted fraud or just logged as a Banking Protocol incident?", "law"),
+        ("are they committing an offence themselves or would the s45 defence cover them", "law"),
+        ("how many knives got handed in during the last op sceptre nationally", "figures"),
+        ("number of s60 searches in the met in 2024 and the find rate", "figures"),
+        ("what % of car thefts in the west mids are keyless relay", "figures"),
+        ("MARAC referral for my high risk from tuesday - do i send it to the coordinator or the IDVA", "procedure"),
+        ("how do i start the clares law application for her on the system", "procedure"),
+        ("how do i check the IMEI against the stolen database from the car", "procedure"),
+        ("what address goes on the DVPO application and how do I serve notice of the hearing on him", "procedure"),
+        ("athena - how do i attach a DASH to an existing DA occurrence after the fact", "admin"),
+        ("need to swap my plain clothes NTE shift next sat, who holds the rota", "admin"),
+        ("whats the MARAC coordinator's email address", "admin"),
+        ("where do I find out when the application window opens", "admin"),
+        ("can you translate the burglary advice for the student hmos into polish and romanian", "writing"),
+        ("proofread my SARA write up for the estate ASB before i send it to the hub pls", "writing"),
+        ("write a post for the ward whatsapp telling residents about the alley gate meeting", "writing"),
+        ("summarise the MARAC evidence in 3 bullets for the insp's slide pack", "writing"),
     ],
 )
 def test_a_question_asking_for_law_figures_or_admin_is_recognised_by_its_wording(question: str, group: str) -> None:
@@ -324,3 +343,17 @@ def test_no_cue_fires_on_a_prevention_question_or_a_bare_topic_of_the_intent_ban
     assert [q for q in prevention if packaged_cues().asks_for(q)] == []
     others = [q["text"] for q in asked if q["asks"] == "other"]
     assert sum(packaged_cues().asks_for(q) is not None for q in others) >= 150  # over a third read by their wording alone
+
+
+def test_no_cue_fires_on_an_answerable_question_of_the_tuned_or_probe_sets() -> None:
+    """Every answerable question the cues were written beside, including the probe sets written
+    blind in officers' own words: a cue that matches one tells an officer there is nothing when
+    the base answers them."""
+    import yaml
+
+    root = Path(__file__).resolve().parents[2] / "eval"
+    paths = [root / "questions.yaml", *sorted(root.glob("train*.yaml")), *sorted((root / "probe").glob("*.yaml"))]
+    answerable = [q["text"] for path in paths for q in yaml.safe_load(path.read_text(encoding="utf-8"))["questions"]
+                  if q.get("relevant")]
+    assert len(answerable) > 1400
+    assert [q for q in answerable if packaged_cues().asks_for(q)] == []
