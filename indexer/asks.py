@@ -14,6 +14,11 @@ cue gives way when the question goes on, within ``GIVES_WAY_WITHIN`` characters,
 something works (the kinds of wording the file's ``gives_way`` names), and no cue is read in a
 question that asks what has worked (the file's ``what_works``), however long.
 
+Wording can also say that a question asks about prevention: how a tactic is done, its dose ("how
+long at each hotspot", "how often does a mentor need to see a kid"), its reach ("how far out do we
+go") and whether it only moves the problem ("just displace it?"). The intent reading takes such
+questions for procedure, so it is not read in them (the file's ``how_it_is_done``, ``asks_how_it_is_done``).
+
 A match is evidence, not a verdict: the no-match decision weighs it (``asks_other``) against
 how close the match is, by a weight fitted on the tuned question sets (``python -m eval.fit``).
 """
@@ -43,6 +48,7 @@ class AskCues:
     groups: tuple[tuple[str, re.Pattern[str]], ...]
     count: int  # patterns in all
     what_works: re.Pattern[str] | None = None  # a question asking what has worked: no cue is read
+    how_it_is_done: re.Pattern[str] | None = None  # a question asking how prevention is done: no intent reading
     reader: PatternSet = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -57,9 +63,12 @@ class AskCues:
         if unknown:
             raise CuesError(f"{path}: unknown group {', '.join(map(str, unknown))} (known: {', '.join(GROUPS)})")
         gives_way = _gives_way(data.get("gives_way") or {}, path)
-        what_works = data.get("what_works")
-        if what_works is not None and (not isinstance(what_works, str) or not what_works.strip()):
-            raise CuesError(f"{path}: 'what_works' must be a pattern")
+        wording = {}
+        for key in ("what_works", "how_it_is_done"):
+            pattern = data.get(key)
+            if pattern is not None and (not isinstance(pattern, str) or not pattern.strip()):
+                raise CuesError(f"{path}: '{key}' must be a pattern")
+            wording[key] = re.compile(checked(pattern, f"{path}: {key}", CuesError)) if pattern else None
         compiled, count = [], 0
         for group, items in groups.items():
             if not isinstance(items, list) or not items:
@@ -83,8 +92,7 @@ class AskCues:
                 sources.append(source)
             compiled.append((group, re.compile("|".join(sources))))
             count += len(sources)
-        return cls(tuple(compiled), count,
-                   re.compile(checked(what_works, f"{path}: what_works", CuesError)) if what_works else None)
+        return cls(tuple(compiled), count, **wording)
 
     @classmethod
     def load(cls, path: Path) -> "AskCues":
@@ -98,6 +106,11 @@ class AskCues:
             return None
         found = self.reader.matching(lower)
         return self.groups[found[0]][0] if found else None
+
+    def asks_how_it_is_done(self, question: str) -> bool:
+        """Whether the question's wording asks how a prevention tactic is done: its dose, its reach,
+        whether it displaces the problem, how one would know it works."""
+        return bool(self.how_it_is_done and self.how_it_is_done.search(question.lower()))
 
 
 def _gives_way(kinds: object, path: str) -> dict[str, str]:

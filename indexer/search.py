@@ -162,7 +162,8 @@ class KnowledgeIndex:
         """``text`` with the taxonomy labels and tagged abbreviations it uses spelled out."""
         expanded = self.taxonomy.expand(text)
         words = set(re.findall(r"[a-z0-9&]+", text.lower()))
-        capitals = set(re.findall(r"\b[A-Z]{2,6}\b", text)) if re.search(r"[a-z]", text) else set()
+        words |= {w[:-1] for w in words if len(w) > 2 and w.endswith("s")}  # plurals: "s60s", "DVPNs"
+        capitals = set(re.findall(r"\b([A-Z]{2,6})s?\b", text)) if re.search(r"[a-z]", text) else set()
         titles = [t for acronym, names in self.acronyms.items() if acronym in words for t in names]
         titles += [t for acronym, names in self.capital_acronyms.items() if acronym in capitals for t in names]
         titles = [t for t in dict.fromkeys(titles) if _normal_title(t) not in _normal_title(expanded)]
@@ -328,7 +329,8 @@ class Searcher:
             known=known_share(words, self._knows, index.speller.english),
             recognised=float(plain != text or expanded != corrected),
             length=float(np.log1p(len(words))),
-            other_intent=self.no_match.intent.other(vector, nearest) if self.no_match.intent else 0.0,
+            other_intent=self.no_match.intent.other(vector, nearest)
+            if self.no_match.intent and not index.asks.asks_how_it_is_done(text) else 0.0,
             asks_other=float(asked is not None),
             unmentioned_problem=float(bool(unmentioned)),
             unmentioned_tactic=float(bool(tactics)),

@@ -121,6 +121,29 @@ from indexer.search import KnowledgeIndex, Searcher
         ("proofread my SARA write up for the estate ASB before i send it to the hub pls", "writing"),
         ("write a post for the ward whatsapp telling residents about the alley gate meeting", "writing"),
         ("summarise the MARAC evidence in 3 bullets for the insp's slide pack", "writing"),
+        ("can you pull the ASB calls for the Beacon estate Apr-Sep and compare to last year?", "figures"),
+        ("Leicester hate crime 2024 broken down by strand pls", "figures"),
+        ("IOM cohort - reoffending this quarter compared to last, is it going the right way?", "figures"),
+        ("Analyst request: DVPNs issued in 2024 and what % converted to a DVPO at court please.", "figures"),
+        ("knives handed in last Op Sceptre week across the force?", "figures"),
+        ("s60 find rate 2024 force wide", "figures"),
+        ("is that burg or just theft? arguing about it in the parade room", "law"),
+        ("Can you give a youth caution without a clear admission?", "law"),
+        ("end of lates, got a phone snatch robbery with a named suspect, what do I need done before handover?", "procedure"),
+        ("Who do I get for AA and do I do the NRM before or after interview?", "procedure"),
+        ("emptied the knife bin this morning, one blade has blood on it. how do I book it in and keep continuity?", "procedure"),
+        ("how do I request a tagged offender's GPS trail from the EM service, what form", "admin"),
+        ("are we allowed our own trainers on plain clothes ops or does it have to be issue footwear", "admin"),
+        ("PNC access lapsed while I was on mat leave, how do I get it reinstated?", "admin"),
+        ("Who's the DS covering the DA hub today? Need a DVPN looked at before 2.", "admin"),
+        ("When does the on-call allowance actually kick in, from the phone call or only if I go in?", "admin"),
+        ("ey up, do specials get owt for doing the taxi rank on a fri night or is it just expenses", "admin"),
+        ("how do I self refer to occy health, the cuckooing job at the weekend has proper got to me", "admin"),
+        ("lateral to the RJ unit, do I need 2 yrs tenure on neighbourhood first?", "admin"),
+        ("any method of entry courses going? been on all the cuckooing warrants", "admin"),
+        ("design an Ask for Angela poster for the pubs in Skegness", "writing"),
+        ("press release for the line closures this week - 3 arrests, 2 kids safeguarded", "writing"),
+        ("rewrite this neighbourhood watch newsletter in plainer english, lots of older readers", "writing"),
     ],
 )
 def test_a_question_asking_for_law_figures_or_admin_is_recognised_by_its_wording(question: str, group: str) -> None:
@@ -229,6 +252,62 @@ def test_a_cue_gives_way_to_the_wording_it_names_only_close_after_it_and_never_i
     assert cues.asks_for(far) == "law"  # the question has moved on: the cue stands
     assert cues.asks_for("overtime form for the op, does it work") == "admin"  # this cue gives way to nothing
     assert cues.asks_for("can we seize their bikes under s59? what has worked elsewhere") is None
+
+
+def test_a_question_asking_what_has_been_shown_to_work_is_not_read_for_the_order_it_passes_on_the_way() -> None:
+    question = ("Got a fixated ex who keeps turning up at the victim's work and her mum's. We're going for an SPO "
+                "but beyond that what approach has actually been shown to stop stalkers?")
+    assert packaged_cues().asks_for(question) is None
+    assert packaged_cues().asks_for("We're going for an SPO on him, how long does it take") is not None
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "hotspot patrol dosage",
+        "insp reckons hot spot patrols shud be an hour static on each one. how long per visit is best",
+        "how often does a mentor need to see a kid and for how long before it makes any difference?",
+        "targeted patrols just displace it?",
+        "after a burglary how quick do us need to get round the neighbours, and how far out do us go?",
+        "What size of area should we actually be looking at?",
+    ],
+)
+def test_wording_asking_how_prevention_is_done_is_recognised(question: str) -> None:
+    assert packaged_cues().asks_how_it_is_done(question)
+
+
+def test_no_question_of_the_intent_bank_asking_for_something_else_reads_as_asking_how_prevention_is_done() -> None:
+    """The wording turns the intent reading off; on a question asking for law, figures or admin
+    that would let a close match through."""
+    import yaml
+
+    bank = Path(__file__).resolve().parents[2] / "eval" / "intent"
+    others = [q["text"] for name in ("questions.yaml", "questions_2.yaml")
+              for q in yaml.safe_load((bank / name).read_text(encoding="utf-8")) if q["asks"] == "other"]
+    assert len(others) == 360
+    assert [q for q in others if packaged_cues().asks_how_it_is_done(q)] == []
+    assert not packaged_cues().asks_how_it_is_done("how long do DNA results take to come back from the lab")
+    assert not packaged_cues().asks_how_it_is_done("dose it work on burglary")  # "does" mistyped, not a dose
+
+
+@pytest.mark.model
+def test_a_question_on_the_dose_of_a_tactic_is_answered_though_its_meaning_reads_as_procedure(
+    shipped_index: Path, embedder  # type: ignore[no-untyped-def]
+) -> None:
+    from dataclasses import replace
+
+    searcher = Searcher(KnowledgeIndex.load_current(shipped_index), embedder)
+    answered = searcher.search("hotspot patrol dosage")
+    assert not answered.no_good_match and answered.results[0].id == "hot-spots-policing"
+    assert answered.evidence.other_intent == 0.0
+    searcher.index.asks = replace(packaged_cues(), how_it_is_done=None)  # the same index without the wording
+    unread = searcher.search("hotspot patrol dosage")
+    assert unread.evidence.other_intent > 0 and unread.no_good_match
+
+
+def test_a_how_it_is_done_pattern_that_is_not_a_pattern_is_refused_with_its_path() -> None:
+    with pytest.raises(CuesError, match="how_it_is_done"):
+        AskCues.from_mapping({"groups": {"law": [{"pattern": "x"}]}, "how_it_is_done": ["not", "text"]})
 
 
 def test_an_unreadable_cue_file_is_reported_with_its_path(tmp_path: Path) -> None:

@@ -95,6 +95,15 @@ def test_a_numbered_abbreviation_is_read_when_another_tag_spells_it_out(  # type
     assert searcher.search("s60 authorisation criteria").no_good_match  # a point of law, however close
 
 
+def test_a_tagged_abbreviation_is_read_in_the_plural(shipped_index: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    searcher = _searcher(shipped_index, embedder)
+    assert "Stop and search for weapons" in searcher.index.read("s60s - do they actually work?")[2]
+    answered = searcher.search("s60s - do they actually work?")
+    assert not answered.no_good_match and answered.results[0].id == "stop-and-search-weapons"
+    assert "(DVPN/DVPO)" in searcher.index.read("any evidence DVPNs stop him coming back")[2]
+    assert "(DVPN/DVPO)" not in searcher.index.read("any evidence DVDs stop him coming back")[2]
+
+
 def test_slang_is_read_through_the_published_glossary(shipped_index: Path, embedder) -> None:  # type: ignore[no-untyped-def]
     searcher = _searcher(shipped_index, embedder)
     assert len(searcher.index.slang) > 500  # the glossary is published with the version
