@@ -330,7 +330,7 @@ class Searcher:
             recognised=float(plain != text or expanded != corrected),
             length=float(np.log1p(len(words))),
             other_intent=self.no_match.intent.other(vector, nearest)
-            if self.no_match.intent and not index.asks.asks_how_it_is_done(text) else 0.0,
+            if self.no_match.intent and not index.asks.asks_how_it_is_done(f"{text}\n{corrected}") else 0.0,
             asks_other=float(asked is not None),
             unmentioned_problem=float(bool(unmentioned)),
             unmentioned_tactic=float(bool(tactics)),

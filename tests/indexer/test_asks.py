@@ -300,6 +300,8 @@ def test_a_question_on_the_dose_of_a_tactic_is_answered_though_its_meaning_reads
     answered = searcher.search("hotspot patrol dosage")
     assert not answered.no_good_match and answered.results[0].id == "hot-spots-policing"
     assert answered.evidence.other_intent == 0.0
+    # Read in the glossary's words too: "lang" is Scots and Geordie for long.
+    assert searcher.search("how lang should we be stood at each hotspot").evidence.other_intent == 0.0
     searcher.index.asks = replace(packaged_cues(), how_it_is_done=None)  # the same index without the wording
     unread = searcher.search("hotspot patrol dosage")
     assert unread.evidence.other_intent > 0 and unread.no_good_match

@@ -27,6 +27,8 @@ def names(problems: Problems, *texts: str) -> set[str]:
         ("someone's been screwing houses on the estate", "Dwelling burglary fell in the target streets", "burglary"),
         ("kids bein sextorted over nudes on snapchat", "Financially motivated sextortion of teenage boys", "sextortion"),
         ("hare coursers with lurchers on the farms", "Hare coursing is a rural crime priority", "hare_coursing"),
+        ("fairly sure buzzards and a hen harrier have been poisoned again on the estate", "Raptor persecution",
+         "wildlife_crime"),
         ("does better lighting on rural roads reduce crashes", "Road traffic collisions fell by a fifth", "road_collisions"),
         ("nurses at the local a&e are being assaulted most weekends", "Assaults on emergency workers", "violence_against_emergency_workers"),
         ("CSODS / sarahs law - do disclosures to parents protect kids", "Child sex offender disclosure scheme", "child_sexual_abuse"),
