@@ -270,6 +270,10 @@ def test_a_question_asking_what_has_been_shown_to_work_is_not_read_for_the_order
         "targeted patrols just displace it?",
         "after a burglary how quick do us need to get round the neighbours, and how far out do us go?",
         "What size of area should we actually be looking at?",
+        "15 min patrols random on hotspots",
+        "CCTV monitoring value",
+        "same address, 50 calls a year, help",
+        "14yo, no previous, common assault in the playground. charge or outcome 22 - which one's less likely",
     ],
 )
 def test_wording_asking_how_prevention_is_done_is_recognised(question: str) -> None:
