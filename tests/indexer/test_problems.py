@@ -12,7 +12,7 @@ import pytest
 
 from indexer.build import current_version, version_dir
 from indexer.decision import FEATURES, PACKAGED_MODEL, NoMatchModel
-from indexer.problems import ENTRY_TEXTS, EntryProblems, Problems, ProblemsError, packaged_problems
+from indexer.problems import ENTRY_TEXTS, EntryProblems, Problems, ProblemsError, packaged_problems, packaged_tactics
 from indexer.search import KnowledgeIndex, Searcher
 
 
@@ -101,6 +101,13 @@ def test_words_that_only_look_like_a_problem_name_none() -> None:
     assert "elder_abuse" not in names(problems, "coercive control and financial abuse by an ex-partner")
     assert "elder_abuse" in names(problems, "staff abusing residents in a care home")
     assert "elder_abuse" in names(problems, "financial abuse of elderly relatives by their carers")
+    # Nuisance calls to the police about a place are not nuisance calls made to a victim.
+    assert "harassment" not in names(problems, "Nuisance calls have doubled and members want to see something happening")
+    assert "harassment" in names(problems, "she keeps getting nuisance calls from her ex")
+    # A MASH manager asking about something else names no tactic of MASH.
+    tactics = packaged_tactics()
+    assert names(tactics, "MASH manager. Does Encompass need to go out after weekend incidents too?") == set()
+    assert names(tactics, "does a MASH actually cut repeat referrals") == {"mash"}
 
 
 def lexicon(tmp_path: Path, text: str) -> Path:
