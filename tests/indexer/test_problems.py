@@ -38,6 +38,19 @@ def names(problems: Problems, *texts: str) -> set[str]:
         ("violence between prisoners on the wings", "Prison violence", "prison_violence"),
         ("defendants just don't turn up to court", "failure to appear at court", "failure_to_appear"),
         ("abuse of residents by staff in care homes", "Elder abuse", "elder_abuse"),
+        ("home carers nickin cash n jewellery off the old folk they look after", "theft by carers", "elder_abuse"),
+        ("old fella wi dementia keeps wanderin off from the care home", "people missing from care", "missing_from_care"),
+        ("dippers workin the christmas markets, what actually stops pickpockets", "Pickpocketing", "pickpocketing"),
+        ("students lettin gangs use their bank accounts for a few hundred quid", "Money mules", "money_mules"),
+        ("small businesses getting their systems locked up and held to ransom", "Ransomware", "ransomware"),
+        ("local councillors getting death threats and online abuse", "councillors threatened", "abuse_of_public_figures"),
+        ("drunk patients batterin the nurses in A&E on a Saturday", "assaults on nurses",
+         "violence_against_emergency_workers"),
+        ("14 yr old girls from the childrens home gettin picked up by older blokes in cars", "Child sexual exploitation",
+         "child_sexual_exploitation"),
+        ("grown men groomin kids thru game chat on consoles", "Online grooming", "online_grooming"),
+        ("lads bein blackmailed after sendin pics to a fake girl online", "Sextortion", "sextortion"),
+        ("folk gettin done buyin concert tickets aff fake sellers on marketplace", "Online fraud", "online_fraud"),
         ("staff at the Co-op getting threatened and assaulted", "Violence against shop workers", "retail_worker_abuse"),
         ("does better lighting on rural roads reduce crashes", "Road traffic collisions fell by a fifth", "road_collisions"),
         ("nurses at the local a&e are being assaulted most weekends", "Assaults on emergency workers", "violence_against_emergency_workers"),
@@ -110,6 +123,8 @@ def test_words_that_only_look_like_a_problem_name_none() -> None:
     # Nuisance calls to the police about a place are not nuisance calls made to a victim.
     assert "harassment" not in names(problems, "Nuisance calls have doubled and members want to see something happening")
     assert "harassment" in names(problems, "she keeps getting nuisance calls from her ex")
+    # The gang that uses a student's account is the offender, not the problem of gangs.
+    assert "gangs" not in names(problems, "students lettin gangs use their bank accounts")
     # A MASH manager asking about something else names no tactic of MASH.
     tactics = packaged_tactics()
     assert names(tactics, "MASH manager. Does Encompass need to go out after weekend incidents too?") == set()
