@@ -305,6 +305,7 @@ def test_a_question_asking_what_has_been_shown_to_work_is_not_read_for_the_order
         "14yo, no previous, common assault in the playground. charge or outcome 22 - which one's less likely",
         "group course vs something like Drive. Which has better evidence?",
         "cctv running costs v install",
+        "got 400 knives in the amnesty. can I put that in the comms as a result",
         "half the glassings never get reported but casualty patch them up. can the hospital tell us where they happened?",
         "What should be in it that's actually evidence based?",
     ],
