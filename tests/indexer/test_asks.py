@@ -306,6 +306,7 @@ def test_a_question_asking_what_has_been_shown_to_work_is_not_read_for_the_order
         "group course vs something like Drive. Which has better evidence?",
         "cctv running costs v install",
         "got 400 knives in the amnesty. can I put that in the comms as a result",
+        "wats the evidance on outcome 22 for under 18s v just chargin them",
         "half the glassings never get reported but casualty patch them up. can the hospital tell us where they happened?",
         "What should be in it that's actually evidence based?",
     ],
