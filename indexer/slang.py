@@ -19,6 +19,7 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when availabl
 __all__ = ["Slang", "SlangError", "slang_path"]
 
 _WORD = re.compile(r"[\w'-]+")
+_PHRASE = re.compile(r"[\w'-]+(?: [\w'-]+)*")  # what rewrite() can match
 
 
 class SlangError(ValueError):
@@ -58,6 +59,9 @@ class Slang:
                 raise SlangError(f"{path}: term {number}: field 'means' must be text")
             for say in says:
                 key = " ".join(say.lower().split())
+                if not _PHRASE.fullmatch(key):
+                    raise SlangError(f"{path}: term {number}: {say!r} can never match: a phrase is words of letters, "
+                                     "digits, apostrophes and hyphens separated by spaces")
                 if key in meanings and meanings[key] != means.strip():
                     raise SlangError(f"{path}: term {number}: {say!r} is already listed with another meaning")
                 meanings[key] = means.strip()

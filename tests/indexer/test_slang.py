@@ -39,6 +39,27 @@ def test_the_shipped_glossary_rewrites_whole_words_and_longest_phrases_first() -
     assert slang.rewrite("the Ask for Angela scheme posters") == "the Ask for Angela scheme posters"
 
 
+# Tactics in the everyday words officers use for them, which no entry uses: each was refused or
+# ranked another entry first before the glossary read it.
+@pytest.mark.model
+@pytest.mark.parametrize("question, entry", [
+    ("booze bracelets for the drink-driving lot, any good", "electronic-monitoring"),
+    ("patting down more lads after the stabbings, does it work", "stop-and-search-weapons"),
+    ("postcoding bikes at the school, any point", "property-marking"),
+    ("big brother figure for a lad drifting into trouble", "mentoring-young-people"),
+    ("carrot and stick for the crews doing the shootings", "focused-deterrence"),
+    ("eyes in the sky on the high street, do they cut crime", "cctv-surveillance"),
+    ("square bashing for young offenders, does it sort them out", "boot-camps"),
+    ("getting the two crews all in a room, does it stop the shootings", "focused-deterrence"),
+])
+def test_a_tactic_in_everyday_words_finds_its_entry(shipped_index: Path, embedder, question: str,  # type: ignore[no-untyped-def]
+                                                    entry: str) -> None:
+    from indexer.search import KnowledgeIndex, Searcher
+
+    result = Searcher(KnowledgeIndex.load_current(shipped_index), embedder).search(question)
+    assert not result.no_good_match and result.results[0].id == entry
+
+
 def test_an_empty_or_missing_glossary_changes_nothing(tmp_path: Path) -> None:
     assert Slang.load(tmp_path / "none.yaml").rewrite("selling gear") == "selling gear"
     (tmp_path / "empty.yaml").write_text("")
@@ -51,6 +72,7 @@ def test_an_empty_or_missing_glossary_changes_nothing(tmp_path: Path) -> None:
     ("terms: [{say: [motors]}]", "term 1: field 'means' must be text"),
     ("terms: {motors: car}", "field 'terms': expected a list"),
     ("terms: [unclosed", "not valid YAML"),
+    ("terms: [{say: [carrot & stick], means: focused deterrence}]", "term 1: 'carrot & stick' can never match"),
 ])
 def test_a_bad_glossary_is_reported_with_its_path_and_reason(tmp_path: Path, text: str, reason: str) -> None:
     path = tmp_path / "slang.yaml"
