@@ -18,8 +18,9 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when availabl
 
 __all__ = ["Slang", "SlangError", "slang_path"]
 
-_WORD = re.compile(r"[\w'-]+")
-_PHRASE = re.compile(r"[\w'-]+(?: [\w'-]+)*")  # what rewrite() can match
+# A word: letters, digits, apostrophes and hyphens, and an ampersand inside one ("S&S", "A&E").
+_WORD = re.compile(r"[\w'-]+(?:&[\w'-]+)*")
+_PHRASE = re.compile(rf"{_WORD.pattern}(?: {_WORD.pattern})*")  # what rewrite() can match
 
 
 class SlangError(ValueError):
@@ -61,7 +62,7 @@ class Slang:
                 key = " ".join(say.lower().split())
                 if not _PHRASE.fullmatch(key):
                     raise SlangError(f"{path}: term {number}: {say!r} can never match: a phrase is words of letters, "
-                                     "digits, apostrophes and hyphens separated by spaces")
+                                     "digits, apostrophes, hyphens and ampersands inside a word, separated by spaces")
                 if key in meanings and meanings[key] != means.strip():
                     raise SlangError(f"{path}: term {number}: {say!r} is already listed with another meaning")
                 meanings[key] = means.strip()

@@ -37,6 +37,9 @@ def test_the_shipped_glossary_rewrites_whole_words_and_longest_phrases_first() -
     assert slang.rewrite("perp programme any gd") == "perpetrator programme any gd"
     assert slang.rewrite("Gurdwara lot getting stick") == "Gurdwara lot being harassed"
     assert slang.rewrite("the Ask for Angela scheme posters") == "the Ask for Angela scheme posters"
+    # An ampersand inside a word is part of it: stop and search as officers type it, never part of a word.
+    assert slang.rewrite("is S&S on the estate cutting stabbings") == "is stop and search on the estate cutting stabbings"
+    assert slang.rewrite("the S&Ss paperwork, S & S") == "the S&Ss paperwork, S & S"
 
 
 # Tactics in the everyday words officers use for them, which no entry uses: each was refused or
@@ -45,6 +48,7 @@ def test_the_shipped_glossary_rewrites_whole_words_and_longest_phrases_first() -
 @pytest.mark.parametrize("question, entry", [
     ("booze bracelets for the drink-driving lot, any good", "electronic-monitoring"),
     ("patting down more lads after the stabbings, does it work", "stop-and-search-weapons"),
+    ("lads runnin about with blades, is S&S on the estate preventin stabbins", "stop-and-search-weapons"),
     ("postcoding bikes at the school, any point", "property-marking"),
     ("big brother figure for a lad drifting into trouble", "mentoring-young-people"),
     ("carrot and stick for the crews doing the shootings", "focused-deterrence"),
