@@ -55,6 +55,8 @@ def test_the_shipped_glossary_rewrites_whole_words_and_longest_phrases_first() -
     ("eyes in the sky on the high street, do they cut crime", "cctv-surveillance"),
     ("square bashing for young offenders, does it sort them out", "boot-camps"),
     ("getting the two crews all in a room, does it stop the shootings", "focused-deterrence"),
+    ("charity paying reformed lads to squash beef between the crews, worth it?", "violence-interrupters"),
+    ("freshers taught to step in on creeps at parties, any use?", "bystander-programmes"),
 ])
 def test_a_tactic_in_everyday_words_finds_its_entry(shipped_index: Path, embedder, question: str,  # type: ignore[no-untyped-def]
                                                     entry: str) -> None:
