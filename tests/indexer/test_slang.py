@@ -57,6 +57,9 @@ def test_the_shipped_glossary_rewrites_whole_words_and_longest_phrases_first() -
     ("getting the two crews all in a room, does it stop the shootings", "focused-deterrence"),
     ("charity paying reformed lads to squash beef between the crews, worth it?", "violence-interrupters"),
     ("freshers taught to step in on creeps at parties, any use?", "bystander-programmes"),
+    ("coper curve, how long do we park up at each spot", "hot-spots-policing"),
+    ("nhw in the new estate, worth it", "neighbourhood-watch"),
+    ("old boy in Truro told by fake copper on phone to draw out 8 grand for a courier, stop it", "banking-protocol"),
 ])
 def test_a_tactic_in_everyday_words_finds_its_entry(shipped_index: Path, embedder, question: str,  # type: ignore[no-untyped-def]
                                                     entry: str) -> None:
