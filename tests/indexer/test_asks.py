@@ -171,6 +171,7 @@ from indexer.search import KnowledgeIndex, Searcher
         ("What actions were agreed at Tuesday's MARAC for case 14?", "procedure"),
         ("cost code for the OPCC safer streets grant? need to raise a PO for the steering locks", "admin"),
         ("Can I book the big training room at HQ on 14 Nov for the BBN assessor session?", "admin"),
+        ("back off maternity leave in March, how do I go part time", "admin"),
         ("Turn these bullet points into a VRU funding bid for our mentoring project", "writing"),
         ("Facebook post for the NPT page warning about keyless car theft, short and punchy pls", "writing"),
     ],
@@ -231,6 +232,7 @@ def test_a_question_asking_for_law_figures_or_admin_is_recognised_by_its_wording
         "asb calls have doubled since april, what works to bring them down",
         "we're looking at what works for burglary on the estate",
         "do bail conditions with exclusion zones reduce repeat domestic abuse",
+        "DV support workers on the maternity ward and in casualty, do they make the abuse stop",
     ],
 )
 def test_a_prevention_question_naming_powers_orders_or_figures_is_not_read_as_asking_for_them(question: str) -> None:

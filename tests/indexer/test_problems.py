@@ -128,6 +128,9 @@ def test_words_that_only_look_like_a_problem_name_none() -> None:
     # Crime driven by drugs is not drug driving.
     assert "drug_driving" not in names(problems, "burglary and shoplifting are mostly drug driven")
     assert "drug_driving" in names(problems, "drug-driving ops on the A road")
+    # Drowning in paperwork is not a death in the water.
+    assert "water_safety" not in names(problems, "she's drowning in court dates and housing forms")
+    assert "water_safety" in names(problems, "lad drowned in the canal after a night out")
     assert "bus_crime" not in names(problems, "caught with a bit of weed and a bus pass")
     # A gang that blows up cash machines is the offenders, not the problem of gangs.
     assert "gangs" not in names(problems, "gang blowin up cash machines with gas at night")

@@ -60,6 +60,12 @@ def test_the_shipped_glossary_rewrites_whole_words_and_longest_phrases_first() -
     ("coper curve, how long do we park up at each spot", "hot-spots-policing"),
     ("nhw in the new estate, worth it", "neighbourhood-watch"),
     ("old boy in Truro told by fake copper on phone to draw out 8 grand for a courier, stop it", "banking-protocol"),
+    ("few worst corners v driving round the beat?", "hot-spots-policing"),
+    ("spy kit on poles up the high street, fewer fights?", "cctv-surveillance"),
+    ("gold star scheme for the best run pubs, does it cut the fighting", "best-bar-none-accreditation"),
+    ("insp wants blanket no suspicion powers for the weekend after a stabbing, does it work", "stop-and-search-weapons"),
+    ("lads at the jet wash sleep above the unit and look terrified, how do we go in", "modern-slavery-partnership-visits"),
+    ("curtain twitcher scheme with stickers in the windows, still worth backing", "neighbourhood-watch"),
 ])
 def test_a_tactic_in_everyday_words_finds_its_entry(shipped_index: Path, embedder, question: str,  # type: ignore[no-untyped-def]
                                                     entry: str) -> None:
