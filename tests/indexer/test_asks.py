@@ -233,6 +233,7 @@ def test_a_question_asking_for_law_figures_or_admin_is_recognised_by_its_wording
         "we're looking at what works for burglary on the estate",
         "do bail conditions with exclusion zones reduce repeat domestic abuse",
         "DV support workers on the maternity ward and in casualty, do they make the abuse stop",
+        "press office want how many knives got handed in this month. does that drive actually cut stabbings?",
     ],
 )
 def test_a_prevention_question_naming_powers_orders_or_figures_is_not_read_as_asking_for_them(question: str) -> None:
