@@ -39,7 +39,7 @@ from indexer.lexical import RARE_TERMS_AT_MOST, Lexical
 from indexer.passages import best_passage, ranges
 from indexer.problems import EntryProblems, packaged_tactics
 from indexer.results import Hit, SearchResult
-from indexer.slang import Slang
+from indexer.slang import Slang, undotted
 from indexer.spelling import Speller
 from indexer.taxonomy import Taxonomy, spells_out
 
@@ -149,7 +149,7 @@ class KnowledgeIndex:
         """A question in plain English (the glossary's), spelled right, and then expanded. When
         the speller mends a word, the glossary is read again, for a phrase typed with its g
         dropped ("chuckin out time") or misspelled."""
-        plain = self.slang.rewrite(text)
+        plain = self.slang.rewrite(undotted(text))
         spelled = self.speller.correct(plain)
         corrected = self.slang.rewrite(spelled) if spelled != plain else spelled
         return plain, corrected, self.expand(corrected)

@@ -16,11 +16,20 @@ import yaml
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
 
-__all__ = ["Slang", "SlangError", "slang_path"]
+__all__ = ["Slang", "SlangError", "slang_path", "undotted"]
 
 # A word: letters, digits, apostrophes and hyphens, and an ampersand inside one ("S&S", "A&E").
 _WORD = re.compile(r"[\w'-]+(?:&[\w'-]+)*")
 _PHRASE = re.compile(rf"{_WORD.pattern}(?: {_WORD.pattern})*")  # what rewrite() can match
+# An abbreviation typed with full stops between its capitals: "D.A.R.E", "A.S.B.".
+_DOTTED = re.compile(r"\b[A-Z](?:\.[A-Z])+\b\.?")
+
+
+def undotted(text: str) -> str:
+    """``text`` with every abbreviation typed with full stops between its capitals written without
+    them ("D.A.R.E programme" is "DARE programme"), as the taxonomy, the entries' tags and the
+    glossary list them."""
+    return _DOTTED.sub(lambda found: found.group(0).replace(".", ""), text)
 
 
 class SlangError(ValueError):

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from indexer.__main__ import main
-from indexer.slang import Slang, SlangError
+from indexer.slang import Slang, SlangError, undotted
 
 SHIPPED = Path(__file__).resolve().parents[2] / "knowledge" / "slang.yaml"
 
@@ -66,6 +66,7 @@ def test_the_shipped_glossary_rewrites_whole_words_and_longest_phrases_first() -
     ("insp wants blanket no suspicion powers for the weekend after a stabbing, does it work", "stop-and-search-weapons"),
     ("lads at the jet wash sleep above the unit and look terrified, how do we go in", "modern-slavery-partnership-visits"),
     ("curtain twitcher scheme with stickers in the windows, still worth backing", "neighbourhood-watch"),
+    ("D.A.R.E programme evidence? sarge reckons the yanks swear by it", "dare-drug-education"),
 ])
 def test_a_tactic_in_everyday_words_finds_its_entry(shipped_index: Path, embedder, question: str,  # type: ignore[no-untyped-def]
                                                     entry: str) -> None:
@@ -73,6 +74,13 @@ def test_a_tactic_in_everyday_words_finds_its_entry(shipped_index: Path, embedde
 
     result = Searcher(KnowledgeIndex.load_current(shipped_index), embedder).search(question)
     assert not result.no_good_match and result.results[0].id == entry
+
+
+def test_an_abbreviation_typed_with_full_stops_is_read_without_them() -> None:
+    assert undotted("D.A.R.E programme evidence?") == "DARE programme evidence?"
+    assert undotted("A.S.B. on the estate") == "ASB on the estate"
+    # Only capitals joined by full stops: an ordinary sentence or an initial is left alone.
+    assert undotted("e.g. this, then Mr A. Smith. Then S.60") == "e.g. this, then Mr A. Smith. Then S.60"
 
 
 def test_an_empty_or_missing_glossary_changes_nothing(tmp_path: Path) -> None:
