@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from indexer.__main__ import main
+from indexer.search import KnowledgeIndex, Searcher
 from indexer.slang import Slang, SlangError, undotted
 
 SHIPPED = Path(__file__).resolve().parents[2] / "knowledge" / "slang.yaml"
@@ -70,8 +71,6 @@ def test_the_shipped_glossary_rewrites_whole_words_and_longest_phrases_first() -
 ])
 def test_a_tactic_in_everyday_words_finds_its_entry(shipped_index: Path, embedder, question: str,  # type: ignore[no-untyped-def]
                                                     entry: str) -> None:
-    from indexer.search import KnowledgeIndex, Searcher
-
     result = Searcher(KnowledgeIndex.load_current(shipped_index), embedder).search(question)
     assert not result.no_good_match and result.results[0].id == entry
 
